@@ -1,0 +1,89 @@
+// 1-D transposed convolution, one work-item per output element (direct gather).
+//
+// out[n, co, o] = bias[co] + sum over ci in co's group, and taps k with
+//                 i * stride + k * dilation - padLeft == o, of x[n, ci, i] * w[ci, co % groupOut, k]
+//
+// Tap enumeration: with t = o + padLeft, tap k hits o exactly when k * dilation == t (mod stride).
+// Let g = gcd(stride, dilation). No tap hits unless g divides t; then the hitting taps are
+// k0, k0 + stride/g, k0 + 2*stride/g, ... with k0 = (t/g) * inverse(dilation/g) mod (stride/g),
+// and the input position falls by dilation/g per step. The loop therefore visits only the taps
+// that contribute, with no division or modulo inside it.
+
+#ifndef USE_FP64
+#define USE_FP64 0
+#endif
+
+#if USE_FP64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+typedef double real;
+#else
+typedef float real;
+#endif
+
+__kernel void conv_transpose1d(
+    __global const real* restrict x,     // (N, Cin, Lin) or (N, Lin, Cin)
+    __global const real* restrict w,     // (Cin, Cout / groups, K)
+    __global const real* restrict bias,  // (Cout), or NULL
+    __global real* restrict y,           // (N, Cout, Lout) or (N, Lout, Cout)
+    const int batch,
+    const int inChannels,
+    const int outChannels,
+    const int inputLength,
+    const int outputLength,
+    const int kernelSize,
+    const int stride,
+    const int dilation,
+    const int padLeft,
+    const int groups,
+    const int channelsLast,              // 1 for NLC, 0 for NCL
+    const int phaseGcd,                  // gcd(stride, dilation)
+    const int dilationInverse)           // inverse of dilation/g modulo stride/g (0 when stride/g == 1)
+{
+    const long gid = get_global_id(0);
+    if (gid >= (long)batch * outChannels * outputLength) {
+        return;
+    }
+    int n, co, o;
+    if (channelsLast) {
+        co = (int)(gid % outChannels);
+        const long rest = gid / outChannels;
+        o = (int)(rest % outputLength);
+        n = (int)(rest / outputLength);
+    } else {
+        o = (int)(gid % outputLength);
+        const long rest = gid / outputLength;
+        co = (int)(rest % outChannels);
+        n = (int)(rest / outChannels);
+    }
+    const int groupOut = outChannels / groups;
+    const int groupIn = inChannels / groups;
+    const int group = co / groupOut;
+
+    real acc = bias ? bias[co] : (real)0;
+    const long t = (long)o + padLeft;
+    if (t % phaseGcd == 0) {
+        const int tapStep = stride / phaseGcd;
+        const int inputStep = dilation / phaseGcd;
+        int k = (int)(((t / phaseGcd) % tapStep) * dilationInverse % tapStep);
+        long i = (t - (long)k * dilation) / stride;
+        if (i >= inputLength) {
+            const long skip = (i - inputLength) / inputStep + 1;
+            k = (int)min((long)kernelSize, k + skip * tapStep);
+            i -= skip * inputStep;
+        }
+        const int channelStride = channelsLast ? 1 : inputLength;
+        const int positionStride = channelsLast ? inChannels : 1;
+        const int weightChannelStride = groupOut * kernelSize;
+        __global const real* xGroup = x + (long)n * inChannels * inputLength
+                                        + (long)group * groupIn * channelStride;
+        __global const real* wGroup = w + ((long)group * groupIn * groupOut + (co - group * groupOut)) * kernelSize;
+        for (; k < kernelSize && i >= 0; k += tapStep, i -= inputStep) {
+            __global const real* xTap = xGroup + i * positionStride;
+            __global const real* wTap = wGroup + k;
+            for (int c = 0; c < groupIn; ++c) {
+                acc += xTap[c * channelStride] * wTap[c * weightChannelStride];
+            }
+        }
+    }
+    y[gid] = acc;
+}

@@ -1,0 +1,77 @@
+package io.clconvt;
+
+import static org.jocl.CL.CL_SUCCESS;
+
+import java.nio.charset.StandardCharsets;
+import org.jocl.CL;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_device_id;
+import org.jocl.cl_platform_id;
+
+/**
+ * Status checks and info queries over JOCL. JOCL's global exception switch is left off, so every
+ * status is checked here and turned into an {@link OpenClException} naming the call.
+ */
+final class Cl {
+    static final String INSTALL_HINT = "install an OpenCL runtime, e.g. on Debian/Ubuntu as root: "
+            + "apt-get install -y pocl-opencl-icd ocl-icd-libopencl1 clinfo (or run ci/install-opencl.sh)";
+
+    private Cl() {
+    }
+
+    static void check(int status, String call) {
+        if (status != CL_SUCCESS) {
+            throw new OpenClException(call, statusName(status), null);
+        }
+    }
+
+    static String statusName(int status) {
+        return CL.stringFor_errorCode(status);
+    }
+
+    static String platformString(cl_platform_id platform, int param) {
+        long[] size = new long[1];
+        check(CL.clGetPlatformInfo(platform, param, 0, null, size), "clGetPlatformInfo");
+        byte[] bytes = new byte[(int) size[0]];
+        check(CL.clGetPlatformInfo(platform, param, bytes.length, Pointer.to(bytes), null), "clGetPlatformInfo");
+        return cString(bytes);
+    }
+
+    static String deviceString(cl_device_id device, int param) {
+        long[] size = new long[1];
+        check(CL.clGetDeviceInfo(device, param, 0, null, size), "clGetDeviceInfo");
+        byte[] bytes = new byte[(int) size[0]];
+        check(CL.clGetDeviceInfo(device, param, bytes.length, Pointer.to(bytes), null), "clGetDeviceInfo");
+        return cString(bytes);
+    }
+
+    /** A cl_ulong or cl_bitfield query. */
+    static long deviceLong(cl_device_id device, int param) {
+        long[] value = new long[1];
+        check(CL.clGetDeviceInfo(device, param, Sizeof.cl_ulong, Pointer.to(value), null), "clGetDeviceInfo");
+        return value[0];
+    }
+
+    /** A cl_uint query. */
+    static int deviceInt(cl_device_id device, int param) {
+        int[] value = new int[1];
+        check(CL.clGetDeviceInfo(device, param, Sizeof.cl_uint, Pointer.to(value), null), "clGetDeviceInfo");
+        return value[0];
+    }
+
+    /** A size_t query. */
+    static long deviceSize(cl_device_id device, int param) {
+        long[] value = new long[1];
+        check(CL.clGetDeviceInfo(device, param, Sizeof.size_t, Pointer.to(value), null), "clGetDeviceInfo");
+        return value[0];
+    }
+
+    private static String cString(byte[] bytes) {
+        int length = 0;
+        while (length < bytes.length && bytes[length] != 0) {
+            length++;
+        }
+        return new String(bytes, 0, length, StandardCharsets.UTF_8).trim();
+    }
+}

@@ -1,0 +1,83 @@
+package io.clconvt;
+
+import static org.jocl.CL.*;
+
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_mem;
+
+/** One device buffer; reads and writes are blocking. */
+final class ClBuffer implements AutoCloseable {
+    private final ClContext context;
+    private final cl_mem memory;
+    private final long bytes;
+    private boolean closed;
+
+    private ClBuffer(ClContext context, cl_mem memory, long bytes) {
+        this.context = context;
+        this.memory = memory;
+        this.bytes = bytes;
+    }
+
+    /** A read-only buffer holding a copy of {@code tensor}'s elements. */
+    static ClBuffer upload(ClContext context, Tensor tensor) {
+        long bytes = (long) tensor.size() * tensor.dtype().byteSize();
+        Pointer host = tensor.dtype() == DType.FLOAT32 ? Pointer.to(tensor.floatData()) : Pointer.to(tensor.doubleData());
+        return create(context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, host);
+    }
+
+    /** An uninitialised buffer the device writes. */
+    static ClBuffer allocate(ClContext context, long bytes) {
+        return create(context, CL_MEM_READ_WRITE, bytes, null);
+    }
+
+    private static ClBuffer create(ClContext context, long flags, long bytes, Pointer host) {
+        int[] status = new int[1];
+        cl_mem memory = clCreateBuffer(context.context(), flags, bytes, host, status);
+        Cl.check(status[0], "clCreateBuffer(" + bytes + " bytes)");
+        return new ClBuffer(context, memory, bytes);
+    }
+
+    cl_mem memory() {
+        return memory;
+    }
+
+    /** Fills the buffer with NaN so that elements a kernel fails to write stand out. */
+    void poison(DType dtype) {
+        Pointer pattern = dtype == DType.FLOAT32 ? Pointer.to(new float[] {Float.NaN}) : Pointer.to(new double[] {Double.NaN});
+        Cl.check(clEnqueueFillBuffer(context.queue(), memory, pattern, dtype.byteSize(), 0, bytes, 0, null, null),
+                "clEnqueueFillBuffer");
+    }
+
+    /** Reads the whole buffer as a tensor of {@code shape}. */
+    Tensor read(DType dtype, int[] shape) {
+        int elements = (int) (bytes / dtype.byteSize());
+        if (dtype == DType.FLOAT32) {
+            float[] data = new float[elements];
+            Cl.check(clEnqueueReadBuffer(context.queue(), memory, CL_TRUE, 0, bytes, Pointer.to(data), 0, null, null),
+                    "clEnqueueReadBuffer");
+            return Tensor.wrap(data, shape);
+        }
+        double[] data = new double[elements];
+        Cl.check(clEnqueueReadBuffer(context.queue(), memory, CL_TRUE, 0, bytes, Pointer.to(data), 0, null, null),
+                "clEnqueueReadBuffer");
+        return Tensor.wrap(data, shape);
+    }
+
+    /** The cl_mem handle as a kernel argument value. */
+    Pointer argument() {
+        return Pointer.to(memory);
+    }
+
+    static long argumentSize() {
+        return Sizeof.cl_mem;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            clReleaseMemObject(memory);
+        }
+    }
+}

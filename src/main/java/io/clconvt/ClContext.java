@@ -1,0 +1,57 @@
+package io.clconvt;
+
+import static org.jocl.CL.*;
+
+import org.jocl.cl_command_queue;
+import org.jocl.cl_context;
+import org.jocl.cl_context_properties;
+import org.jocl.cl_device_id;
+
+/** A context and one in-order, profiling-enabled queue on one device. */
+final class ClContext implements AutoCloseable {
+    private final ClDevice device;
+    private final cl_context context;
+    private final cl_command_queue queue;
+    private boolean closed;
+
+    @SuppressWarnings("deprecation") // clCreateCommandQueue: the only queue constructor OpenCL 1.x devices have
+    ClContext(ClDevice device) {
+        this.device = device;
+        int[] status = new int[1];
+        cl_context_properties properties = new cl_context_properties();
+        properties.addProperty(CL_CONTEXT_PLATFORM, device.platform());
+        this.context = clCreateContext(properties, 1, new cl_device_id[] {device.id()}, null, null, status);
+        Cl.check(status[0], "clCreateContext");
+        this.queue = clCreateCommandQueue(context, device.id(), CL_QUEUE_PROFILING_ENABLE, status);
+        if (status[0] != CL_SUCCESS) {
+            clReleaseContext(context);
+            Cl.check(status[0], "clCreateCommandQueue");
+        }
+    }
+
+    ClDevice device() {
+        return device;
+    }
+
+    cl_context context() {
+        return context;
+    }
+
+    cl_command_queue queue() {
+        return queue;
+    }
+
+    void finish() {
+        Cl.check(clFinish(queue), "clFinish");
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        clReleaseCommandQueue(queue);
+        clReleaseContext(context);
+    }
+}

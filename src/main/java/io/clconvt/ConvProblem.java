@@ -1,0 +1,149 @@
+package io.clconvt;
+
+import java.util.Arrays;
+
+/**
+ * One fully validated transposed-convolution call: every shape, length and offset a backend needs,
+ * derived once from the tensors and parameters by {@link #resolve}, the single validation shared by
+ * all backends.
+ */
+record ConvProblem(
+        DType dtype,
+        Layout layout,
+        boolean batched,
+        int batch,
+        int inChannels,
+        int outChannels,
+        int groups,
+        int kernelSize,
+        int inputLength,
+        int outputLength,
+        int stride,
+        int dilation,
+        int padLeft,
+        boolean hasBias) {
+
+    /**
+     * Checks the call and derives its geometry.
+     *
+     * @throws IllegalArgumentException naming the offending parameter and values
+     */
+    static ConvProblem resolve(Tensor x, Tensor weight, Tensor bias, ConvTranspose1dParams params) {
+        Validation.requireNonNull("params", params);
+        Validation.requireNonNull("input", x);
+        Validation.requireNonNull("weight", weight);
+        if (x.rank() != 2 && x.rank() != 3) {
+            throw new IllegalArgumentException("input must have rank 3 (batched) or 2 (unbatched), got shape "
+                    + Arrays.toString(x.shape()));
+        }
+        if (weight.rank() != 3) {
+            throw new IllegalArgumentException("weight must have rank 3 (Cin, Cout/groups, K), got shape "
+                    + Arrays.toString(weight.shape()));
+        }
+        if (bias != null && bias.rank() != 1) {
+            throw new IllegalArgumentException("bias must have rank 1 (Cout), got shape "
+                    + Arrays.toString(bias.shape()));
+        }
+        requireSameDtype("weight", weight, x);
+        if (bias != null) {
+            requireSameDtype("bias", bias, x);
+        }
+        requireNoZeroDimension("input", x);
+        requireNoZeroDimension("weight", weight);
+        if (bias != null) {
+            requireNoZeroDimension("bias", bias);
+        }
+
+        Layout layout = params.layout();
+        boolean batched = x.rank() == 3;
+        int batch = batched ? x.dim(0) : 1;
+        int channelAxis = (batched ? 1 : 0) + (layout == Layout.NLC ? 1 : 0);
+        int lengthAxis = (batched ? 1 : 0) + (layout == Layout.NLC ? 0 : 1);
+        int inChannels = x.dim(channelAxis);
+        int inputLength = x.dim(lengthAxis);
+        if (weight.dim(0) != inChannels) {
+            throw new IllegalArgumentException("weight has Cin=" + weight.dim(0) + " (shape "
+                    + Arrays.toString(weight.shape()) + ") but the " + layout + " input has " + inChannels
+                    + " channels (shape " + Arrays.toString(x.shape()) + ")");
+        }
+        int groups = params.groups();
+        if (inChannels % groups != 0) {
+            throw new IllegalArgumentException("in channels (" + inChannels + ") must be divisible by groups ("
+                    + groups + ")");
+        }
+        int outChannels = Validation.toIntExact("out channels", (long) weight.dim(1) * groups);
+        if (bias != null && bias.dim(0) != outChannels) {
+            throw new IllegalArgumentException("bias has " + bias.dim(0) + " elements but there are "
+                    + outChannels + " out channels (weight " + Arrays.toString(weight.shape()) + ", groups "
+                    + groups + ")");
+        }
+        int kernelSize = weight.dim(2);
+        ConvTranspose1dParams.Geometry geometry = params.geometry(inputLength, kernelSize);
+        long outputElements = (long) batch * outChannels * geometry.outputLength();
+        if (outputElements > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("output would have " + outputElements + " elements (batch "
+                    + batch + " x " + outChannels + " channels x length " + geometry.outputLength()
+                    + "), more than a Java array holds");
+        }
+        return new ConvProblem(x.dtype(), layout, batched, batch, inChannels, outChannels, groups, kernelSize,
+                inputLength, geometry.outputLength(), params.stride(), params.dilation(), geometry.padLeft(),
+                bias != null);
+    }
+
+    private static void requireSameDtype(String name, Tensor t, Tensor x) {
+        if (t.dtype() != x.dtype()) {
+            throw new IllegalArgumentException(name + " dtype " + t.dtype() + " does not match input dtype "
+                    + x.dtype());
+        }
+    }
+
+    private static void requireNoZeroDimension(String name, Tensor t) {
+        for (int dim : t.shape()) {
+            if (dim == 0) {
+                throw new IllegalArgumentException(name + " shape " + Arrays.toString(t.shape())
+                        + " has a zero dimension");
+            }
+        }
+    }
+
+    int groupInChannels() {
+        return inChannels / groups;
+    }
+
+    int groupOutChannels() {
+        return outChannels / groups;
+    }
+
+    int inputElements() {
+        return batch * inChannels * inputLength;
+    }
+
+    int weightElements() {
+        return inChannels * groupOutChannels() * kernelSize;
+    }
+
+    int outputElements() {
+        return batch * outChannels * outputLength;
+    }
+
+    /** The output's shape: same rank and layout as the input. */
+    int[] outputShape() {
+        int[] sample = layout == Layout.NCL
+                ? new int[] {outChannels, outputLength}
+                : new int[] {outputLength, outChannels};
+        if (!batched) {
+            return sample;
+        }
+        return new int[] {batch, sample[0], sample[1]};
+    }
+
+    /** Element offset between consecutive channels of a sample laid out with {@code length} positions. */
+    int channelStride(int length) {
+        return layout == Layout.NCL ? length : 1;
+    }
+
+    /** Element offset between consecutive positions of a sample with {@code channels} channels. */
+    int positionStride(int channels) {
+        return layout == Layout.NCL ? 1 : channels;
+    }
+}

@@ -1,0 +1,135 @@
+package io.clconvt;
+
+import java.util.Arrays;
+
+/**
+ * An immutable host tensor: row-major (C order) data of one {@link DType} with a shape.
+ *
+ * <p>Factories copy their input and accessors return copies, so a tensor never changes after it is
+ * made. For the transposed convolution an input is (N, C, L) or (N, L, C) depending on
+ * {@link Layout}, or rank 2 for one unbatched sample; the weight is (Cin, Cout / groups, K) and the
+ * bias (Cout).
+ */
+public final class Tensor {
+    private final int[] shape;
+    private final float[] floats;
+    private final double[] doubles;
+
+    private Tensor(int[] shape, float[] floats, double[] doubles) {
+        this.shape = shape;
+        this.floats = floats;
+        this.doubles = doubles;
+    }
+
+    /** A FLOAT32 tensor holding a copy of {@code data}, whose length must equal the shape's product. */
+    public static Tensor of(float[] data, int... shape) {
+        if (data == null) {
+            throw new IllegalArgumentException("data must not be null");
+        }
+        int[] checked = checkShape(data.length, shape);
+        return new Tensor(checked, data.clone(), null);
+    }
+
+    /** A FLOAT64 tensor holding a copy of {@code data}, whose length must equal the shape's product. */
+    public static Tensor of(double[] data, int... shape) {
+        if (data == null) {
+            throw new IllegalArgumentException("data must not be null");
+        }
+        int[] checked = checkShape(data.length, shape);
+        return new Tensor(checked, null, data.clone());
+    }
+
+    /** Wraps arrays the caller gives up; for results the library has just made. */
+    static Tensor wrap(float[] data, int... shape) {
+        return new Tensor(checkShape(data.length, shape), data, null);
+    }
+
+    static Tensor wrap(double[] data, int... shape) {
+        return new Tensor(checkShape(data.length, shape), null, data);
+    }
+
+    private static int[] checkShape(int length, int[] shape) {
+        if (shape == null) {
+            throw new IllegalArgumentException("shape must not be null");
+        }
+        long product = 1;
+        for (int dim : shape) {
+            if (dim < 0) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has a negative dimension");
+            }
+            product *= dim;
+            if (product > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has more than "
+                        + Integer.MAX_VALUE + " elements");
+            }
+        }
+        if (product != length) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " needs " + product
+                    + " elements but data has " + length);
+        }
+        return shape.clone();
+    }
+
+    /** A copy of the shape. */
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    public DType dtype() {
+        return floats != null ? DType.FLOAT32 : DType.FLOAT64;
+    }
+
+    /** Number of dimensions. */
+    public int rank() {
+        return shape.length;
+    }
+
+    /** Size of dimension {@code axis}. */
+    public int dim(int axis) {
+        return shape[axis];
+    }
+
+    /** Number of elements. */
+    public int size() {
+        return floats != null ? floats.length : doubles.length;
+    }
+
+    /** The elements as float, converting (and rounding) FLOAT64 data. */
+    public float[] toFloatArray() {
+        if (floats != null) {
+            return floats.clone();
+        }
+        float[] out = new float[doubles.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) doubles[i];
+        }
+        return out;
+    }
+
+    /** The elements as double, widening FLOAT32 data exactly. */
+    public double[] toDoubleArray() {
+        if (doubles != null) {
+            return doubles.clone();
+        }
+        double[] out = new double[floats.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = floats[i];
+        }
+        return out;
+    }
+
+    /** The backing float array, not copied: callers inside the library must not modify it. */
+    float[] floatData() {
+        return floats;
+    }
+
+    /** The backing double array, not copied: callers inside the library must not modify it. */
+    double[] doubleData() {
+        return doubles;
+    }
+
+    @Override
+    public String toString() {
+        return "Tensor(" + dtype() + ", shape=" + Arrays.toString(shape) + ")";
+    }
+}
