@@ -2,12 +2,16 @@ package io.clconvt;
 
 import static org.jocl.CL.*;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
 import org.jocl.cl_mem;
 
 /** One device buffer; reads and writes are blocking. */
 final class ClBuffer implements AutoCloseable {
+    /** Buffers created and not yet released, across all backends: tests check that nothing leaks. */
+    private static final AtomicInteger LIVE = new AtomicInteger();
+
     private final ClContext context;
     private final cl_mem memory;
     private final long bytes;
@@ -35,11 +39,12 @@ final class ClBuffer implements AutoCloseable {
         int[] status = new int[1];
         cl_mem memory = clCreateBuffer(context.context(), flags, bytes, host, status);
         Cl.check(status[0], "clCreateBuffer(" + bytes + " bytes)");
+        LIVE.incrementAndGet();
         return new ClBuffer(context, memory, bytes);
     }
 
-    cl_mem memory() {
-        return memory;
+    static int liveCount() {
+        return LIVE.get();
     }
 
     /** Fills the buffer with NaN so that elements a kernel fails to write stand out. */
@@ -78,6 +83,7 @@ final class ClBuffer implements AutoCloseable {
         if (!closed) {
             closed = true;
             clReleaseMemObject(memory);
+            LIVE.decrementAndGet();
         }
     }
 }

@@ -41,10 +41,6 @@ final class ClContext implements AutoCloseable {
         return queue;
     }
 
-    void finish() {
-        Cl.check(clFinish(queue), "clFinish");
-    }
-
     @Override
     public void close() {
         if (closed) {

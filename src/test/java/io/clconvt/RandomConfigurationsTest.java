@@ -1,0 +1,149 @@
+package io.clconvt;
+
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * OpenCL against the CPU reference on seeded random configurations spanning every option: both
+ * layouts and dtypes, rank 2 and 3, dense, grouped and depthwise channels, dilation 1-4, stride 1-8
+ * (also beyond K), K = 1, Lin = 1, symmetric, asymmetric, SAME and VALID padding, outputPadding and
+ * outputSize. Output buffers are poisoned with NaN, so an element the kernel skips fails the test.
+ */
+class RandomConfigurationsTest {
+    private static final int CASES = 400;
+    private static final long BASE_SEED = 0x5EED_C0DEL;
+
+    private static Backend openCl;
+    private static Backend cpu;
+
+    @BeforeAll
+    static void open() {
+        cpu = Backends.cpu();
+        openCl = OpenClSupport.backend();
+    }
+
+    @AfterAll
+    static void close() {
+        if (openCl != null) {
+            openCl.close();
+        }
+        cpu.close();
+    }
+
+    /** One generated call. */
+    record Case(Tensor x, Tensor weight, Tensor bias, ConvTranspose1dParams params) {
+    }
+
+    static Stream<Named<Case>> cases() {
+        return IntStream.range(0, CASES).mapToObj(index -> generate(index, BASE_SEED + index));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void openClMatchesCpu(Case c) {
+        Tensor expected = cpu.convTranspose1d(c.x(), c.weight(), c.bias(), c.params());
+        Tensor actual = openCl.convTranspose1d(c.x(), c.weight(), c.bias(), c.params());
+        Accuracy.assertClose(actual, expected, c.x(), c.weight(), c.bias(), c.params(), "OpenCL vs CPU");
+    }
+
+    private static Named<Case> generate(int index, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        while (true) {
+            DType dtype = random.nextBoolean() ? DType.FLOAT32 : DType.FLOAT64;
+            Layout layout = random.nextBoolean() ? Layout.NCL : Layout.NLC;
+            boolean batched = random.nextInt(4) != 0;
+            int batch = batched ? 1 + random.nextInt(3) : 1;
+            int groups;
+            int groupIn;
+            int groupOut;
+            switch (random.nextInt(4)) {
+                case 0 -> { // depthwise, possibly with a channel multiplier
+                    groups = 1 + random.nextInt(8);
+                    groupIn = 1;
+                    groupOut = 1 + random.nextInt(2);
+                }
+                case 1 -> { // grouped
+                    groups = 2 + random.nextInt(3);
+                    groupIn = 1 + random.nextInt(4);
+                    groupOut = 1 + random.nextInt(4);
+                }
+                default -> { // dense
+                    groups = 1;
+                    groupIn = 1 + random.nextInt(9);
+                    groupOut = 1 + random.nextInt(9);
+                }
+            }
+            int kernelSize = random.nextInt(5) == 0 ? 1 : 1 + random.nextInt(7);
+            int stride = 1 + random.nextInt(8);
+            int dilation = 1 + random.nextInt(4);
+            int inputLength = random.nextInt(8) == 0 ? 1 : 1 + random.nextInt(40);
+            int effectiveKernel = dilation * (kernelSize - 1) + 1;
+
+            ConvTranspose1dParams.Builder builder = ConvTranspose1dParams.builder()
+                    .stride(stride).dilation(dilation).groups(groups).layout(layout);
+            switch (random.nextInt(5)) {
+                case 0 -> builder.padding(Padding.SAME);
+                case 1 -> builder.padding(Padding.VALID);
+                case 2 -> builder.padding(random.nextInt(effectiveKernel + 1), random.nextInt(effectiveKernel + 1));
+                default -> builder.padding(random.nextInt(effectiveKernel + 1));
+            }
+            int outputChoice = random.nextInt(4);
+            if (outputChoice == 0) {
+                builder.outputPadding(random.nextInt(Math.max(stride, dilation)));
+            }
+            ConvTranspose1dParams params;
+            try {
+                params = builder.build();
+                int natural = params.outputLength(inputLength, kernelSize);
+                if (outputChoice == 1) {
+                    // a length inside the valid range: SAME's range ends at natural, the others start there
+                    int offset = random.nextInt(stride);
+                    int size = params.padding().equals(Padding.SAME) ? natural - offset : natural + offset;
+                    params = builder.outputSize(size).build();
+                    params.outputLength(inputLength, kernelSize);
+                }
+            } catch (IllegalArgumentException invalid) {
+                continue; // e.g. padding that leaves no output: draw again
+            }
+            int inChannels = groups * groupIn;
+            int outChannels = groups * groupOut;
+            int[] xShape = layout == Layout.NCL
+                    ? new int[] {inChannels, inputLength}
+                    : new int[] {inputLength, inChannels};
+            if (batched) {
+                xShape = new int[] {batch, xShape[0], xShape[1]};
+            }
+            Tensor x = randomTensor(random, dtype, xShape);
+            Tensor weight = randomTensor(random, dtype, inChannels, groupOut, kernelSize);
+            Tensor bias = random.nextBoolean() ? randomTensor(random, dtype, outChannels) : null;
+            String name = String.format("#%d seed=%d %s %s rank%d N%d Cin%d Cout%d G%d K%d s%d d%d pad=%s op%d os=%s"
+                            + " Lin%d %s", index, seed, dtype, layout, batched ? 3 : 2, batch, inChannels, outChannels,
+                    groups, kernelSize, stride, dilation, params.padding(), params.outputPadding(),
+                    params.outputSize().isPresent() ? params.outputSize().getAsInt() : "-", inputLength,
+                    bias == null ? "nobias" : "bias");
+            return Named.of(name, new Case(x, weight, bias, params));
+        }
+    }
+
+    private static Tensor randomTensor(SplittableRandom random, DType dtype, int... shape) {
+        int size = 1;
+        for (int dim : shape) {
+            size *= dim;
+        }
+        double[] values = random.doubles(size, -1, 1).toArray();
+        if (dtype == DType.FLOAT64) {
+            return Tensor.of(values, shape);
+        }
+        float[] floats = new float[size];
+        for (int i = 0; i < size; i++) {
+            floats[i] = (float) values[i];
+        }
+        return Tensor.of(floats, shape);
+    }
+}
