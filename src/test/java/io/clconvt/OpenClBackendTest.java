@@ -1,0 +1,135 @@
+package io.clconvt;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** Life cycle, device selection, errors and resource release of the OpenCL backend. */
+class OpenClBackendTest {
+    private static final Tensor X = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 1, 2, 3);
+    private static final Tensor W = Tensor.of(new float[] {1, -1, 2, 0.5f, 3, 1, -2, 4}, 2, 2, 2);
+    private static final ConvTranspose1dParams PARAMS = ConvTranspose1dParams.builder().stride(2).build();
+
+    @Test
+    void describeNamesPlatformDeviceAndVersion() {
+        try (Backend backend = OpenClSupport.backend()) {
+            String description = backend.describe();
+            assertTrue(description.startsWith("opencl: "), description);
+            assertTrue(description.contains(" / ") && description.contains("(OpenCL "), description);
+        }
+    }
+
+    @Test
+    void closeIsIdempotentAndAClosedBackendRefusesWork() {
+        Backend backend = OpenClSupport.backend();
+        backend.convTranspose1d(X, W, null, PARAMS);
+        backend.close();
+        backend.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> backend.convTranspose1d(X, W, null, PARAMS));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+
+    @Test
+    void everyBufferIsReleasedAfterSuccessAndFailure() {
+        int before = ClBuffer.liveCount();
+        try (Backend backend = OpenClSupport.backend()) {
+            for (int i = 0; i < 20; i++) {
+                backend.convTranspose1d(X, W, Tensor.of(new float[] {1, 2}, 2), PARAMS);
+                assertThrows(IllegalArgumentException.class,
+                        () -> backend.convTranspose1d(X, W, Tensor.of(new float[] {1}, 1), PARAMS));
+            }
+            assertEquals(before, ClBuffer.liveCount());
+        }
+        assertEquals(before, ClBuffer.liveCount());
+    }
+
+    @Test
+    void resultsAreDeterministicRunToRun() {
+        float[] data = new float[3 * 64 * 50];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (float) Math.sin(i * 0.37);
+        }
+        Tensor x = Tensor.of(data, 3, 64, 50);
+        Tensor w = Tensor.of(java.util.Arrays.copyOf(data, 64 * 8 * 5), 64, 8, 5);
+        ConvTranspose1dParams params = ConvTranspose1dParams.builder().stride(3).padding(2).build();
+        try (Backend backend = OpenClSupport.backend()) {
+            float[] first = backend.convTranspose1d(x, w, null, params).toFloatArray();
+            for (int run = 0; run < 3; run++) {
+                assertArrayEquals(first, backend.convTranspose1d(x, w, null, params).toFloatArray());
+            }
+        }
+    }
+
+    @Test
+    void aTensorLargerThanTheDeviceAllocatesIsRejectedBeforeAllocation() {
+        try (OpenClBackend backend = (OpenClBackend) OpenClSupport.backend()) {
+            DeviceInfo device = Backends.openClDevices().stream()
+                    .filter(d -> backend.describe().contains(d.name())).findFirst().orElseThrow();
+            // Lout = stride + 1 floats, just over the per-buffer limit, from a two-sample input.
+            long limitElements = device.maxAllocationBytes() / 4;
+            org.junit.jupiter.api.Assumptions.assumeTrue(limitElements < Integer.MAX_VALUE - 1,
+                    "the device allows buffers larger than a Java array");
+            ConvTranspose1dParams params = ConvTranspose1dParams.builder().stride((int) limitElements).build();
+            int before = ClBuffer.liveCount();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> backend.convTranspose1d(
+                    Tensor.of(new float[] {1, 2}, 1, 1, 2), Tensor.of(new float[] {1}, 1, 1, 1), null, params));
+            assertTrue(e.getMessage().contains("CL_DEVICE_MAX_MEM_ALLOC_SIZE"), e.getMessage());
+            assertEquals(before, ClBuffer.liveCount());
+            // still usable afterwards
+            assertEquals(6, backend.convTranspose1d(X, W, null, PARAMS).shape()[2]); // (3 - 1) * 2 + 2
+        }
+    }
+
+    @Test
+    void aBuildFailureCarriesTheFullBuildLog() {
+        ClDevice device = ClDevice.select(new DeviceSelection(null, "default"));
+        try (ClContext context = new ClContext(device)) {
+            OpenClException e = assertThrows(OpenClException.class, () -> ClProgram.build(context, "broken.cl",
+                    "__kernel void broken(__global float* y) { y[0] = undefined_symbol_xyz; }", ""));
+            assertEquals("clBuildProgram", e.call());
+            assertEquals("CL_BUILD_PROGRAM_FAILURE", e.statusName());
+            assertNotNull(e.buildLog());
+            assertTrue(e.buildLog().contains("undefined_symbol_xyz"), e.buildLog());
+            assertTrue(e.getMessage().contains(e.buildLog()), "the message carries the log");
+        }
+    }
+
+    @Test
+    void devicesAreSelectedByIndexOrNameSubstring() {
+        DeviceInfo first = Backends.openClDevices().get(0);
+        assertEquals(first, ClDevice.select(new DeviceSelection(first.index(), "test")).info());
+        String fragment = first.name().substring(0, Math.min(6, first.name().length())).toUpperCase();
+        assertEquals(first.name(), ClDevice.select(new DeviceSelection(fragment, "test")).info().name());
+        OpenClException e = assertThrows(OpenClException.class,
+                () -> ClDevice.select(new DeviceSelection("no-such-device-xyz", "CLCONVT_DEVICE")));
+        assertEquals("CL_DEVICE_NOT_FOUND", e.statusName());
+        assertTrue(e.getMessage().contains("no-such-device-xyz") && e.getMessage().contains(first.index()),
+                e.getMessage());
+    }
+
+    @Test
+    void autoPicksOpenClWhenADeviceIsUsable() {
+        OpenClSupport.backend().close(); // fails under CI, skips elsewhere, when there is no device
+        try (Backend backend = Backends.auto()) {
+            assertTrue(backend.describe().startsWith("opencl: "), backend.describe());
+        }
+    }
+
+    @Test
+    void kernelPhaseArithmetic() {
+        assertEquals(3, ConvTranspose1dKernel.gcd(6, 9));
+        for (int modulus = 1; modulus < 30; modulus++) {
+            for (int value = 1; value < 40; value++) {
+                if (ConvTranspose1dKernel.gcd(value, modulus) == 1) {
+                    int inverse = ConvTranspose1dKernel.modularInverse(value, modulus);
+                    assertEquals(1 % modulus, (long) value * inverse % modulus, value + " mod " + modulus);
+                }
+            }
+        }
+    }
+}
