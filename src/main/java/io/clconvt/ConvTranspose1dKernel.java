@@ -34,9 +34,13 @@ final class ConvTranspose1dKernel implements AutoCloseable {
             throw e;
         }
         long[] kernelLimit = new long[1];
-        clGetKernelWorkGroupInfo(kernel, context.device().id(), CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t,
-                Pointer.to(kernelLimit), null);
-        long limit = Math.min(kernelLimit[0] > 0 ? kernelLimit[0] : 1, context.device().maxWorkGroupSize());
+        int status = clGetKernelWorkGroupInfo(kernel, context.device().id(), CL_KERNEL_WORK_GROUP_SIZE,
+                Sizeof.size_t, Pointer.to(kernelLimit), null);
+        if (status != CL_SUCCESS) {
+            close();
+            Cl.check(status, "clGetKernelWorkGroupInfo");
+        }
+        long limit = Math.min(Math.max(kernelLimit[0], 1), context.device().maxWorkGroupSize());
         this.localSize = Math.max(1, Math.min(PREFERRED_LOCAL_SIZE, Long.highestOneBit(limit)));
     }
 

@@ -55,6 +55,8 @@ final class OpenClBackend implements Backend {
         if (kernel == null) {
             kernel = new ConvTranspose1dKernel(context, problem.dtype());
             kernels.put(problem.dtype(), kernel);
+        } else {
+            LOG.debug("reusing the built {} kernel", problem.dtype());
         }
         long outputBytes = (long) problem.outputElements() * problem.dtype().byteSize();
         try (ClBuffer xBuffer = ClBuffer.upload(context, x);
