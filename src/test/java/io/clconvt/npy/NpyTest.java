@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.clconvt.DType;
 import io.clconvt.Tensor;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -30,15 +29,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class NpyTest {
     @TempDir
     Path dir;
-
-    /** A numpy-written fixture from src/test/resources/npy (see make_fixtures.py there). */
-    static Path fixture(String name) {
-        try {
-            return Path.of(NpyTest.class.getResource("/npy/" + name).toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"", "7", "2,3", "2,1,4", "1,2,1,3,1"})
@@ -125,7 +115,7 @@ class NpyTest {
 
     @Test
     void readsNumpyFloat32Matrix() throws IOException {
-        Tensor t = Npy.read(fixture("f4_2x3.npy"));
+        Tensor t = Npy.read(NpyFixtures.path("f4_2x3.npy"));
         assertEquals(DType.FLOAT32, t.dtype());
         assertArrayEquals(new int[] {2, 3}, t.shape());
         assertArrayEquals(new float[] {-0.5f, -0.25f, 0, 0.25f, 0.5f, 0.75f}, t.toFloatArray());
@@ -133,14 +123,14 @@ class NpyTest {
 
     @Test
     void readsNumpyFloat32Vector() throws IOException {
-        Tensor t = Npy.read(fixture("f4_5.npy"));
+        Tensor t = Npy.read(NpyFixtures.path("f4_5.npy"));
         assertArrayEquals(new int[] {5}, t.shape());
         assertArrayEquals(new float[] {1.5f, -2.0f, 0.25f, 1e-3f, 3e38f}, t.toFloatArray());
     }
 
     @Test
     void readsNumpyZeroDimensionalArray() throws IOException {
-        Tensor t = Npy.read(fixture("f8_scalar.npy"));
+        Tensor t = Npy.read(NpyFixtures.path("f8_scalar.npy"));
         assertEquals(DType.FLOAT64, t.dtype());
         assertEquals(0, t.rank());
         assertArrayEquals(new double[] {-7.125}, t.toDoubleArray());
@@ -148,14 +138,14 @@ class NpyTest {
 
     @Test
     void readsNumpyVersion2File() throws IOException {
-        Tensor t = Npy.read(fixture("f8_2x2x2_v2.npy"));
+        Tensor t = Npy.read(NpyFixtures.path("f8_2x2x2_v2.npy"));
         assertArrayEquals(new int[] {2, 2, 2}, t.shape());
         assertArrayEquals(new double[] {-3.5, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5}, t.toDoubleArray());
     }
 
     @Test
     void readsNumpyVersion3File() throws IOException {
-        Tensor t = Npy.read(fixture("f8_3_v3.npy"));
+        Tensor t = Npy.read(NpyFixtures.path("f8_3_v3.npy"));
         assertArrayEquals(new int[] {3}, t.shape());
         assertArrayEquals(new double[] {0.1, 0.2, 0.3}, t.toDoubleArray());
     }
@@ -184,18 +174,19 @@ class NpyTest {
 
     @Test
     void rejectsFortranOrder() {
-        assertRejected(fixture("fortran_f4_2x3.npy"),
+        assertRejected(NpyFixtures.path("fortran_f4_2x3.npy"),
                 "Fortran-ordered arrays are not supported; save with np.ascontiguousarray");
     }
 
     @Test
     void rejectsIntegerDtypeNamingIt() {
-        assertRejected(fixture("i4_3.npy"), "dtype '<i4' is not supported; only float32 '<f4' and float64 '<f8'");
+        assertRejected(NpyFixtures.path("i4_3.npy"),
+                "dtype '<i4' is not supported; only float32 '<f4' and float64 '<f8'");
     }
 
     @Test
     void rejectsBigEndian() {
-        assertRejected(fixture("be_f4_3.npy"), "dtype '>f4' is big-endian");
+        assertRejected(NpyFixtures.path("be_f4_3.npy"), "dtype '>f4' is big-endian");
     }
 
     @Test
@@ -276,7 +267,8 @@ class NpyTest {
     void rejectsAbsurdShapeThatFitsAnArrayWithoutAllocating() throws IOException {
         // 2^31-1 float32 elements would need 8 GiB; the file has 4 bytes, so this must fail fast.
         Path file = write("absurd.npy", npy(1, header("'<f4'", "(2147483647,)"), floats(1)));
-        assertRejected(file, "truncated: header says 2147483647 elements (8589934588 bytes) but only 4 bytes follow");
+        assertRejected(file,
+                "truncated: header says 2147483647 elements (8589934588 bytes) but only 4 bytes follow");
     }
 
     @Test
