@@ -1,0 +1,179 @@
+package io.clconvt.cli;
+
+import io.clconvt.Backend;
+import io.clconvt.Backends;
+import io.clconvt.ConvTranspose1d;
+import io.clconvt.ConvTranspose1dParams;
+import io.clconvt.Tensor;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ExitCode;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Runs the upsampling stack of a HiFi-GAN-style vocoder on the default OpenCL device and on the CPU
+ * reference, timing each layer and checking that the two agree.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, version = "clconvt " + Main.VERSION,
+        description = {"Runs a HiFi-GAN-style upsampling stack on OpenCL and on the CPU, and compares them.",
+            "Four transposed convolutions take 512 channels to 32 and make the signal 256 times longer. Each layer "
+                    + "is timed on the default OpenCL device and on the CPU reference, and their outputs compared.",
+            "Exits 1 if OpenCL is unusable or a layer differs by more than its tolerance."})
+final class DemoCommand implements Callable<Integer> {
+    /** HiFi-GAN V1's upsampling: two 8x layers (kernel 16) then two 2x layers (kernel 4). */
+    static final List<Stage> STACK = List.of(
+            new Stage(512, 256, 16, 8, 4),
+            new Stage(256, 128, 16, 8, 4),
+            new Stage(128, 64, 4, 2, 1),
+            new Stage(64, 32, 4, 2, 1));
+    private static final long INPUT_SEED = 2024;
+    /** float32's unit roundoff. */
+    private static final double UNIT_ROUNDOFF = Math.scalb(1.0, -24);
+
+    @Spec
+    private CommandSpec spec;
+
+    /** About one second of 22.05 kHz audio at hop 256; tests use a few frames to stay fast. */
+    @Option(names = "--frames", defaultValue = "86", hidden = true)
+    private int frames;
+
+    /** One layer of the stack: bias on, groups 1, as in HiFi-GAN. */
+    record Stage(int inChannels, int outChannels, int kernelSize, int stride, int padding) {
+        /** The layer with its seeded weights; the seed fixes the weights so that runs are comparable. */
+        ConvTranspose1d layer(long seed) {
+            return new ConvTranspose1d(inChannels, outChannels, kernelSize,
+                    ConvTranspose1dParams.builder().stride(stride).padding(padding).build(), true, seed);
+        }
+
+        double tolerance() {
+            return DemoCommand.tolerance(inChannels, 1, kernelSize, stride);
+        }
+    }
+
+    /** One layer's result on one backend. */
+    private record Timed(Tensor output, double millis) {
+    }
+
+    /**
+     * The largest acceptable {@link #maxRelativeDifference} between float32 results of one layer: four
+     * unit roundoffs per term of the reduction, whose length R = (Cin / groups) * ceil(K / stride) is the
+     * number of products summed into one output (each output position meets ceil(K / stride) taps of
+     * each input channel of its group). Summation error grows at most linearly in R.
+     */
+    static double tolerance(int inChannels, int groups, int kernelSize, int stride) {
+        long reduction = (long) (inChannels / groups) * ((kernelSize + stride - 1) / stride);
+        return 4 * reduction * UNIT_ROUNDOFF;
+    }
+
+    /**
+     * max|actual - reference| / max|reference|: the error relative to the output's scale, which unlike
+     * an element-wise relative error stays meaningful where outputs cross zero. NaN if either holds a
+     * NaN, so such results never pass a {@code <=} check.
+     */
+    static double maxRelativeDifference(Tensor actual, Tensor reference) {
+        double[] a = actual.toDoubleArray();
+        double[] b = reference.toDoubleArray();
+        if (a.length != b.length) {
+            throw new IllegalArgumentException("outputs differ in size: " + actual + " vs " + reference);
+        }
+        double maxDifference = 0;
+        double maxReference = 0;
+        for (int i = 0; i < a.length; i++) {
+            maxDifference = Math.max(maxDifference, Math.abs(a[i] - b[i]));
+            maxReference = Math.max(maxReference, Math.abs(b[i]));
+        }
+        if (maxReference == 0) {
+            return maxDifference == 0 ? 0 : Double.POSITIVE_INFINITY;
+        }
+        return maxDifference / maxReference;
+    }
+
+    @Override
+    public Integer call() {
+        if (frames < 1) {
+            throw new IllegalArgumentException("--frames must be at least 1, got " + frames);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        List<ConvTranspose1d> layers = new ArrayList<>();
+        for (int i = 0; i < STACK.size(); i++) {
+            layers.add(STACK.get(i).layer(i + 1));
+        }
+        Tensor input = randomInput(STACK.get(0).inChannels(), frames);
+
+        List<Timed> openClRuns;
+        List<Timed> cpuRuns;
+        try (Backend openCl = Backends.openCl(); Backend cpu = Backends.cpu()) {
+            out.println("device:    " + openCl.describe());
+            out.println("reference: " + cpu.describe());
+            // Untimed first passes, so OpenCL program builds and JIT warm-up are not in the timings.
+            runStack(openCl, layers, input);
+            runStack(cpu, layers, input);
+            openClRuns = runStack(openCl, layers, input);
+            cpuRuns = runStack(cpu, layers, input);
+        }
+
+        out.println();
+        for (int i = 0; i < layers.size(); i++) {
+            out.println("layer " + (i + 1) + ": " + layers.get(i));
+        }
+        out.println();
+        TextTable table = new TextTable("LAYER", "IN -> OUT", "OPENCL ms", "CPU ms", "MAX REL DIFF", "TOLERANCE", "OK")
+                .alignRight(2, 3, 4, 5);
+        int firstFailure = -1;
+        double[] differences = new double[STACK.size()];
+        for (int i = 0; i < STACK.size(); i++) {
+            Tensor in = i == 0 ? input : cpuRuns.get(i - 1).output();
+            differences[i] = maxRelativeDifference(openClRuns.get(i).output(), cpuRuns.get(i).output());
+            boolean ok = differences[i] <= STACK.get(i).tolerance();
+            if (!ok && firstFailure < 0) {
+                firstFailure = i;
+            }
+            table.row(i + 1,
+                    Messages.shape(in.shape()) + " -> " + Messages.shape(cpuRuns.get(i).output().shape()),
+                    format("%.2f", openClRuns.get(i).millis()), format("%.2f", cpuRuns.get(i).millis()),
+                    format("%.2e", differences[i]), format("%.2e", STACK.get(i).tolerance()), ok ? "yes" : "NO");
+        }
+        table.print(out);
+        if (firstFailure >= 0) {
+            spec.commandLine().getErr().println(Main.ERROR_PREFIX + "layer " + (firstFailure + 1)
+                    + " disagrees: OpenCL differs from the CPU by " + format("%.3e", differences[firstFailure])
+                    + " relative, above the tolerance " + format("%.3e", STACK.get(firstFailure).tolerance()));
+            return ExitCode.SOFTWARE;
+        }
+        out.println("All layers agree within tolerance.");
+        return ExitCode.OK;
+    }
+
+    /** Batch 1, NCL float32, uniform in [-1, 1) from a fixed seed. */
+    private static Tensor randomInput(int channels, int length) {
+        SplittableRandom random = new SplittableRandom(INPUT_SEED);
+        float[] data = new float[channels * length];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (float) random.nextDouble(-1, 1);
+        }
+        return Tensor.of(data, 1, channels, length);
+    }
+
+    /** Each layer's output and time on {@code backend}, every layer fed by this backend's previous output. */
+    private static List<Timed> runStack(Backend backend, List<ConvTranspose1d> layers, Tensor input) {
+        List<Timed> runs = new ArrayList<>();
+        Tensor x = input;
+        for (ConvTranspose1d layer : layers) {
+            long start = System.nanoTime();
+            x = layer.forward(backend, x);
+            runs.add(new Timed(x, (System.nanoTime() - start) / 1e6));
+        }
+        return runs;
+    }
+
+    private static String format(String pattern, double value) {
+        return String.format(Locale.ROOT, pattern, value);
+    }
+}

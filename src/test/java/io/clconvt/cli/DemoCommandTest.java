@@ -1,0 +1,74 @@
+package io.clconvt.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.clconvt.Tensor;
+import org.junit.jupiter.api.Test;
+
+class DemoCommandTest {
+    private static final double U = Math.scalb(1.0, -24);
+
+    @Test
+    void toleranceGrowsWithTheReductionLength() {
+        // R = 512 * ceil(16 / 8) = 1024
+        assertEquals(4 * 1024 * U, DemoCommand.tolerance(512, 1, 16, 8));
+        // R = (64 / 2) * ceil(5 / 2) = 96: groups divide the channels, the kernel rounds up
+        assertEquals(4 * 96 * U, DemoCommand.tolerance(64, 2, 5, 2));
+        // R = 3 * ceil(2 / 4) = 3: a stride beyond the kernel leaves one tap per output
+        assertEquals(4 * 3 * U, DemoCommand.tolerance(3, 1, 2, 4));
+    }
+
+    @Test
+    void stackTolerancesUseEachLayersShape() {
+        assertEquals(DemoCommand.tolerance(128, 1, 4, 2), DemoCommand.STACK.get(2).tolerance());
+    }
+
+    @Test
+    void relativeDifferenceIsScaledByTheLargestReference() {
+        Tensor reference = Tensor.of(new float[] {1, -4, 2}, 3);
+        Tensor actual = Tensor.of(new float[] {1.5f, -4, 2}, 3);
+        assertEquals(0.5 / 4, DemoCommand.maxRelativeDifference(actual, reference));
+        assertEquals(0, DemoCommand.maxRelativeDifference(reference, reference));
+    }
+
+    @Test
+    void relativeDifferenceAgainstAZeroReference() {
+        Tensor zeros = Tensor.of(new float[] {0, 0}, 2);
+        assertEquals(0, DemoCommand.maxRelativeDifference(zeros, zeros));
+        assertEquals(Double.POSITIVE_INFINITY,
+                DemoCommand.maxRelativeDifference(Tensor.of(new float[] {0, 1e-30f}, 2), zeros));
+    }
+
+    @Test
+    void nanNeverPasses() {
+        Tensor reference = Tensor.of(new float[] {1, 2}, 2);
+        double difference = DemoCommand.maxRelativeDifference(Tensor.of(new float[] {Float.NaN, 2}, 2), reference);
+        assertFalse(difference <= 1, "NaN must fail any tolerance, got " + difference);
+    }
+
+    @Test
+    void differentSizesAreABug() {
+        assertThrows(IllegalArgumentException.class, () -> DemoCommand.maxRelativeDifference(
+                Tensor.of(new float[] {1}, 1), Tensor.of(new float[] {1, 2}, 2)));
+    }
+
+    @Test
+    void scaledDownDemoAgrees() {
+        OpenClRequirement.requireUsableDevice();
+        CliResult result = CliResult.run("demo", "--frames", "4");
+
+        assertEquals(0, result.exitCode(), result::toString);
+        // 4 frames upsampled 8 * 8 * 2 * 2 = 256 times by the last layer.
+        assertTrue(result.out().contains("(1, 64, 512) -> (1, 32, 1024)"), result.out());
+        assertEquals(4, result.out().lines().filter(line -> line.matches("\\d  .*yes")).count(), result.out());
+        assertTrue(result.out().contains("All layers agree"), result.out());
+    }
+
+    @Test
+    void framesMustBePositive() {
+        CliResult.run("demo", "--frames", "0").assertInvalidInput("--frames must be at least 1");
+    }
+}

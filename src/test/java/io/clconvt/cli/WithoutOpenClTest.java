@@ -1,0 +1,113 @@
+package io.clconvt.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.clconvt.Tensor;
+import io.clconvt.npy.Npy;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The commands on a machine without OpenCL, simulated by running the command line in a child JVM
+ * whose OpenCL ICD loader is pointed at an empty vendor folder, so it finds no platform.
+ */
+class WithoutOpenClTest {
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void requireThatOpenClCanBeHidden() throws Exception {
+        Files.createDirectories(dir.resolve("no-vendors"));
+        // Where the loader ignores OCL_ICD_VENDORS the platforms stay visible and nothing here can be tested.
+        Assumptions.assumeTrue(cli("devices").exitCode() != 0, "OpenCL cannot be hidden from a child process here");
+    }
+
+    @Test
+    void devicesExplainsHowToInstallOpenCl() throws Exception {
+        CliResult result = cli("devices");
+        assertEquals(1, result.exitCode(), result::toString);
+        assertTrue(result.err().contains("No OpenCL runtime or platform was found: "), result.err());
+        assertTrue(result.err().contains("apt-get install -y pocl-opencl-icd ocl-icd-libopencl1 clinfo"), result.err());
+        assertTrue(result.err().contains("ci/install-opencl.sh"), result.err());
+        assertTrue(result.err().contains("POCL_CACHE_DIR"), result.err());
+        assertTrue(result.err().contains("CLCONVT_DEVICE"), result.err());
+    }
+
+    @Test
+    void runOnOpenClFailsWithOneLine() throws Exception {
+        Path y = dir.resolve("y-opencl.npy");
+        CliResult result = cli(runArgs(y, "opencl"));
+        assertEquals(1, result.exitCode(), result::toString);
+        result.assertOneErrorLine("CL_PLATFORM_NOT_FOUND_KHR");
+        assertFalse(Files.exists(y));
+    }
+
+    @Test
+    void runOnAutoFallsBackToTheCpu() throws Exception {
+        Path y = dir.resolve("y-auto.npy");
+        CliResult result = cli(runArgs(y, "auto"));
+        assertEquals(0, result.exitCode(), result::toString);
+        // The fallback is logged on stderr; stdout holds only the result line.
+        assertEquals(1, result.out().lines().count(), result.out());
+        assertTrue(result.out().contains("cpu:"), result.out());
+        assertTrue(result.err().startsWith("WARN  Backends - No usable OpenCL device"), result.err());
+        Tensor output = Npy.read(y);
+        assertArrayEquals(new int[] {1, 1, 3}, output.shape());
+        assertArrayEquals(new float[] {3, 10, 8}, output.toFloatArray());
+    }
+
+    @Test
+    void demoFailsSayingWhy() throws Exception {
+        CliResult result = cli("demo", "--frames", "1");
+        assertEquals(1, result.exitCode(), result::toString);
+        result.assertOneErrorLine("no OpenCL platform is installed");
+    }
+
+    private static String[] runArgs(Path y, String backend) throws IOException {
+        Path x = dir.resolve("x.npy");
+        Path w = dir.resolve("w.npy");
+        Npy.write(x, Tensor.of(new float[] {1, 2}, 1, 1, 2));
+        Npy.write(w, Tensor.of(new float[] {3, 4}, 1, 1, 2));
+        return new String[] {"run", "--input", x.toString(), "--weight", w.toString(), "--backend", backend,
+            "--output", y.toString()};
+    }
+
+    /**
+     * Runs {@code java io.clconvt.cli.Main args} with OpenCL hidden, logging as the jar does rather than
+     * as the tests' logback-test.xml would.
+     */
+    private static CliResult cli(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dlogback.configurationFile=" + Main.class.getResource("/logback.xml"),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        Map<String, String> env = builder.environment();
+        env.put("OCL_ICD_VENDORS", dir.resolve("no-vendors").toString());
+        env.remove("OCL_ICD_FILENAMES");
+        env.remove("CLCONVT_DEVICE");
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Path err = Files.createTempFile(dir, "err", ".txt");
+        Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("clconvt " + String.join(" ", args) + " did not finish in 60 s");
+        }
+        return new CliResult(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+    }
+}
