@@ -112,6 +112,17 @@ public final class ConvTranspose1dParams {
         return geometry(inputLength, kernelSize).outputLength();
     }
 
+    /**
+     * The shape {@link Backend#convTranspose1d} would return for these tensors, after the same
+     * validation every backend runs; lets callers check a call (or size a buffer) without a backend.
+     *
+     * @param bias the (Cout) bias, or null
+     * @throws IllegalArgumentException naming the offending parameter, shape or dtype
+     */
+    public int[] outputShape(Tensor x, Tensor weight, Tensor bias) {
+        return ConvProblem.resolve(x, weight, bias, this).outputShape();
+    }
+
     /** Where the output window starts in the full transposed convolution, and how long it is. */
     record Geometry(int padLeft, int outputLength) {
     }

@@ -3,7 +3,6 @@ package io.clconvt.cli;
 import io.clconvt.OpenClException;
 import java.io.IOException;
 import java.io.PrintWriter;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -27,13 +26,18 @@ import picocli.CommandLine.Spec;
 public final class Main implements Runnable {
     static final String VERSION = "0.1.0";
     static final String ERROR_PREFIX = "clconvt: error: ";
-    private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+    private static final String LOGBACK_CONFIGURATION = "logback.configurationFile";
 
     @Spec
     private CommandSpec spec;
 
     /** Runs the command line and exits with its exit code. */
     public static void main(String[] args) {
+        // The command line's logging setup lives under its own name, so that applications using the
+        // library keep their own logback.xml; a -Dlogback.configurationFile given by the user wins.
+        if (System.getProperty(LOGBACK_CONFIGURATION) == null) {
+            System.setProperty(LOGBACK_CONFIGURATION, "io/clconvt/cli/logback-cli.xml");
+        }
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
@@ -73,7 +77,7 @@ public final class Main implements Runnable {
     private static int failure(Exception e, CommandLine commandLine, ParseResult parsed) {
         PrintWriter err = commandLine.getErr();
         // The full exception, build logs included, for whoever turns on DEBUG logging.
-        LOG.debug("{} failed", commandLine.getCommandSpec().qualifiedName(), e);
+        LoggerFactory.getLogger(Main.class).debug("{} failed", commandLine.getCommandSpec().qualifiedName(), e);
         if (e instanceof IllegalArgumentException) {
             err.println(ERROR_PREFIX + Messages.oneLine(e));
             return ExitCode.USAGE;

@@ -90,6 +90,9 @@ final class RunCommand implements Callable<Integer> {
         Tensor x = read("--input", input);
         Tensor w = read("--weight", weight);
         Tensor b = bias == null ? null : read("--bias", bias);
+        // Validate before a backend opens: opening OpenCL logs the device, and invalid input must
+        // produce one line on stderr.
+        params.outputShape(x, w, b);
 
         Tensor y;
         String computedBy;

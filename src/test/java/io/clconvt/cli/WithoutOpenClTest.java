@@ -86,13 +86,12 @@ class WithoutOpenClTest {
     }
 
     /**
-     * Runs {@code java io.clconvt.cli.Main args} with OpenCL hidden, logging as the jar does rather than
-     * as the tests' logback-test.xml would.
+     * Runs {@code java io.clconvt.cli.Main args} with OpenCL hidden; Main itself points logback at the
+     * command line's configuration, ahead of the tests' logback-test.xml.
      */
     private static CliResult cli(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dlogback.configurationFile=" + Main.class.getResource("/logback.xml"),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);

@@ -1,0 +1,134 @@
+package io.clconvt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.abort;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.clconvt.npy.Npy;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Every case of the shared PyTorch golden set ({@code ../shared/golden/torch/manifest.json}, float64
+ * references) on both backends: "ok" cases must match within {@link Accuracy}'s bound, "error" cases
+ * must be rejected with IllegalArgumentException. Arrays are read with the project's own .npy reader.
+ */
+class GoldenCasesTest {
+    private static Backend cpu;
+    private static Backend openCl;
+
+    @AfterAll
+    static void close() {
+        if (cpu != null) {
+            cpu.close();
+        }
+        if (openCl != null) {
+            openCl.close();
+        }
+    }
+
+    private static Path goldenDirectory() {
+        String configured = System.getProperty("clconvt.golden", "../shared/golden/torch");
+        Path dir = Path.of(configured);
+        if (!Files.isRegularFile(dir.resolve("manifest.json"))) {
+            String why = "golden cases not found at " + dir.toAbsolutePath() + " (set -Dclconvt.golden)";
+            if (OpenClSupport.inCi()) {
+                fail("CI is set: " + why);
+            }
+            abort(why);
+        }
+        return dir;
+    }
+
+    @TestFactory
+    List<DynamicTest> goldenCases() throws IOException {
+        Path dir = goldenDirectory();
+        JsonNode cases = new ObjectMapper().readTree(dir.resolve("manifest.json").toFile()).get("cases");
+        cpu = Backends.cpu();
+        List<DynamicTest> tests = new ArrayList<>();
+        for (JsonNode c : cases) {
+            String name = describe(c);
+            tests.add(DynamicTest.dynamicTest(name + " [cpu]", () -> check(dir, c, () -> cpu)));
+            tests.add(DynamicTest.dynamicTest(name + " [opencl]", () -> check(dir, c, GoldenCasesTest::openCl)));
+        }
+        return tests;
+    }
+
+    private static synchronized Backend openCl() {
+        if (openCl == null) {
+            openCl = OpenClSupport.backend();
+        }
+        return openCl;
+    }
+
+    private static String describe(JsonNode c) {
+        return String.format("%s %s %s %s%s s%d p%s op%d d%d g%d os=%s", c.get("name").asText(), c.get("expect").asText(),
+                c.get("dtype").asText(), c.get("layout").asText(), c.get("unbatched").asBoolean() ? " unbatched" : "",
+                c.get("stride").asInt(), c.get("padding"), c.get("output_padding").asInt(), c.get("dilation").asInt(),
+                c.get("groups").asInt(), c.get("output_size").isNull() ? "-" : c.get("output_size").asText());
+    }
+
+    private static void check(Path dir, JsonNode c, Supplier<Backend> backend) {
+        Tensor x = read(dir, c.get("x"));
+        Tensor w = read(dir, c.get("w"));
+        Tensor b = read(dir, c.get("b"));
+        Backend target = backend.get();
+        if (c.get("expect").asText().equals("error")) {
+            assertThrows(IllegalArgumentException.class, () -> target.convTranspose1d(x, w, b, params(c)));
+            return;
+        }
+        assertEquals("ok", c.get("expect").asText());
+        ConvTranspose1dParams params = params(c);
+        Tensor expected = read(dir, c.get("y"));
+        Accuracy.assertClose(target.convTranspose1d(x, w, b, params), expected, x, w, b, params,
+                c.get("name").asText());
+    }
+
+    /** The manifest's parameters; invalid ones throw IllegalArgumentException as the builder does. */
+    private static ConvTranspose1dParams params(JsonNode c) {
+        ConvTranspose1dParams.Builder builder = ConvTranspose1dParams.builder()
+                .stride(c.get("stride").asInt())
+                .outputPadding(c.get("output_padding").asInt())
+                .dilation(c.get("dilation").asInt())
+                .groups(c.get("groups").asInt())
+                .layout(Layout.valueOf(c.get("layout").asText()));
+        JsonNode padding = c.get("padding");
+        if (padding.isArray()) {
+            builder.padding(padding.get(0).asInt(), padding.get(1).asInt());
+        } else if (padding.isTextual()) {
+            builder.padding(switch (padding.asText()) {
+                case "SAME" -> Padding.SAME;
+                case "VALID" -> Padding.VALID;
+                default -> throw new IllegalStateException("unknown padding " + padding);
+            });
+        } else {
+            builder.padding(padding.asInt());
+        }
+        if (!c.get("output_size").isNull()) {
+            builder.outputSize(c.get("output_size").asInt());
+        }
+        return builder.build();
+    }
+
+    private static Tensor read(Path dir, JsonNode file) {
+        if (file == null || file.isNull()) {
+            return null;
+        }
+        try {
+            return Npy.read(dir.resolve(file.asText()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
