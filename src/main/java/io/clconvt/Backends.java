@@ -5,7 +5,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Creates backends.
+ * Creates backends. Every backend computes the same transposed convolution: for explicit padding
+ * {@code Lout = (Lin - 1) * stride - padLeft - padRight + dilation * (K - 1) + 1 + outputPadding}
+ * (SAME and VALID as {@link ConvTranspose1dParams} describes), input (N, C, L) or (N, L, C) by
+ * {@link Layout}, weight (Cin, Cout / groups, K).
  *
  * <p>The OpenCL device is chosen by the environment variable {@code CLCONVT_DEVICE} or the system
  * property {@code clconvt.device} (the property wins): either {@code platform:device} indices as listed

@@ -8,7 +8,9 @@ import java.util.Arrays;
  * <p>Factories copy their input and accessors return copies, so a tensor never changes after it is
  * made. For the transposed convolution an input is (N, C, L) or (N, L, C) depending on
  * {@link Layout}, or rank 2 for one unbatched sample; the weight is (Cin, Cout / groups, K) and the
- * bias (Cout).
+ * bias (Cout). The output has the input's rank and layout, with Cout channels and the length
+ * {@link ConvTranspose1dParams#outputLength} gives, e.g.
+ * {@code (Lin - 1) * stride - padLeft - padRight + dilation * (K - 1) + 1 + outputPadding}.
  */
 public final class Tensor {
     private final int[] shape;
