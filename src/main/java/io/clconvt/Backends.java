@@ -33,7 +33,19 @@ public final class Backends {
      *     what is missing and how to install it
      */
     public static Backend openCl() {
-        return new OpenClBackend(ClDevice.select(DeviceSelection.fromEnvironment()), false);
+        return openCl(KernelVariant.AUTO);
+    }
+
+    /**
+     * The selected OpenCL device, running every call with {@code variant} (AUTO chooses per shape).
+     * For benchmarks and tests; a variant that cannot serve a shape (a kernel over 64 taps) falls back to
+     * {@link KernelVariant#DIRECT}.
+     *
+     * @throws OpenClException as {@link #openCl()}
+     */
+    public static Backend openCl(KernelVariant variant) {
+        Validation.requireNonNull("variant", variant);
+        return new OpenClBackend(ClDevice.select(DeviceSelection.fromEnvironment()), variant, false);
     }
 
     /** {@link #openCl()} when a device is usable, else {@link #cpu()} after one WARN log line saying why. */

@@ -7,6 +7,7 @@ import org.jocl.CL;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
 import org.jocl.cl_device_id;
+import org.jocl.cl_event;
 import org.jocl.cl_platform_id;
 
 /**
@@ -65,6 +66,18 @@ final class Cl {
         long[] value = new long[1];
         check(CL.clGetDeviceInfo(device, param, Sizeof.size_t, Pointer.to(value), null), "clGetDeviceInfo");
         return value[0];
+    }
+
+    /** Waits for {@code event} and returns its execution time from the queue's profiling counters. */
+    static long elapsedNanos(cl_event event) {
+        check(CL.clWaitForEvents(1, new cl_event[] {event}), "clWaitForEvents");
+        long[] start = new long[1];
+        long[] end = new long[1];
+        check(CL.clGetEventProfilingInfo(event, CL.CL_PROFILING_COMMAND_START, Sizeof.cl_ulong, Pointer.to(start),
+                null), "clGetEventProfilingInfo");
+        check(CL.clGetEventProfilingInfo(event, CL.CL_PROFILING_COMMAND_END, Sizeof.cl_ulong, Pointer.to(end), null),
+                "clGetEventProfilingInfo");
+        return end[0] - start[0];
     }
 
     private static String cString(byte[] bytes) {

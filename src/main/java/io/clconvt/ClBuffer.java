@@ -47,6 +47,18 @@ final class ClBuffer implements AutoCloseable {
         return LIVE.get();
     }
 
+    long bytes() {
+        return bytes;
+    }
+
+    /** Copies {@code tensor}'s elements into the start of the buffer (blocking). */
+    void write(Tensor tensor) {
+        long size = (long) tensor.size() * tensor.dtype().byteSize();
+        Pointer host = tensor.dtype() == DType.FLOAT32 ? Pointer.to(tensor.floatData()) : Pointer.to(tensor.doubleData());
+        Cl.check(clEnqueueWriteBuffer(context.queue(), memory, CL_TRUE, 0, size, host, 0, null, null),
+                "clEnqueueWriteBuffer");
+    }
+
     /** Fills the buffer with NaN so that elements a kernel fails to write stand out. */
     void poison(DType dtype) {
         Pointer pattern = dtype == DType.FLOAT32 ? Pointer.to(new float[] {Float.NaN}) : Pointer.to(new double[] {Double.NaN});

@@ -1,85 +1,55 @@
 package io.clconvt;
 
-import static org.jocl.CL.*;
+import static org.jocl.CL.clEnqueueNDRangeKernel;
 
-import org.jocl.Pointer;
-import org.jocl.Sizeof;
+import org.jocl.cl_event;
 import org.jocl.cl_kernel;
 
 /**
- * Host launcher of {@code kernels/conv_transpose1d.cl}: one program and kernel object for one dtype,
- * built once and reused for every call. Not thread-safe (kernel arguments are per-kernel state): the
- * backend serialises calls.
+ * Host launcher of {@code kernels/conv_transpose1d.cl}, the direct variant: one work-item per output
+ * element, every shape as a runtime argument, so one program per dtype serves every call. It is the
+ * always-available variant and the correctness baseline of the others.
  */
-final class ConvTranspose1dKernel implements AutoCloseable {
+final class ConvTranspose1dKernel {
     static final String SOURCE_FILE = "conv_transpose1d.cl";
     private static final String KERNEL_NAME = "conv_transpose1d";
-    /** One fixed work-group size: POCL compiles a kernel per local size, so a varying one would recompile. */
-    private static final long PREFERRED_LOCAL_SIZE = 64;
 
-    private final ClContext context;
-    private final ClProgram program;
-    private final cl_kernel kernel;
-    private final long localSize;
-    private boolean closed;
-
-    ConvTranspose1dKernel(ClContext context, DType dtype) {
-        this.context = context;
-        String options = "-DUSE_FP64=" + (dtype == DType.FLOAT64 ? 1 : 0);
-        this.program = ClProgram.build(context, SOURCE_FILE, ClProgram.loadSource(SOURCE_FILE), options);
-        try {
-            this.kernel = program.createKernel(KERNEL_NAME);
-        } catch (RuntimeException e) {
-            program.close();
-            throw e;
-        }
-        long[] kernelLimit = new long[1];
-        int status = clGetKernelWorkGroupInfo(kernel, context.device().id(), CL_KERNEL_WORK_GROUP_SIZE,
-                Sizeof.size_t, Pointer.to(kernelLimit), null);
-        if (status != CL_SUCCESS) {
-            close();
-            Cl.check(status, "clGetKernelWorkGroupInfo");
-        }
-        long limit = Math.min(Math.max(kernelLimit[0], 1), context.device().maxWorkGroupSize());
-        this.localSize = Math.max(1, Math.min(PREFERRED_LOCAL_SIZE, Long.highestOneBit(limit)));
+    private ConvTranspose1dKernel() {
     }
 
-    /** Enqueues the computation of {@code problem} into {@code y}; {@code bias} may be null. */
-    void enqueue(ConvProblem problem, ClBuffer x, ClBuffer weight, ClBuffer bias, ClBuffer y) {
+    /** Enqueues {@code problem} into {@code y} and returns the kernel's event; {@code bias} may be null. */
+    static cl_event enqueue(ClContext context, ProgramCache programs, ConvProblem problem, int localSize,
+            ClBuffer x, ClBuffer weight, ClBuffer bias, ClBuffer y) {
+        cl_kernel kernel = programs.kernel(SOURCE_FILE, KERNEL_NAME, "-DUSE_FP64=" + fp64Flag(problem));
         int phaseGcd = gcd(problem.stride(), problem.dilation());
         int tapStep = problem.stride() / phaseGcd;
-        int dilationInverse = modularInverse(problem.dilation() / phaseGcd, tapStep);
-        int index = 0;
-        setBuffer(index++, x);                                    // x
-        setBuffer(index++, weight);                               // w
-        setBuffer(index++, bias);                                 // bias, NULL when absent
-        setBuffer(index++, y);                                    // y
-        setInt(index++, problem.batch());                         // batch
-        setInt(index++, problem.inChannels());                    // inChannels
-        setInt(index++, problem.outChannels());                   // outChannels
-        setInt(index++, problem.inputLength());                   // inputLength
-        setInt(index++, problem.outputLength());                  // outputLength
-        setInt(index++, problem.kernelSize());                    // kernelSize
-        setInt(index++, problem.stride());                        // stride
-        setInt(index++, problem.dilation());                      // dilation
-        setInt(index++, problem.padLeft());                       // padLeft
-        setInt(index++, problem.groups());                        // groups
-        setInt(index++, problem.layout() == Layout.NLC ? 1 : 0);  // channelsLast
-        setInt(index++, phaseGcd);                                // phaseGcd
-        setInt(index, dilationInverse);                           // dilationInverse
+        new KernelArguments(kernel)
+                .buffer(x)                                    // x
+                .buffer(weight)                               // w
+                .buffer(bias)                                 // bias, NULL when absent
+                .buffer(y)                                    // y
+                .integer(problem.batch())                     // batch
+                .integer(problem.inChannels())                // inChannels
+                .integer(problem.outChannels())               // outChannels
+                .integer(problem.inputLength())               // inputLength
+                .integer(problem.outputLength())              // outputLength
+                .integer(problem.kernelSize())                // kernelSize
+                .integer(problem.stride())                    // stride
+                .integer(problem.dilation())                  // dilation
+                .integer(problem.padLeft())                   // padLeft
+                .integer(problem.groups())                    // groups
+                .integer(problem.layout() == Layout.NLC ? 1 : 0) // channelsLast
+                .integer(phaseGcd)                            // phaseGcd
+                .integer(modularInverse(problem.dilation() / phaseGcd, tapStep)); // dilationInverse
         long globalSize = ((long) problem.outputElements() + localSize - 1) / localSize * localSize;
+        cl_event event = new cl_event();
         Cl.check(clEnqueueNDRangeKernel(context.queue(), kernel, 1, null, new long[] {globalSize},
-                new long[] {localSize}, 0, null, null), "clEnqueueNDRangeKernel(" + KERNEL_NAME + ")");
+                new long[] {localSize}, 0, null, event), "clEnqueueNDRangeKernel(" + KERNEL_NAME + ")");
+        return event;
     }
 
-    private void setBuffer(int index, ClBuffer buffer) {
-        Pointer value = buffer == null ? null : buffer.argument();
-        Cl.check(clSetKernelArg(kernel, index, ClBuffer.argumentSize(), value), "clSetKernelArg(" + index + ")");
-    }
-
-    private void setInt(int index, int value) {
-        Cl.check(clSetKernelArg(kernel, index, Sizeof.cl_int, Pointer.to(new int[] {value})),
-                "clSetKernelArg(" + index + ")");
+    static int fp64Flag(ConvProblem problem) {
+        return problem.dtype() == DType.FLOAT64 ? 1 : 0;
     }
 
     static int gcd(int a, int b) {
@@ -106,14 +76,5 @@ final class ConvTranspose1dKernel implements AutoCloseable {
             s = nextS;
         }
         return (int) (((oldS % modulus) + modulus) % modulus);
-    }
-
-    @Override
-    public void close() {
-        if (!closed) {
-            closed = true;
-            clReleaseKernel(kernel);
-            program.close();
-        }
     }
 }

@@ -13,7 +13,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -21,21 +23,24 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Every case of the shared PyTorch golden set ({@code ../shared/golden/torch/manifest.json}, float64
- * references) on both backends: "ok" cases must match within {@link Accuracy}'s bound, "error" cases
+ * references) on the CPU backend and on each OpenCL kernel variant: "ok" cases must match within {@link Accuracy}'s bound, "error" cases
  * must be rejected with IllegalArgumentException. Arrays are read with the project's own .npy reader.
  */
 class GoldenCasesTest {
-    private static Backend cpu;
-    private static Backend openCl;
+    /** The CPU reference and every OpenCL variant, each run explicitly. */
+    private static final List<String> BACKENDS = List.of("cpu", "direct", "phase", "tiled");
+    private static final Map<String, Backend> OPEN = new HashMap<>();
 
     @AfterAll
     static void close() {
-        if (cpu != null) {
-            cpu.close();
-        }
-        if (openCl != null) {
-            openCl.close();
-        }
+        OPEN.values().forEach(Backend::close);
+        OPEN.clear();
+    }
+
+    private static synchronized Backend backend(String name) {
+        return OPEN.computeIfAbsent(name, n -> n.equals("cpu")
+                ? Backends.cpu()
+                : OpenClSupport.backend(KernelVariant.valueOf(n.toUpperCase())));
     }
 
     private static Path goldenDirectory() {
@@ -55,21 +60,14 @@ class GoldenCasesTest {
     List<DynamicTest> goldenCases() throws IOException {
         Path dir = goldenDirectory();
         JsonNode cases = new ObjectMapper().readTree(dir.resolve("manifest.json").toFile()).get("cases");
-        cpu = Backends.cpu();
         List<DynamicTest> tests = new ArrayList<>();
-        for (JsonNode c : cases) {
-            String name = describe(c);
-            tests.add(DynamicTest.dynamicTest(name + " [cpu]", () -> check(dir, c, () -> cpu)));
-            tests.add(DynamicTest.dynamicTest(name + " [opencl]", () -> check(dir, c, GoldenCasesTest::openCl)));
+        for (String backend : BACKENDS) {
+            for (JsonNode c : cases) {
+                tests.add(DynamicTest.dynamicTest(describe(c) + " [" + backend + "]",
+                        () -> check(dir, c, () -> backend(backend))));
+            }
         }
         return tests;
-    }
-
-    private static synchronized Backend openCl() {
-        if (openCl == null) {
-            openCl = OpenClSupport.backend();
-        }
-        return openCl;
     }
 
     private static String describe(JsonNode c) {

@@ -35,17 +35,35 @@ class OpenClBackendTest {
     }
 
     @Test
-    void everyBufferIsReleasedAfterSuccessAndFailure() {
+    void buffersAreReusedWhileOpenAndAllReleasedOnClose() {
         int before = ClBuffer.liveCount();
-        try (Backend backend = OpenClSupport.backend()) {
-            for (int i = 0; i < 20; i++) {
-                backend.convTranspose1d(X, W, Tensor.of(new float[] {1, 2}, 2), PARAMS);
-                assertThrows(IllegalArgumentException.class,
-                        () -> backend.convTranspose1d(X, W, Tensor.of(new float[] {1}, 1), PARAMS));
+        Tensor bias = Tensor.of(new float[] {1, 2}, 2);
+        for (KernelVariant variant : KernelVariant.values()) {
+            try (Backend backend = OpenClSupport.backend(variant)) {
+                backend.convTranspose1d(X, W, bias, PARAMS);
+                int steady = ClBuffer.liveCount();
+                for (int i = 0; i < 20; i++) {
+                    backend.convTranspose1d(X, W, bias, PARAMS);
+                    backend.convTranspose1d(Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 1, 2, 3), W, bias, PARAMS);
+                    assertThrows(IllegalArgumentException.class,
+                            () -> backend.convTranspose1d(X, W, Tensor.of(new float[] {1}, 1), PARAMS));
+                }
+                assertEquals(steady, ClBuffer.liveCount(), variant + ": same-shaped calls reuse their buffers");
             }
-            assertEquals(before, ClBuffer.liveCount());
+            assertEquals(before, ClBuffer.liveCount(), variant + ": close releases every buffer");
         }
-        assertEquals(before, ClBuffer.liveCount());
+    }
+
+    @Test
+    void warmCallsBuildNothing() {
+        try (OpenClBackend backend = OpenClSupport.backend(KernelVariant.AUTO)) {
+            ConvTranspose1dParams longer = PARAMS.toBuilder().padding(1).build();
+            backend.convTranspose1d(X, W, null, PARAMS);
+            int built = backend.builtPrograms();
+            backend.convTranspose1d(X, W, null, PARAMS);
+            backend.convTranspose1d(Tensor.of(new float[40], 2, 2, 10), W, null, longer);
+            assertEquals(built, backend.builtPrograms(), "new lengths and batch sizes reuse the built program");
+        }
     }
 
     @Test

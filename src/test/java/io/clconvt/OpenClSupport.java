@@ -18,8 +18,13 @@ final class OpenClSupport {
     }
 
     static Backend backend() {
+        return backend(KernelVariant.AUTO);
+    }
+
+    /** A backend that runs every call with {@code variant}. */
+    static OpenClBackend backend(KernelVariant variant) {
         try {
-            return new OpenClBackend(ClDevice.select(DeviceSelection.fromEnvironment()), true);
+            return new OpenClBackend(ClDevice.select(DeviceSelection.fromEnvironment()), variant, true);
         } catch (OpenClException e) {
             if (inCi()) {
                 fail("CI is set but no OpenCL device is usable: " + e.getMessage(), e);

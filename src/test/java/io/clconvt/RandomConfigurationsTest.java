@@ -1,5 +1,7 @@
 package io.clconvt;
 
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -13,27 +15,39 @@ import org.junit.jupiter.params.provider.MethodSource;
  * OpenCL against the CPU reference on seeded random configurations spanning every option: both
  * layouts and dtypes, rank 2 and 3, dense, grouped and depthwise channels, dilation 1-4, stride 1-8
  * (also beyond K), K = 1, Lin = 1, symmetric, asymmetric, SAME and VALID padding, outputPadding and
- * outputSize. Output buffers are poisoned with NaN, so an element the kernel skips fails the test.
+ * outputSize, on every kernel variant. Output buffers are poisoned with NaN, so an element a kernel
+ * skips fails the test.
  */
 class RandomConfigurationsTest {
     private static final int CASES = 400;
     private static final long BASE_SEED = 0x5EED_C0DEL;
+    /**
+     * (K, stride, dilation) triples. The phase and tiled variants compile a program per triple, layout
+     * and dtype (POCL takes up to half a second each), so the cases draw from a fixed set that still
+     * covers K = 1, stride 1 to 8 with stride > K, stride and dilation sharing a factor, and dilation
+     * 1 to 4; lengths, channels, groups and padding stay free.
+     */
+    private static final int[][] CODE_SHAPES = {
+        {1, 3, 2}, {2, 8, 1}, {3, 5, 1}, {4, 2, 1}, {4, 4, 2}, {5, 3, 2}, {7, 1, 3}, {3, 2, 4},
+    };
 
-    private static Backend openCl;
+    private static final Map<KernelVariant, Backend> OPEN_CL = new EnumMap<>(KernelVariant.class);
     private static Backend cpu;
 
     @BeforeAll
     static void open() {
         cpu = Backends.cpu();
-        openCl = OpenClSupport.backend();
     }
 
     @AfterAll
     static void close() {
-        if (openCl != null) {
-            openCl.close();
-        }
+        OPEN_CL.values().forEach(Backend::close);
+        OPEN_CL.clear();
         cpu.close();
+    }
+
+    private static Backend openCl(KernelVariant variant) {
+        return OPEN_CL.computeIfAbsent(variant, OpenClSupport::backend);
     }
 
     /** One generated call. */
@@ -46,10 +60,32 @@ class RandomConfigurationsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void openClMatchesCpu(Case c) {
+    void directMatchesCpu(Case c) {
+        check(KernelVariant.DIRECT, c);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void phaseMatchesCpu(Case c) {
+        check(KernelVariant.PHASE, c);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void tiledMatchesCpu(Case c) {
+        check(KernelVariant.TILED, c);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void autoMatchesCpu(Case c) {
+        check(KernelVariant.AUTO, c);
+    }
+
+    private static void check(KernelVariant variant, Case c) {
         Tensor expected = cpu.convTranspose1d(c.x(), c.weight(), c.bias(), c.params());
-        Tensor actual = openCl.convTranspose1d(c.x(), c.weight(), c.bias(), c.params());
-        Accuracy.assertClose(actual, expected, c.x(), c.weight(), c.bias(), c.params(), "OpenCL vs CPU");
+        Tensor actual = openCl(variant).convTranspose1d(c.x(), c.weight(), c.bias(), c.params());
+        Accuracy.assertClose(actual, expected, c.x(), c.weight(), c.bias(), c.params(), variant + " vs CPU");
     }
 
     private static Named<Case> generate(int index, long seed) {
@@ -79,9 +115,10 @@ class RandomConfigurationsTest {
                     groupOut = 1 + random.nextInt(9);
                 }
             }
-            int kernelSize = random.nextInt(5) == 0 ? 1 : 1 + random.nextInt(7);
-            int stride = 1 + random.nextInt(8);
-            int dilation = 1 + random.nextInt(4);
+            int[] codeShape = CODE_SHAPES[random.nextInt(CODE_SHAPES.length)];
+            int kernelSize = codeShape[0];
+            int stride = codeShape[1];
+            int dilation = codeShape[2];
             int inputLength = random.nextInt(8) == 0 ? 1 : 1 + random.nextInt(40);
             int effectiveKernel = dilation * (kernelSize - 1) + 1;
 

@@ -1,0 +1,160 @@
+// 1-D transposed convolution, register-tiled and specialised on the shape of the code.
+//
+// Work in "t-space", the full (unpadded) output: t = o + padLeft. Write t = q * STRIDE + r. Tap k of
+// input position i lands on t = i * STRIDE + k * DILATION, so for every k the phase r and the row
+// offset are compile-time constants:
+//     r(k) = (k * DILATION) % STRIDE,   i = q - (k * DILATION) / STRIDE.
+// A work-item owns TILE_ROWS consecutive rows q (each row is STRIDE outputs, one per phase) for
+// TILE_CHANNELS output channels of one group, keeps all of them in registers while it reduces over
+// the group's input channels, and visits exactly the taps that contribute: no division, modulo or
+// phase test inside the loops, and uniform, fully unrolled trip counts.
+//
+// TILE_CHANNELS == 1 is the "phase" variant (scalar, one channel; suits depthwise layers, where a
+// group has one output channel). TILE_CHANNELS > 1 is the "tiled" variant: the channel tile is one
+// vector, so each tap is one broadcast-multiply-add; the weights are packed on the host as
+// (Cin, K, packedGroupOut), packedGroupOut a multiple of TILE_CHANNELS, so that a tap's weights are
+// one contiguous vector load.
+
+#ifndef USE_FP64
+#define USE_FP64 0
+#endif
+#ifndef KERNEL_SIZE
+#define KERNEL_SIZE 4
+#endif
+#ifndef STRIDE
+#define STRIDE 2
+#endif
+#ifndef DILATION
+#define DILATION 1
+#endif
+#ifndef TILE_CHANNELS
+#define TILE_CHANNELS 8
+#endif
+#ifndef TILE_ROWS
+#define TILE_ROWS 4
+#endif
+#ifndef CHANNELS_LAST
+#define CHANNELS_LAST 0
+#endif
+
+#if USE_FP64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+typedef double real;
+#define REAL_NAME double
+#else
+typedef float real;
+#define REAL_NAME float
+#endif
+
+#define CONCAT_(a, b) a##b
+#define CONCAT(a, b) CONCAT_(a, b)
+#if TILE_CHANNELS == 1
+typedef real vec;
+#define VLOAD(offset, pointer) ((pointer)[offset])
+#else
+typedef CONCAT(REAL_NAME, TILE_CHANNELS) vec;
+#define VLOAD CONCAT(vload, TILE_CHANNELS)
+#define VSTORE CONCAT(vstore, TILE_CHANNELS)
+#endif
+
+// How many rows back the last tap reads, and the input window one tile needs per channel.
+#define REACH ((KERNEL_SIZE - 1) * DILATION / STRIDE)
+#define WINDOW (TILE_ROWS + REACH)
+
+__kernel void conv_transpose1d_tiled(
+    __global const real* restrict x,             // (N, Cin, Lin) or (N, Lin, Cin)
+    __global const real* restrict packedWeight,  // (Cin, K, packedGroupOut)
+    __global const real* restrict bias,          // (Cout), or NULL
+    __global real* restrict y,                   // (N, Cout, Lout) or (N, Lout, Cout)
+    const int inChannels,
+    const int outChannels,
+    const int groups,
+    const int inputLength,
+    const int outputLength,
+    const int padLeft,
+    const int packedGroupOut)
+{
+    const int rowTile = get_global_id(0);
+    const int channelTile = get_global_id(1);
+    const int n = get_global_id(2);
+    const int groupIn = inChannels / groups;
+    const int groupOut = outChannels / groups;
+    const int tilesPerGroup = packedGroupOut / TILE_CHANNELS;
+    const int group = channelTile / tilesPerGroup;
+    const int firstChannel = (channelTile - group * tilesPerGroup) * TILE_CHANNELS; // within the group
+    const int firstRow = padLeft / STRIDE + rowTile * TILE_ROWS;
+    if ((long)firstRow * STRIDE - padLeft >= outputLength) {
+        return; // padding of the rounded-up global size
+    }
+
+    vec start = (vec)0;
+    if (bias) {
+        for (int c = 0; c < TILE_CHANNELS && firstChannel + c < groupOut; ++c) {
+            ((real*)&start)[c] = bias[group * groupOut + firstChannel + c];
+        }
+    }
+    vec acc[TILE_ROWS * STRIDE];
+    #pragma unroll
+    for (int a = 0; a < TILE_ROWS * STRIDE; ++a) {
+        acc[a] = start;
+    }
+
+    const int firstInput = firstRow - REACH;
+    for (int channel = 0; channel < groupIn; ++channel) {
+        const int ci = group * groupIn + channel;
+#if CHANNELS_LAST
+        __global const real* xChannel = x + (long)n * inputLength * inChannels + ci;
+        const long positionStride = inChannels;
+#else
+        __global const real* xChannel = x + ((long)n * inChannels + ci) * inputLength;
+        const long positionStride = 1;
+#endif
+        real window[WINDOW];
+        #pragma unroll
+        for (int j = 0; j < WINDOW; ++j) {
+            const int i = firstInput + j;
+            window[j] = (i >= 0 && i < inputLength) ? xChannel[i * positionStride] : (real)0;
+        }
+        __global const real* taps = packedWeight + (long)ci * KERNEL_SIZE * packedGroupOut + firstChannel;
+        #pragma unroll
+        for (int k = 0; k < KERNEL_SIZE; ++k) {
+            const vec w = VLOAD(0, taps + k * packedGroupOut);
+            #pragma unroll
+            for (int row = 0; row < TILE_ROWS; ++row) {
+                const int a = row * STRIDE + (k * DILATION) % STRIDE;
+                acc[a] = fma((vec)window[REACH + row - (k * DILATION) / STRIDE], w, acc[a]);
+            }
+        }
+    }
+
+    const int channels = min(TILE_CHANNELS, groupOut - firstChannel);
+    const int firstOutChannel = group * groupOut + firstChannel;
+    #pragma unroll
+    for (int row = 0; row < TILE_ROWS; ++row) {
+        #pragma unroll
+        for (int r = 0; r < STRIDE; ++r) {
+            const long o = (long)(firstRow + row) * STRIDE + r - padLeft;
+            if (o < 0 || o >= outputLength) {
+                continue;
+            }
+            const vec value = acc[row * STRIDE + r];
+#if CHANNELS_LAST
+            __global real* out = y + ((long)n * outputLength + o) * outChannels + firstOutChannel;
+#if TILE_CHANNELS > 1
+            if (channels == TILE_CHANNELS) {
+                VSTORE(value, 0, out);
+                continue;
+            }
+#endif
+            for (int c = 0; c < channels; ++c) {
+                out[c] = ((const real*)&value)[c];
+            }
+#else
+            __global real* out = y + ((long)n * outChannels + firstOutChannel) * outputLength + o;
+            for (int c = 0; c < channels; ++c) {
+                out[(long)c * outputLength] = ((const real*)&value)[c];
+            }
+#endif
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package io.clconvt;
+
+import static org.jocl.CL.clSetKernelArg;
+
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_kernel;
+
+/** Sets a kernel's arguments in signature order, each with the exact size of its C type. */
+final class KernelArguments {
+    private final cl_kernel kernel;
+    private int index;
+
+    KernelArguments(cl_kernel kernel) {
+        this.kernel = kernel;
+    }
+
+    /** A {@code __global} pointer; null passes NULL (an absent bias). */
+    KernelArguments buffer(ClBuffer buffer) {
+        Pointer value = buffer == null ? null : buffer.argument();
+        return set(ClBuffer.argumentSize(), value);
+    }
+
+    /** An {@code int}. */
+    KernelArguments integer(int value) {
+        return set(Sizeof.cl_int, Pointer.to(new int[] {value}));
+    }
+
+    private KernelArguments set(long size, Pointer value) {
+        Cl.check(clSetKernelArg(kernel, index, size, value), "clSetKernelArg(" + index + ")");
+        index++;
+        return this;
+    }
+}

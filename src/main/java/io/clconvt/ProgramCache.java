@@ -1,0 +1,66 @@
+package io.clconvt;
+
+import static org.jocl.CL.clReleaseKernel;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.jocl.cl_kernel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Built programs of one context, one per kernel file and build-option set, each with its kernel
+ * object: a program is compiled once (about a second on POCL) and every later call reuses it.
+ * Not thread-safe: the owning backend serialises calls.
+ */
+final class ProgramCache implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ProgramCache.class);
+
+    private record Key(String file, String kernelName, String options) {
+    }
+
+    private record Entry(ClProgram program, cl_kernel kernel) {
+    }
+
+    private final ClContext context;
+    private final Map<String, String> sources = new HashMap<>();
+    private final Map<Key, Entry> entries = new HashMap<>();
+
+    ProgramCache(ClContext context) {
+        this.context = context;
+    }
+
+    /** The kernel {@code kernelName} of {@code kernels/<file>} built with {@code options}. */
+    cl_kernel kernel(String file, String kernelName, String options) {
+        Key key = new Key(file, kernelName, options);
+        Entry entry = entries.get(key);
+        if (entry != null) {
+            LOG.debug("program cache hit: {} '{}'", file, options);
+            return entry.kernel();
+        }
+        String source = sources.computeIfAbsent(file, ClProgram::loadSource);
+        ClProgram program = ClProgram.build(context, file, source, options);
+        try {
+            entry = new Entry(program, program.createKernel(kernelName));
+        } catch (RuntimeException e) {
+            program.close();
+            throw e;
+        }
+        entries.put(key, entry);
+        return entry.kernel();
+    }
+
+    /** How many programs are built, for tests that check nothing rebuilds. */
+    int size() {
+        return entries.size();
+    }
+
+    @Override
+    public void close() {
+        for (Entry entry : entries.values()) {
+            clReleaseKernel(entry.kernel());
+            entry.program().close();
+        }
+        entries.clear();
+    }
+}
