@@ -87,10 +87,17 @@ __kernel void conv_transpose1d_tiled(
         return; // padding of the rounded-up global size
     }
 
+    // Lanes are indexed with compile-time constants only (unrolled, guarded loops): a runtime lane
+    // index would force the accumulators out of registers.
+    const int channels = min(TILE_CHANNELS, groupOut - firstChannel);
+    const int firstOutChannel = group * groupOut + firstChannel;
     vec start = (vec)0;
     if (bias) {
-        for (int c = 0; c < TILE_CHANNELS && firstChannel + c < groupOut; ++c) {
-            ((real*)&start)[c] = bias[group * groupOut + firstChannel + c];
+        #pragma unroll
+        for (int c = 0; c < TILE_CHANNELS; ++c) {
+            if (c < channels) {
+                ((real*)&start)[c] = bias[firstOutChannel + c];
+            }
         }
     }
     vec acc[TILE_ROWS * STRIDE];
@@ -127,34 +134,45 @@ __kernel void conv_transpose1d_tiled(
         }
     }
 
-    const int channels = min(TILE_CHANNELS, groupOut - firstChannel);
-    const int firstOutChannel = group * groupOut + firstChannel;
-    #pragma unroll
-    for (int row = 0; row < TILE_ROWS; ++row) {
-        #pragma unroll
-        for (int r = 0; r < STRIDE; ++r) {
-            const long o = (long)(firstRow + row) * STRIDE + r - padLeft;
-            if (o < 0 || o >= outputLength) {
-                continue;
-            }
-            const vec value = acc[row * STRIDE + r];
+    // A tile covers TILE_ROWS * STRIDE consecutive output positions starting at firstOutput.
+    const long firstOutput = (long)firstRow * STRIDE - padLeft;
 #if CHANNELS_LAST
-            __global real* out = y + ((long)n * outputLength + o) * outChannels + firstOutChannel;
+    // Position-major: each position's channel tile is one contiguous vector.
+    #pragma unroll
+    for (int a = 0; a < TILE_ROWS * STRIDE; ++a) {
+        const long o = firstOutput + a;
+        if (o < 0 || o >= outputLength) {
+            continue;
+        }
+        __global real* out = y + ((long)n * outputLength + o) * outChannels + firstOutChannel;
 #if TILE_CHANNELS > 1
-            if (channels == TILE_CHANNELS) {
-                VSTORE(value, 0, out);
-                continue;
-            }
+        if (channels == TILE_CHANNELS) {
+            VSTORE(acc[a], 0, out);
+            continue;
+        }
 #endif
-            for (int c = 0; c < channels; ++c) {
-                out[c] = ((const real*)&value)[c];
+        #pragma unroll
+        for (int c = 0; c < TILE_CHANNELS; ++c) {
+            if (c < channels) {
+                out[c] = ((const real*)&acc[a])[c];
             }
-#else
-            __global real* out = y + ((long)n * outChannels + firstOutChannel) * outputLength + o;
-            for (int c = 0; c < channels; ++c) {
-                out[(long)c * outputLength] = ((const real*)&value)[c];
-            }
-#endif
         }
     }
+#else
+    // Channel-major: each channel's positions are contiguous, so stores stream through one row at a
+    // time instead of touching TILE_CHANNELS rows per position.
+    #pragma unroll
+    for (int c = 0; c < TILE_CHANNELS; ++c) {
+        if (c >= channels) {
+            continue;
+        }
+        __global real* out = y + ((long)n * outChannels + firstOutChannel + c) * outputLength + firstOutput;
+        #pragma unroll
+        for (int a = 0; a < TILE_ROWS * STRIDE; ++a) {
+            if (firstOutput + a >= 0 && firstOutput + a < outputLength) {
+                out[a] = ((const real*)&acc[a])[c];
+            }
+        }
+    }
+#endif
 }

@@ -120,6 +120,29 @@ public final class Tensor {
         return out;
     }
 
+    /**
+     * max|actual - reference| / max|reference|: the error relative to the output's scale, which unlike
+     * an element-wise relative error stays meaningful where outputs cross zero. NaN if either holds a
+     * NaN, so such results never pass a {@code <=} check.
+     */
+    public static double maxRelativeDifference(Tensor actual, Tensor reference) {
+        double[] a = actual.toDoubleArray();
+        double[] b = reference.toDoubleArray();
+        if (a.length != b.length) {
+            throw new IllegalArgumentException("outputs differ in size: " + actual + " vs " + reference);
+        }
+        double maxDifference = 0;
+        double maxReference = 0;
+        for (int i = 0; i < a.length; i++) {
+            maxDifference = Math.max(maxDifference, Math.abs(a[i] - b[i]));
+            maxReference = Math.max(maxReference, Math.abs(b[i]));
+        }
+        if (maxReference == 0) {
+            return maxDifference == 0 ? 0 : Double.POSITIVE_INFINITY;
+        }
+        return maxDifference / maxReference;
+    }
+
     /** The backing float array, not copied: callers inside the library must not modify it. */
     float[] floatData() {
         return floats;

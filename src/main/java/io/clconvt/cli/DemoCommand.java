@@ -72,29 +72,6 @@ final class DemoCommand implements Callable<Integer> {
         return 4 * reduction * UNIT_ROUNDOFF;
     }
 
-    /**
-     * max|actual - reference| / max|reference|: the error relative to the output's scale, which unlike
-     * an element-wise relative error stays meaningful where outputs cross zero. NaN if either holds a
-     * NaN, so such results never pass a {@code <=} check.
-     */
-    static double maxRelativeDifference(Tensor actual, Tensor reference) {
-        double[] a = actual.toDoubleArray();
-        double[] b = reference.toDoubleArray();
-        if (a.length != b.length) {
-            throw new IllegalArgumentException("outputs differ in size: " + actual + " vs " + reference);
-        }
-        double maxDifference = 0;
-        double maxReference = 0;
-        for (int i = 0; i < a.length; i++) {
-            maxDifference = Math.max(maxDifference, Math.abs(a[i] - b[i]));
-            maxReference = Math.max(maxReference, Math.abs(b[i]));
-        }
-        if (maxReference == 0) {
-            return maxDifference == 0 ? 0 : Double.POSITIVE_INFINITY;
-        }
-        return maxDifference / maxReference;
-    }
-
     @Override
     public Integer call() {
         if (frames < 1) {
@@ -130,7 +107,7 @@ final class DemoCommand implements Callable<Integer> {
         double[] differences = new double[STACK.size()];
         for (int i = 0; i < STACK.size(); i++) {
             Tensor in = i == 0 ? input : cpuRuns.get(i - 1).output();
-            differences[i] = maxRelativeDifference(openClRuns.get(i).output(), cpuRuns.get(i).output());
+            differences[i] = Tensor.maxRelativeDifference(openClRuns.get(i).output(), cpuRuns.get(i).output());
             boolean ok = differences[i] <= STACK.get(i).tolerance();
             if (!ok && firstFailure < 0) {
                 firstFailure = i;

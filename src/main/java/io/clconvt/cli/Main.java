@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "clconvt", mixinStandardHelpOptions = true, version = "clconvt " + Main.VERSION,
         description = "1-D transposed convolution (PyTorch ConvTranspose1d) on OpenCL devices, with a CPU reference.",
-        subcommands = {DevicesCommand.class, RunCommand.class, DemoCommand.class})
+        subcommands = {DevicesCommand.class, RunCommand.class, DemoCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
     static final String VERSION = "0.1.0";
     static final String ERROR_PREFIX = "clconvt: error: ";

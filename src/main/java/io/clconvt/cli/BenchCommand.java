@@ -1,0 +1,237 @@
+package io.clconvt.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.clconvt.Benchmark;
+import io.clconvt.BenchmarkResult;
+import io.clconvt.BenchmarkShape;
+import io.clconvt.KernelVariant;
+import io.clconvt.Tensor;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ExitCode;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Times the OpenCL variants and the CPU backend on the decoder suite or given shapes, after checking
+ * each result against the CPU reference, and prints a table (optionally beside PyTorch's numbers).
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, version = "clconvt " + Main.VERSION,
+        description = {"Times transposed convolutions on OpenCL and the CPU.",
+            "Each result is first checked against the CPU reference; then median and min of --runs timed runs "
+                    + "after warm-up: OpenCL device time from profiling events, and host-to-host wall time.",
+            "Exits 1 if a result differs from the reference beyond tolerance."})
+final class BenchCommand implements Callable<Integer> {
+    enum BackendChoice { OPENCL, CPU, ALL }
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--suite", defaultValue = "decoder", paramLabel = "decoder",
+            description = "The built-in suite, used when no --shape is given. Default: ${DEFAULT-VALUE}.")
+    private String suite;
+
+    @Option(names = "--shape", paramLabel = "name=..,n=,cin=,cout=,k=,stride=,padding=,dilation=,groups=,lin=,"
+            + "layout=,dtype=", description = "A shape to time instead of the suite; repeatable.")
+    private List<String> shapes = new ArrayList<>();
+
+    @Option(names = "--backend", defaultValue = "all", paramLabel = "opencl|cpu|all",
+            description = "Default: ${DEFAULT-VALUE}.")
+    private BackendChoice backend;
+
+    @Option(names = "--variant", defaultValue = "auto", paramLabel = "auto|direct|phase|tiled|all",
+            description = "OpenCL kernel variant(s) to time. Default: ${DEFAULT-VALUE}.")
+    private String variant;
+
+    @Option(names = "--runs", defaultValue = "20", description = "Timed runs per row. Default: ${DEFAULT-VALUE}.")
+    private int runs;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the rows as a JSON array.")
+    private Path json;
+
+    @Option(names = "--torch", paramLabel = "FILE",
+            description = "Output of torch_reference.py (JSON lines) to show PyTorch's GFLOP/s and the ratio.")
+    private Path torch;
+
+    @Override
+    public Integer call() throws IOException {
+        List<BenchmarkShape> selected = selectedShapes();
+        List<KernelVariant> variants = backend == BackendChoice.CPU ? List.of() : selectedVariants();
+        Map<String, Double> torchGflops = torch == null ? Map.of() : readTorch(torch);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter progress = spec.commandLine().getErr();
+
+        List<BenchmarkResult> results = new ArrayList<>();
+        List<Benchmark> benchmarks = new ArrayList<>();
+        try {
+            for (KernelVariant v : variants) {
+                benchmarks.add(new Benchmark(v, runs));
+            }
+            Benchmark cpuOnly = new Benchmark(null, runs);
+            benchmarks.add(cpuOnly);
+            int step = 0;
+            int steps = selected.size() * (variants.size() + (backend == BackendChoice.OPENCL ? 0 : 1));
+            for (BenchmarkShape shape : selected) {
+                Tensor reference = cpuOnly.reference(shape);
+                for (int i = 0; i < variants.size(); i++) {
+                    progress.printf(Locale.ROOT, "[%d/%d] %s opencl %s%n", ++step, steps, shape.name(),
+                            variants.get(i).name().toLowerCase(Locale.ROOT));
+                    progress.flush();
+                    results.add(benchmarks.get(i).openCl(shape, reference));
+                }
+                if (backend != BackendChoice.OPENCL) {
+                    progress.printf(Locale.ROOT, "[%d/%d] %s cpu%n", ++step, steps, shape.name());
+                    progress.flush();
+                    results.add(cpuOnly.cpu(shape, reference));
+                }
+            }
+        } finally {
+            benchmarks.forEach(Benchmark::close);
+        }
+
+        printTable(out, selected, results, torchGflops);
+        if (json != null) {
+            writeJson(json, results);
+        }
+        return checkAccuracy(selected, results);
+    }
+
+    private List<BenchmarkShape> selectedShapes() {
+        if (!shapes.isEmpty()) {
+            return shapes.stream().map(BenchmarkShape::parse).toList();
+        }
+        if (!suite.equals("decoder")) {
+            throw new IllegalArgumentException("--suite must be 'decoder', got '" + suite + "'");
+        }
+        return BenchmarkShape.decoderSuite();
+    }
+
+    private List<KernelVariant> selectedVariants() {
+        if (variant.equalsIgnoreCase("all")) {
+            return List.of(KernelVariant.DIRECT, KernelVariant.PHASE, KernelVariant.TILED, KernelVariant.AUTO);
+        }
+        try {
+            return List.of(KernelVariant.valueOf(variant.toUpperCase(Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--variant must be auto, direct, phase, tiled or all, got '" + variant
+                    + "'");
+        }
+    }
+
+    /** GFLOP/s by shape name from torch_reference.py's JSON lines. */
+    private static Map<String, Double> readTorch(Path file) throws IOException {
+        ObjectMapper mapper = new ObjectMapper();
+        Map<String, Double> gflops = new HashMap<>();
+        for (String line : Files.readAllLines(file)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode row = mapper.readTree(line);
+            gflops.put(row.get("name").asText(), row.get("gflops").asDouble());
+        }
+        return gflops;
+    }
+
+    private static void printTable(PrintWriter out, List<BenchmarkShape> shapes, List<BenchmarkResult> results,
+            Map<String, Double> torchGflops) {
+        boolean withTorch = !torchGflops.isEmpty();
+        List<String> headers = new ArrayList<>(List.of("NAME", "BACKEND", "VARIANT", "MEDIAN ms", "MIN ms",
+                "WALL ms", "GFLOP/s", "GB/s", "MAX REL ERR"));
+        if (withTorch) {
+            headers.addAll(List.of("TORCH GFLOP/s", "RATIO"));
+        }
+        TextTable table = new TextTable(headers.toArray(String[]::new)).alignRight(3, 4, 5, 6, 7, 8);
+        if (withTorch) {
+            table.alignRight(9, 10);
+        }
+        for (BenchmarkResult r : results) {
+            List<Object> cells = new ArrayList<>(List.of(r.name(), r.backend(), r.variant(), format("%.3f", r.medianMs()),
+                    format("%.3f", r.minMs()), format("%.3f", r.wallMedianMs()), format("%.1f", r.gflops()),
+                    format("%.1f", r.gbps()), format("%.1e", r.maxRelErr())));
+            if (withTorch) {
+                Double reference = torchGflops.get(r.name());
+                cells.add(reference == null ? "-" : format("%.1f", reference));
+                cells.add(reference == null ? "-" : format("%.2fx", r.gflops() / reference));
+            }
+            table.row(cells.toArray());
+        }
+        out.println();
+        table.print(out);
+        if (withTorch) {
+            printGeometricMeans(out, shapes, results, torchGflops);
+        }
+    }
+
+    /** Per backend and variant, the geometric mean of the ratios to PyTorch over the shapes it ran. */
+    private static void printGeometricMeans(PrintWriter out, List<BenchmarkShape> shapes,
+            List<BenchmarkResult> results, Map<String, Double> torchGflops) {
+        Map<String, double[]> sums = new LinkedHashMap<>();
+        for (BenchmarkResult r : results) {
+            Double reference = torchGflops.get(r.name());
+            if (reference != null) {
+                double[] sum = sums.computeIfAbsent(r.backend() + " " + variantFamily(r), k -> new double[2]);
+                sum[0] += Math.log(r.gflops() / reference);
+                sum[1]++;
+            }
+        }
+        out.println();
+        sums.forEach((key, sum) -> out.printf(Locale.ROOT, "geometric mean ratio to PyTorch, %s: %.2fx over %d of %d"
+                + " shapes%n", key, Math.exp(sum[0] / sum[1]), (int) sum[1], shapes.size()));
+    }
+
+    /** The variant without its tile, so that rows of one variant group together. */
+    private static String variantFamily(BenchmarkResult r) {
+        int paren = r.variant().indexOf('(');
+        return paren < 0 ? r.variant() : r.variant().substring(0, paren);
+    }
+
+    private static void writeJson(Path file, List<BenchmarkResult> results) throws IOException {
+        ObjectMapper mapper = new ObjectMapper()
+                .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .enable(SerializationFeature.INDENT_OUTPUT);
+        Path temporary = Files.createTempFile(file.toAbsolutePath().getParent(), ".bench", ".json");
+        try {
+            mapper.writeValue(temporary.toFile(), results);
+            Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
+    }
+
+    /** Exit 1 if any row is further from the CPU reference than float rounding allows. */
+    private int checkAccuracy(List<BenchmarkShape> shapes, List<BenchmarkResult> results) {
+        Map<String, BenchmarkShape> byName = new HashMap<>();
+        shapes.forEach(s -> byName.put(s.name(), s));
+        int status = ExitCode.OK;
+        for (BenchmarkResult r : results) {
+            BenchmarkShape s = byName.get(r.name());
+            double tolerance = DemoCommand.tolerance(s.cin(), s.groups(), s.k(), s.stride());
+            if (!(r.maxRelErr() <= tolerance)) {
+                spec.commandLine().getErr().println(Main.ERROR_PREFIX + r.name() + " on " + r.backend() + " "
+                        + r.variant() + " differs from the CPU reference by " + format("%.3e", r.maxRelErr())
+                        + ", above the tolerance " + format("%.3e", tolerance));
+                status = ExitCode.SOFTWARE;
+            }
+        }
+        return status;
+    }
+
+    private static String format(String pattern, double value) {
+        return String.format(Locale.ROOT, pattern, value);
+    }
+}
