@@ -11,6 +11,7 @@ import java.util.Arrays;
 public final class Benchmark implements AutoCloseable {
     private static final long SEED = 20_261_121L;
     private static final int WARMUPS = 3;
+    private static final int TUNING_RUNS = 5;
 
     private final int runs;
     private final Backend cpu = Backends.cpu();
@@ -33,17 +34,77 @@ public final class Benchmark implements AutoCloseable {
 
     /** Times the OpenCL backend on {@code shape}. */
     public BenchmarkResult openCl(BenchmarkShape shape, Tensor reference) {
-        if (openCl == null) {
-            throw new IllegalStateException("this benchmark was made without an OpenCL variant");
-        }
+        requireOpenCl();
         ConvProblem problem = problem(shape);
         LaunchPlan plan = openCl.plan(problem);
         return measure(shape, reference, openCl, "opencl", plan.toString(), openCl::lastKernelNanos);
     }
 
+    /**
+     * Tries every candidate launch plan for {@code shape} on the OpenCL device, keeps the fastest whose
+     * result is within {@link #tolerance} of {@code reference}, and stores it in the tuning file, where
+     * {@link KernelVariant#AUTO} finds it from then on.
+     *
+     * @return the winner and its median device time, e.g. {@code tiled(16x4,local 8) 3.120 ms}
+     */
+    public String tune(BenchmarkShape shape, Tensor reference) {
+        requireOpenCl();
+        ConvProblem problem = problem(shape);
+        Tensor x = shape.input(SEED);
+        Tensor weight = shape.weight(SEED);
+        Tensor bias = shape.bias(SEED);
+        double limit = tolerance(shape.dtype(), shape.cin(), shape.groups(), shape.k(), shape.stride(), shape.dilation());
+        LaunchPlan best = null;
+        double bestMs = Double.POSITIVE_INFINITY;
+        for (LaunchPlan plan : LaunchPlan.candidates(problem)) {
+            if (!(Tensor.maxRelativeDifference(openCl.run(problem, plan, x, weight, bias), reference) <= limit)) {
+                continue;
+            }
+            double[] device = new double[TUNING_RUNS];
+            for (int i = 0; i < device.length; i++) {
+                openCl.run(problem, plan, x, weight, bias);
+                device[i] = openCl.lastKernelNanos() / 1e6;
+            }
+            double ms = median(device);
+            if (ms < bestMs) {
+                bestMs = ms;
+                best = plan;
+            }
+        }
+        if (best == null) {
+            throw new IllegalStateException("no launch plan for " + shape.name() + " matched the CPU reference");
+        }
+        openCl.storeTuned(problem, best);
+        return String.format(java.util.Locale.ROOT, "%s %.3f ms", best, bestMs);
+    }
+
+    /** Where {@link #tune} stores winners. */
+    public static String tuningFile() {
+        return TuningFile.defaultPath().toString();
+    }
+
+    /**
+     * The largest acceptable {@link Tensor#maxRelativeDifference} between a result and the
+     * double-accumulating CPU reference: four unit roundoffs of the dtype per term of the reduction,
+     * whose length R = (Cin / groups) * ceil(K / (stride / gcd(stride, dilation))) is the number of
+     * products summed into one output. Summation error grows at most linearly in R.
+     */
+    public static double tolerance(DType dtype, int inChannels, int groups, int kernelSize, int stride,
+            int dilation) {
+        int tapStep = stride / ConvTranspose1dKernel.gcd(stride, dilation);
+        long reduction = (long) (inChannels / groups) * ((kernelSize + tapStep - 1) / tapStep);
+        return 4 * reduction * (dtype == DType.FLOAT32 ? 0x1p-24 : 0x1p-53);
+    }
+
     /** Times the CPU backend on {@code shape}. */
     public BenchmarkResult cpu(BenchmarkShape shape, Tensor reference) {
         return measure(shape, reference, cpu, "cpu", "reference", null);
+    }
+
+    private void requireOpenCl() {
+        if (openCl == null) {
+            throw new IllegalStateException("this benchmark was made without an OpenCL variant");
+        }
     }
 
     private static ConvProblem problem(BenchmarkShape shape) {

@@ -1,5 +1,8 @@
 package io.clconvt;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * How one call runs: the variant and, for the phase and tiled variants, the work-item tile
  * (output channels x stride rows) and the work-group size along the rows.
@@ -34,6 +37,45 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
             return direct();
         }
         return plan;
+    }
+
+    /** What {@code bench --tune} tries for {@code problem}: phase and tiled plans around the defaults. */
+    static List<LaunchPlan> candidates(ConvProblem problem) {
+        List<LaunchPlan> plans = new ArrayList<>();
+        for (int rows : new int[] {4, 8, 16}) {
+            for (int local : new int[] {8, 32}) {
+                plans.add(new LaunchPlan(KernelVariant.PHASE, 1, rows, local));
+            }
+        }
+        int[] widths = problem.dtype() == DType.FLOAT64 ? new int[] {4, 8} : new int[] {8, 16};
+        for (int width : widths) {
+            for (int rows : new int[] {1, 2, 4, 8}) {
+                for (int local : new int[] {4, 8, 16}) {
+                    plans.add(new LaunchPlan(KernelVariant.TILED, width, rows, local));
+                }
+            }
+        }
+        plans.removeIf(plan -> !ConvTranspose1dTiledKernel.supports(problem, plan));
+        if (plans.isEmpty()) {
+            plans.add(direct());
+        }
+        return plans;
+    }
+
+    /** The form the tuning file stores, e.g. {@code tiled:16:4:8}. */
+    String encode() {
+        return variant.name().toLowerCase() + ":" + tileChannels + ":" + tileRows + ":" + localSize;
+    }
+
+    /** Reads {@link #encode()}'s form; null when it is not one (a file from another version). */
+    static LaunchPlan parse(String encoded) {
+        String[] parts = encoded.split(":");
+        try {
+            return new LaunchPlan(KernelVariant.valueOf(parts[0].toUpperCase()), Integer.parseInt(parts[1]),
+                    Integer.parseInt(parts[2]), Integer.parseInt(parts[3]));
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     @Override

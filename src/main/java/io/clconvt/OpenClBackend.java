@@ -23,6 +23,7 @@ final class OpenClBackend implements Backend {
     private final BufferPool buffers;
     private final TensorCache parameters;
     private final KernelVariant variant;
+    private final TuningFile tuning;
     private final boolean poisonOutputs;
     private long lastKernelNanos;
     private boolean closed;
@@ -38,6 +39,7 @@ final class OpenClBackend implements Backend {
         this.buffers = new BufferPool(context);
         this.parameters = new TensorCache();
         this.variant = variant;
+        this.tuning = TuningFile.load(TuningFile.defaultPath());
         this.poisonOutputs = poisonOutputs;
         if (ANNOUNCED.add(device.info().index() + " " + device.label())) {
             LOG.info("OpenCL device {}: {}", device.info().index(), device.label());
@@ -52,9 +54,21 @@ final class OpenClBackend implements Backend {
         return run(problem, plan(problem), x, weight, bias);
     }
 
-    /** The launch plan a call of {@code problem} uses. */
+    /** The launch plan a call of {@code problem} uses: a tuned winner under AUTO, else the built-in rule. */
     LaunchPlan plan(ConvProblem problem) {
+        if (variant == KernelVariant.AUTO) {
+            LaunchPlan tuned = tuning.plan(context.device().label(), problem);
+            if (tuned != null && (tuned.variant() == KernelVariant.DIRECT
+                    || ConvTranspose1dTiledKernel.supports(problem, tuned))) {
+                return tuned;
+            }
+        }
         return LaunchPlan.defaultFor(problem, variant);
+    }
+
+    /** Makes {@code plan} the tuned winner for {@code problem}'s shape class on this device. */
+    synchronized void storeTuned(ConvProblem problem, LaunchPlan plan) {
+        tuning.store(context.device().label(), problem, plan);
     }
 
     /** Runs an already validated call with a given plan (the tuner tries several). */

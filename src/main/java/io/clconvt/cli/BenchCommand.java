@@ -63,6 +63,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the rows as a JSON array.")
     private Path json;
 
+    @Option(names = "--tune", description = "Try every launch plan per shape on OpenCL and store the fastest in the "
+            + "tuning file (CLCONVT_TUNING_FILE, default ~/.cache/clconvt/tuning.json), which the auto variant uses.")
+    private boolean tune;
+
     @Option(names = "--torch", paramLabel = "FILE",
             description = "Output of torch_reference.py (JSON lines) to show PyTorch's GFLOP/s and the ratio.")
     private Path torch;
@@ -75,7 +79,11 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter progress = spec.commandLine().getErr();
 
+        if (tune) {
+            return tune(selected, out, progress);
+        }
         List<BenchmarkResult> results = new ArrayList<>();
+        List<String> groups = new ArrayList<>();
         List<Benchmark> benchmarks = new ArrayList<>();
         try {
             for (KernelVariant v : variants) {
@@ -92,18 +100,20 @@ final class BenchCommand implements Callable<Integer> {
                             variants.get(i).name().toLowerCase(Locale.ROOT));
                     progress.flush();
                     results.add(benchmarks.get(i).openCl(shape, reference));
+                    groups.add("opencl " + variants.get(i).name().toLowerCase(Locale.ROOT));
                 }
                 if (backend != BackendChoice.OPENCL) {
                     progress.printf(Locale.ROOT, "[%d/%d] %s cpu%n", ++step, steps, shape.name());
                     progress.flush();
                     results.add(cpuOnly.cpu(shape, reference));
+                    groups.add("cpu");
                 }
             }
         } finally {
             benchmarks.forEach(Benchmark::close);
         }
 
-        printTable(out, selected, results, torchGflops);
+        printTable(out, selected, results, groups, torchGflops);
         if (json != null) {
             writeJson(json, results);
         }
@@ -132,6 +142,19 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    private int tune(List<BenchmarkShape> shapes, PrintWriter out, PrintWriter progress) {
+        out.println("tuning file: " + Benchmark.tuningFile());
+        try (Benchmark benchmark = new Benchmark(KernelVariant.AUTO, runs)) {
+            int step = 0;
+            for (BenchmarkShape shape : shapes) {
+                progress.printf(Locale.ROOT, "[%d/%d] tuning %s%n", ++step, shapes.size(), shape.name());
+                progress.flush();
+                out.println(shape.name() + ": " + benchmark.tune(shape, benchmark.reference(shape)));
+            }
+        }
+        return ExitCode.OK;
+    }
+
     /** GFLOP/s by shape name from torch_reference.py's JSON lines. */
     private static Map<String, Double> readTorch(Path file) throws IOException {
         ObjectMapper mapper = new ObjectMapper();
@@ -147,7 +170,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private static void printTable(PrintWriter out, List<BenchmarkShape> shapes, List<BenchmarkResult> results,
-            Map<String, Double> torchGflops) {
+            List<String> groups, Map<String, Double> torchGflops) {
         boolean withTorch = !torchGflops.isEmpty();
         List<String> headers = new ArrayList<>(List.of("NAME", "BACKEND", "VARIANT", "MEDIAN ms", "MIN ms",
                 "WALL ms", "GFLOP/s", "GB/s", "MAX REL ERR"));
@@ -172,31 +195,25 @@ final class BenchCommand implements Callable<Integer> {
         out.println();
         table.print(out);
         if (withTorch) {
-            printGeometricMeans(out, shapes, results, torchGflops);
+            printGeometricMeans(out, shapes, results, groups, torchGflops);
         }
     }
 
-    /** Per backend and variant, the geometric mean of the ratios to PyTorch over the shapes it ran. */
+    /** Per backend and requested variant, the geometric mean of the ratios to PyTorch. */
     private static void printGeometricMeans(PrintWriter out, List<BenchmarkShape> shapes,
-            List<BenchmarkResult> results, Map<String, Double> torchGflops) {
+            List<BenchmarkResult> results, List<String> groups, Map<String, Double> torchGflops) {
         Map<String, double[]> sums = new LinkedHashMap<>();
-        for (BenchmarkResult r : results) {
-            Double reference = torchGflops.get(r.name());
+        for (int i = 0; i < results.size(); i++) {
+            Double reference = torchGflops.get(results.get(i).name());
             if (reference != null) {
-                double[] sum = sums.computeIfAbsent(r.backend() + " " + variantFamily(r), k -> new double[2]);
-                sum[0] += Math.log(r.gflops() / reference);
+                double[] sum = sums.computeIfAbsent(groups.get(i), k -> new double[2]);
+                sum[0] += Math.log(results.get(i).gflops() / reference);
                 sum[1]++;
             }
         }
         out.println();
-        sums.forEach((key, sum) -> out.printf(Locale.ROOT, "geometric mean ratio to PyTorch, %s: %.2fx over %d of %d"
-                + " shapes%n", key, Math.exp(sum[0] / sum[1]), (int) sum[1], shapes.size()));
-    }
-
-    /** The variant without its tile, so that rows of one variant group together. */
-    private static String variantFamily(BenchmarkResult r) {
-        int paren = r.variant().indexOf('(');
-        return paren < 0 ? r.variant() : r.variant().substring(0, paren);
+        sums.forEach((group, sum) -> out.printf(Locale.ROOT, "geometric mean ratio to PyTorch, %s: %.2fx over %d of %d"
+                + " shapes%n", group, Math.exp(sum[0] / sum[1]), (int) sum[1], shapes.size()));
     }
 
     private static void writeJson(Path file, List<BenchmarkResult> results) throws IOException {
@@ -220,7 +237,7 @@ final class BenchCommand implements Callable<Integer> {
         int status = ExitCode.OK;
         for (BenchmarkResult r : results) {
             BenchmarkShape s = byName.get(r.name());
-            double tolerance = DemoCommand.tolerance(s.cin(), s.groups(), s.k(), s.stride());
+            double tolerance = Benchmark.tolerance(s.dtype(), s.cin(), s.groups(), s.k(), s.stride(), s.dilation());
             if (!(r.maxRelErr() <= tolerance)) {
                 spec.commandLine().getErr().println(Main.ERROR_PREFIX + r.name() + " on " + r.backend() + " "
                         + r.variant() + " differs from the CPU reference by " + format("%.3e", r.maxRelErr())

@@ -2,6 +2,8 @@ package io.clconvt.cli;
 
 import io.clconvt.Backend;
 import io.clconvt.Backends;
+import io.clconvt.Benchmark;
+import io.clconvt.DType;
 import io.clconvt.ConvTranspose1d;
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.Tensor;
@@ -34,8 +36,6 @@ final class DemoCommand implements Callable<Integer> {
             new Stage(128, 64, 4, 2, 1),
             new Stage(64, 32, 4, 2, 1));
     private static final long INPUT_SEED = 2024;
-    /** float32's unit roundoff. */
-    private static final double UNIT_ROUNDOFF = Math.scalb(1.0, -24);
 
     @Spec
     private CommandSpec spec;
@@ -53,23 +53,12 @@ final class DemoCommand implements Callable<Integer> {
         }
 
         double tolerance() {
-            return DemoCommand.tolerance(inChannels, 1, kernelSize, stride);
+            return Benchmark.tolerance(DType.FLOAT32, inChannels, 1, kernelSize, stride, 1);
         }
     }
 
     /** One layer's result on one backend. */
     private record Timed(Tensor output, double millis) {
-    }
-
-    /**
-     * The largest acceptable {@link #maxRelativeDifference} between float32 results of one layer: four
-     * unit roundoffs per term of the reduction, whose length R = (Cin / groups) * ceil(K / stride) is the
-     * number of products summed into one output (each output position meets ceil(K / stride) taps of
-     * each input channel of its group). Summation error grows at most linearly in R.
-     */
-    static double tolerance(int inChannels, int groups, int kernelSize, int stride) {
-        long reduction = (long) (inChannels / groups) * ((kernelSize + stride - 1) / stride);
-        return 4 * reduction * UNIT_ROUNDOFF;
     }
 
     @Override

@@ -1,5 +1,8 @@
 package io.clconvt.cli;
 
+import io.clconvt.Benchmark;
+import io.clconvt.DType;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,16 +17,19 @@ class DemoCommandTest {
     @Test
     void toleranceGrowsWithTheReductionLength() {
         // R = 512 * ceil(16 / 8) = 1024
-        assertEquals(4 * 1024 * U, DemoCommand.tolerance(512, 1, 16, 8));
+        assertEquals(4 * 1024 * U, Benchmark.tolerance(DType.FLOAT32, 512, 1, 16, 8, 1));
         // R = (64 / 2) * ceil(5 / 2) = 96: groups divide the channels, the kernel rounds up
-        assertEquals(4 * 96 * U, DemoCommand.tolerance(64, 2, 5, 2));
+        assertEquals(4 * 96 * U, Benchmark.tolerance(DType.FLOAT32, 64, 2, 5, 2, 1));
         // R = 3 * ceil(2 / 4) = 3: a stride beyond the kernel leaves one tap per output
-        assertEquals(4 * 3 * U, DemoCommand.tolerance(3, 1, 2, 4));
+        assertEquals(4 * 3 * U, Benchmark.tolerance(DType.FLOAT32, 3, 1, 2, 4, 1));
+        // R = 4 * ceil(4 / (4 / gcd(4, 2))) = 8: with dilation 2 every other tap lands on a position
+        assertEquals(4 * 8 * U, Benchmark.tolerance(DType.FLOAT32, 4, 1, 4, 4, 2));
+        assertEquals(4 * 1024 * Math.scalb(1.0, -53), Benchmark.tolerance(DType.FLOAT64, 512, 1, 16, 8, 1));
     }
 
     @Test
     void stackTolerancesUseEachLayersShape() {
-        assertEquals(DemoCommand.tolerance(128, 1, 4, 2), DemoCommand.STACK.get(2).tolerance());
+        assertEquals(Benchmark.tolerance(DType.FLOAT32, 128, 1, 4, 2, 1), DemoCommand.STACK.get(2).tolerance());
     }
 
     @Test
