@@ -95,8 +95,8 @@ public final class Paddle {
                     + "output_padding=" + outputPadding + " and stride=" + stride);
         }
         if (weight.rank() != 3) {
-            throw new IllegalArgumentException("Input weight should be 3D tensor, but received weight with the shape of "
-                    + Arrays.toString(weight.shape()));
+            throw new IllegalArgumentException("Input weight should be 3D tensor, but received weight with "
+                    + "the shape of " + Arrays.toString(weight.shape()));
         }
         if (stride <= 0) {
             throw new IllegalArgumentException("The stride of Op(Conv) should be larger than 0, but received stride is "
@@ -133,8 +133,8 @@ public final class Paddle {
             }
         }
         if (effectiveDilation <= 0) {
-            throw new IllegalArgumentException("The dilation of Op(conv_transpose) should be larger than 0, but received "
-                    + "dilation is " + effectiveDilation + ".");
+            throw new IllegalArgumentException("The dilation of Op(conv_transpose) should be larger than 0, "
+                    + "but received dilation is " + effectiveDilation + ".");
         }
         ConvTranspose1dParams.Builder params = ConvTranspose1dParams.builder().stride(stride)
                 .padding(Padding.of(padLeft, padRight)).dilation(effectiveDilation).groups(groups).layout(layout);
@@ -154,8 +154,9 @@ public final class Paddle {
             params.outputSize(outputSize);
         } else {
             if (outputPadding < 0) {
-                throw new IllegalArgumentException("output_padding of Op(ConvTransposeOp) should not be less than the 0. "
-                        + "But received output_padding = [" + outputPadding + "], whose dim 0 is less than 0");
+                throw new IllegalArgumentException("output_padding of Op(ConvTransposeOp) should not be less "
+                        + "than the 0. But received output_padding = [" + outputPadding + "], whose dim 0 is less "
+                        + "than 0");
             }
             if (outputPadding >= Math.max(stride, effectiveDilation)) {
                 throw new IllegalArgumentException("output_padding of Op(ConvTransposeOp) should be less than either "
@@ -216,8 +217,8 @@ public final class Paddle {
 
         private static RequestedPadding explicit(int left, int right, int[] shown) {
             if (left < 0 || right < 0) {
-                throw new IllegalArgumentException("Invalid padding, all value should be larger than or equal to 0, but "
-                        + "received: " + Arrays.toString(shown));
+                throw new IllegalArgumentException("Invalid padding, all value should be larger than or "
+                        + "equal to 0, but received: " + Arrays.toString(shown));
             }
             return new RequestedPadding(Kind.EXPLICIT, left, right);
         }

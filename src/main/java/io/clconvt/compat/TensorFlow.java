@@ -70,7 +70,8 @@ public final class TensorFlow {
                     + strides);
         }
         if (dilations <= 0) {
-            throw new IllegalArgumentException("Dilated rates should be larger than 0. Received: dilations=" + dilations);
+            throw new IllegalArgumentException("Dilated rates should be larger than 0. Received: "
+                    + "dilations=" + dilations);
         }
         String format = layout == Layout.NLC ? "NWC" : "NCW";
         String inputAxes = layout == Layout.NLC ? "[batch, in_width, in_channels]" : "[batch, in_channels, in_width]";

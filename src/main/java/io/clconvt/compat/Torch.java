@@ -108,8 +108,8 @@ public final class Torch {
         if (inputLength > 0 && kernelSize > 0) {
             long outputLength = Lengths.full(inputLength, kernelSize, stride, dilation) - 2L * padding + outputPadding;
             if (outputLength < 1) {
-                throw new IllegalArgumentException("Given input size per channel: (1 x " + inputLength + "). Calculated "
-                        + "output size per channel: (1 x " + outputLength + "). Output size is too small");
+                throw new IllegalArgumentException("Given input size per channel: (1 x " + inputLength + "). "
+                        + "Calculated output size per channel: (1 x " + outputLength + "). Output size is too small");
             }
         }
         requireSameDtype(input, weight);
@@ -175,15 +175,15 @@ public final class Torch {
         }
         int nonSpatial = input.rank() == 3 ? 2 : 1;
         if (outputSize.length != 1 && outputSize.length != nonSpatial + 1) {
-            throw new IllegalArgumentException("ConvTranspose1D: for " + input.rank() + "D input, output_size must have "
-                    + "1 or " + (nonSpatial + 1) + " elements (got " + outputSize.length + ")");
+            throw new IllegalArgumentException("ConvTranspose1D: for " + input.rank() + "D input, "
+                    + "output_size must have 1 or " + (nonSpatial + 1) + " elements (got " + outputSize.length + ")");
         }
         int size = outputSize[outputSize.length - 1];
         long largest = smallest + stride - 1;
         if (size < smallest || size > largest) {
-            throw new IllegalArgumentException("requested an output size of [" + size + "], but valid sizes range from ["
-                    + smallest + "] to [" + largest + "] (for an input of torch.Size([" + input.dim(input.rank() - 1)
-                    + "]))");
+            throw new IllegalArgumentException("requested an output size of [" + size + "], but valid sizes "
+                    + "range from [" + smallest + "] to [" + largest + "] (for an input of torch.Size(["
+                    + input.dim(input.rank() - 1) + "]))");
         }
         return size;
     }

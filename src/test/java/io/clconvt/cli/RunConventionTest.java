@@ -94,7 +94,8 @@ class RunConventionTest {
                 Arguments.of("tf_same_full_length", "--convention tensorflow --stride 2",
                         "--convention tensorflow needs --output-size"),
                 Arguments.of("tf_same_full_length", "--convention tensorflow --stride 2 --output-size 9",
-                        "Conv2DSlowBackpropInput: Size of out_backprop doesn't match computed: actual = 4, computed = 5"),
+                        "Conv2DSlowBackpropInput: Size of out_backprop doesn't match computed: actual = 4, "
+                                + "computed = 5"),
                 Arguments.of("tf_same_full_length", "--convention tensorflow --output-size 8 --stride 2 --groups 2",
                         "--convention tensorflow does not take --groups"),
                 Arguments.of("tf_same_full_length", "--convention tensorflow --output-size 8 --stride 2 "

@@ -59,11 +59,13 @@ class FrameworkGoldenCasesTest {
     static CoreCall translate(GoldenCase c) {
         JsonNode a = c.args();
         return switch (c.framework()) {
-            case "paddle" -> Paddle.translate(c.x(), c.w(), c.b(), a.get("stride").asInt(), paddlePadding(a.get("padding")),
-                    a.get("output_padding").asInt(), a.get("groups").asInt(), a.get("dilation").asInt(),
-                    a.get("output_size").isNull() ? null : a.get("output_size").asInt(), a.get("data_format").asText());
-            case "tensorflow" -> TensorFlow.translate(c.x(), c.w(), ints(a.get("output_shape")), a.get("strides").asInt(),
-                    a.get("padding").asText(), a.get("data_format").asText(), a.get("dilations").asInt());
+            case "paddle" -> Paddle.translate(c.x(), c.w(), c.b(), a.get("stride").asInt(),
+                    paddlePadding(a.get("padding")), a.get("output_padding").asInt(), a.get("groups").asInt(),
+                    a.get("dilation").asInt(), a.get("output_size").isNull() ? null : a.get("output_size").asInt(),
+                    a.get("data_format").asText());
+            case "tensorflow" -> TensorFlow.translate(c.x(), c.w(), ints(a.get("output_shape")),
+                    a.get("strides").asInt(), a.get("padding").asText(), a.get("data_format").asText(),
+                    a.get("dilations").asInt());
             case "torch" -> {
                 // A layer called with output_size takes its output padding from _output_padding instead.
                 int outputPadding = a.get("output_size").isNull() ? a.get("output_padding").asInt()

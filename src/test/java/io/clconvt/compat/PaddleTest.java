@@ -181,12 +181,14 @@ class PaddleTest {
                 error("weight for other channels", call(X, TestTensors.random(8, 3, 3, 3), 1, 0, 0, 1, 1, null, "NCL"),
                         "The number of input channels should be equal to filter channels for Op(conv_transpose). But "
                                 + "received: the input's channels is [4], the shape of input is [1, 4, 5], the "
-                                + "filter's channels is [3], the shape of filter is [3, 3, 3]. The data_format is NCL."),
+                                + "filter's channels is [3], the shape of filter is [3, 3, 3]. The "
+                                + "data_format is NCL."),
                 error("NCL data read as NLC", call(X, W, 1, 0, 0, 1, 1, null, "NLC"),
                         "the input's channels is [5]"),
                 error("output size below the inferred size", call(X, W, 3, 1, 0, 1, 1, 12, "NCL"),
                         "output_size of Op(ConvTransposeOp) should not be less than the inferred output size. But "
-                                + "received output_size = [12], whose dim 0 is less than the inferred output size [13]"),
+                                + "received output_size = [12], whose dim 0 is less than the inferred output "
+                                + "size [13]"),
                 error("output size of inferred + stride", call(X, W, 3, 1, 0, 1, 1, 16, "NCL"),
                         "output_size of Op(ConvTransposeOp) should be less than inferred size + stride. But received "
                                 + "output_size = [16], whose dim 0 is not less than the inferred output size (13) + "

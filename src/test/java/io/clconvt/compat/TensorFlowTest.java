@@ -59,7 +59,8 @@ class TensorFlowTest {
             Tensor x = ones(nwc ? new int[] {2, inputWidth, 3} : new int[] {2, 3, inputWidth});
             int[] outputShape = nwc ? new int[] {2, outputWidth, 2} : new int[] {2, 2, outputWidth};
 
-            Tensor y = TensorFlow.conv1dTranspose(backend, x, ones(3, 2, 3), outputShape, stride, padding, dataFormat, 1);
+            Tensor y = TensorFlow.conv1dTranspose(backend, x, ones(3, 2, 3), outputShape, stride, padding, dataFormat,
+                    1);
 
             float[] expected = new float[2 * outputWidth * 2];
             for (int n = 0; n < 2; n++) {
@@ -70,7 +71,8 @@ class TensorFlowTest {
                 }
             }
             assertArrayEquals(outputShape, y.shape(), dataFormat);
-            assertArrayEquals(expected, y.toFloatArray(), dataFormat + " " + padding + " " + Arrays.toString(outputShape));
+            assertArrayEquals(expected, y.toFloatArray(), dataFormat + " " + padding + " "
+                    + Arrays.toString(outputShape));
         }
     }
 
@@ -95,7 +97,8 @@ class TensorFlowTest {
         for (int width : new int[] {smallest - 1, largest + 1}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TensorFlow.translate(x,
                     filters, new int[] {1, width, 3}, stride, padding, "NWC", dilation));
-            assertTrue(e.getMessage().contains("output widths " + smallest + " to " + largest + " are"), e.getMessage());
+            assertTrue(e.getMessage().contains("output widths " + smallest + " to " + largest + " are"),
+                    e.getMessage());
         }
     }
 
@@ -136,10 +139,12 @@ class TensorFlowTest {
 
     static Stream<Arguments> errors() {
         return Stream.of(
-                error("NLC is not a TensorFlow data format", call(INPUT, FILTERS, new int[] {1, 8, 2}, 2, "SAME", "NLC", 1),
+                error("NLC is not a TensorFlow data format",
+                        call(INPUT, FILTERS, new int[] {1, 8, 2}, 2, "SAME", "NLC", 1),
                         "`data_format` must be 'NWC' or 'NCW'. Received: data_format=NLC"),
                 error("lower-case padding", call(INPUT, FILTERS, new int[] {1, 8, 2}, 2, "same", "NWC", 1),
-                        "Value for attr 'padding' of \"same\" is not in the list of allowed values: \"SAME\", \"VALID\""),
+                        "Value for attr 'padding' of \"same\" is not in the list of allowed values: "
+                                + "\"SAME\", \"VALID\""),
                 error("explicit padding", call(INPUT, FILTERS, new int[] {1, 8, 2}, 2, "EXPLICIT", "NWC", 1),
                         "of \"EXPLICIT\" is not in the list"),
                 error("zero stride", call(INPUT, FILTERS, new int[] {1, 8, 2}, 0, "SAME", "NWC", 1),
@@ -174,13 +179,15 @@ class TensorFlowTest {
                 error("NWC data read as NCW", call(INPUT, FILTERS, new int[] {1, 2, 8}, 2, "SAME", "NCW", 1),
                         "filters in_channels 3, input channels 4"),
                 error("SAME width too long", call(INPUT, FILTERS, new int[] {1, 9, 2}, 2, "SAME", "NWC", 1),
-                        "Conv2DSlowBackpropInput: Size of out_backprop doesn't match computed: actual = 4, computed = 5 "
+                        "Conv2DSlowBackpropInput: Size of out_backprop doesn't match computed: actual = 4, "
+                                + "computed = 5 "
                                 + "spatial_dim: 2 input: 9 filter: 3 output: 4 stride: 2 dilation: 1 "
                                 + "(conv1d_transpose: output width 9 is not valid for input width 4 with padding SAME; "
                                 + "output widths 7 to 8 are)"),
                 error("VALID width too short", call(INPUT, FILTERS, new int[] {1, 8, 2}, 2, "VALID", "NWC", 1),
                         "actual = 4, computed = 3 spatial_dim: 2 input: 8 filter: 3 output: 4 stride: 2 dilation: 1 "
-                                + "(conv1d_transpose: output width 8 is not valid for input width 4 with padding VALID; "
+                                + "(conv1d_transpose: output width 8 is not valid for input width 4 with "
+                                + "padding VALID; "
                                 + "output widths 9 to 10 are)"),
                 error("VALID width shorter than the kernel", call(INPUT, TestTensors.random(18, 9, 2, 3),
                         new int[] {1, 2, 2}, 2, "VALID", "NWC", 3), "Computed output size would be negative: -10 "

@@ -40,7 +40,8 @@ class WeightsTest {
         for (int ci = 0; ci < 4; ci++) {
             for (int co = 0; co < 3; co++) {
                 for (int k = 0; k < 2; k++) {
-                    assertEquals(100 * k + 10 * co + ci, values[(ci * 3 + co) * 2 + k], "core[" + ci + "][" + co + "][" + k + "]");
+                    assertEquals(100 * k + 10 * co + ci, values[(ci * 3 + co) * 2 + k],
+                            "core[" + ci + "][" + co + "][" + k + "]");
                 }
             }
         }
@@ -95,7 +96,8 @@ class WeightsTest {
         int outputPadding = Weights.outputPaddingFor(params, inputLength, kernelSize, target);
 
         assertEquals(expected, outputPadding);
-        assertEquals(target, params.toBuilder().outputPadding(outputPadding).build().outputLength(inputLength, kernelSize));
+        assertEquals(target,
+                params.toBuilder().outputPadding(outputPadding).build().outputLength(inputLength, kernelSize));
     }
 
     @Test
@@ -115,7 +117,8 @@ class WeightsTest {
                 () -> Weights.outputPaddingFor(params, 50, 4, 99));
 
         assertTrue(tooLong.getMessage().contains("target length 102 cannot be reached"), tooLong.getMessage());
-        assertTrue(tooLong.getMessage().contains("output padding 0 to 1 gives lengths 100 to 101"), tooLong.getMessage());
+        assertTrue(tooLong.getMessage().contains("output padding 0 to 1 gives lengths 100 to 101"),
+                tooLong.getMessage());
         assertTrue(tooShort.getMessage().contains("gives lengths 100 to 101"), tooShort.getMessage());
     }
 
