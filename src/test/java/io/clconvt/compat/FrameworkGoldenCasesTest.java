@@ -1,6 +1,6 @@
 package io.clconvt.compat;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.clconvt.Backend;
@@ -41,7 +41,7 @@ class FrameworkGoldenCasesTest {
     List<DynamicTest> everyFrameworkHasCases() {
         List<GoldenCase> cases = GoldenCase.all();
         return List.of("paddle", "tensorflow", "torch").stream()
-                .map(framework -> DynamicTest.dynamicTest(framework, () -> assertEquals(true,
+                .map(framework -> DynamicTest.dynamicTest(framework, () -> assertTrue(
                         cases.stream().filter(c -> c.framework().equals(framework)).count() >= 5,
                         "at least 5 golden cases for " + framework)))
                 .toList();
