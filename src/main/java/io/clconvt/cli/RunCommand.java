@@ -2,10 +2,8 @@ package io.clconvt.cli;
 
 import io.clconvt.Backend;
 import io.clconvt.Backends;
-import io.clconvt.ConvTranspose1dParams;
-import io.clconvt.Layout;
-import io.clconvt.Padding;
 import io.clconvt.Tensor;
+import io.clconvt.compat.CoreCall;
 import io.clconvt.npy.Npy;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,9 +18,13 @@ import picocli.CommandLine.Spec;
 
 /** Applies one transposed convolution to arrays in .npy files. */
 @Command(name = "run", mixinStandardHelpOptions = true, version = "clconvt " + Main.VERSION, sortOptions = false,
-        description = {"Computes a 1-D transposed convolution (PyTorch's conv_transpose1d) of .npy arrays.",
+        description = {"Computes a 1-D transposed convolution of .npy arrays the way PyTorch (default), "
+                + "PaddlePaddle or TensorFlow does.",
             "The input is (N, C, L) or unbatched (C, L) for NCL, (N, L, C) or (L, C) for NLC; the weight is "
-                    + "(Cin, Cout/groups, K), the bias (Cout). All must be float32 or all float64."})
+                    + "(Cin, Cout/groups, K), the bias (Cout). All must be float32 or all float64.",
+            "--convention tensorflow: the weight is TensorFlow's (K, Cout, Cin) filters, --layout NWC (default) or "
+                    + "NCW, --padding SAME (default) or VALID, --output-size required; no bias, groups or output "
+                    + "padding."})
 final class RunCommand implements Callable<Integer> {
     /** Which backend computes; AUTO is OpenCL when a device is usable, else the CPU. */
     enum BackendChoice {
@@ -41,8 +43,16 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--input", required = true, paramLabel = "x.npy", description = "The input array.")
     private Path input;
 
+    @Option(names = "--convention", defaultValue = "torch", paramLabel = "torch|paddle|tensorflow",
+            description = "Whose arguments and rules to follow: torch (the library's own parameters, PyTorch's "
+                    + "semantics plus SAME/VALID, L,R and NLC), paddle (paddle.nn.functional.conv1d_transpose, "
+                    + "including Paddle's SAME rule) or tensorflow (tf.nn.conv1d_transpose). A framework's errors "
+                    + "are reported in its own words. Default: ${DEFAULT-VALUE}.")
+    private Convention convention;
+
     @Option(names = "--weight", required = true, paramLabel = "w.npy",
-            description = "The (Cin, Cout/groups, K) weight.")
+            description = "The (Cin, Cout/groups, K) weight; TensorFlow's (K, Cout, Cin) filters for "
+                    + "--convention tensorflow.")
     private Path weight;
 
     @Option(names = "--bias", paramLabel = "b.npy", description = "The (Cout) bias; none by default.")
@@ -55,11 +65,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--stride", defaultValue = "1", paramLabel = "S", description = "Default: ${DEFAULT-VALUE}.")
     private int stride;
 
-    @Option(names = "--padding", defaultValue = "0", paramLabel = "P|L,R|SAME|VALID",
-            converter = PaddingConverter.class,
-            description = "Positions removed from each end (P), from the left and right (L,R), or a mode. "
-                    + "Default: ${DEFAULT-VALUE}.")
-    private Padding padding;
+    @Option(names = "--padding", paramLabel = "P|L,R|SAME|VALID",
+            description = "Positions removed from each end (P), from the left and right (L,R), or a mode (any "
+                    + "case), under the convention's rules. Default: 0; SAME for tensorflow, which takes only "
+                    + "SAME or VALID.")
+    private String padding;
 
     @Option(names = "--output-padding", defaultValue = "0", paramLabel = "OP",
             description = "Positions added on the right; below max(stride, dilation). Default: ${DEFAULT-VALUE}.")
@@ -71,12 +81,14 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--groups", defaultValue = "1", paramLabel = "G", description = "Default: ${DEFAULT-VALUE}.")
     private int groups;
 
-    @Option(names = "--layout", defaultValue = "NCL", paramLabel = "NCL|NLC",
-            description = "Input and output layout. Default: ${DEFAULT-VALUE}.")
-    private Layout layout;
+    @Option(names = "--layout", paramLabel = "NCL|NLC|NWC|NCW",
+            description = "Input and output layout: NCL or NLC; for tensorflow NWC (= NLC, the default) or "
+                    + "NCW (= NCL). Default: NCL.")
+    private String layout;
 
     @Option(names = "--output-size", paramLabel = "L",
-            description = "The output length, instead of --output-padding, within the range the other options allow.")
+            description = "The output length, instead of --output-padding, within the range the other options "
+                    + "allow; required for tensorflow (the width of output_shape).")
     private Integer outputSize;
 
     @Option(names = "--backend", defaultValue = "auto", paramLabel = "auto|opencl|cpu",
@@ -85,19 +97,20 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        ConvTranspose1dParams params = params();
         requireWritableDirectoryFor(output);
         Tensor x = read("--input", input);
         Tensor w = read("--weight", weight);
         Tensor b = bias == null ? null : read("--bias", bias);
+        CoreCall call = convention.translate(new Convention.RunArguments(stride, padding, outputPadding, dilation,
+                groups, layout, outputSize), x, w, b);
         // Validate before a backend opens: opening OpenCL logs the device, and invalid input must
         // produce one line on stderr.
-        params.outputShape(x, w, b);
+        call.outputShape();
 
         Tensor y;
         String computedBy;
         try (Backend computer = backend.open.get()) {
-            y = computer.convTranspose1d(x, w, b, params);
+            y = call.run(computer);
             computedBy = computer.describe();
         }
         try {
@@ -108,15 +121,6 @@ final class RunCommand implements Callable<Integer> {
         spec.commandLine().getOut().println("wrote " + output + ": shape " + Messages.shape(y.shape()) + ", "
                 + y.dtype() + ", " + computedBy);
         return ExitCode.OK;
-    }
-
-    private ConvTranspose1dParams params() {
-        ConvTranspose1dParams.Builder builder = ConvTranspose1dParams.builder().stride(stride).padding(padding)
-                .outputPadding(outputPadding).dilation(dilation).groups(groups).layout(layout);
-        if (outputSize != null) {
-            builder.outputSize(outputSize);
-        }
-        return builder.build();
     }
 
     /** Checked before any work, so a mistyped output path fails at once and as invalid input. */
