@@ -15,10 +15,10 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
     }
 
     /**
-     * The built-in choice for a variant (AUTO picks one), from measurements on POCL (see the README's
-     * Performance section): a channel vector of 16 floats (8 doubles) where a group has that many
-     * output channels, enough stride rows to keep about 32 accumulators live, and the scalar phase
-     * variant for depthwise and narrow groups.
+     * The built-in choice for a variant (AUTO picks one), from {@code bench --tune} on POCL (see the
+     * README's Performance section): a channel vector of 16 floats (8 doubles) where a group has more
+     * than 8 output channels, 8 stride rows per work-item (fewer for strides above 8, to bound the
+     * accumulators), work-groups of 16; the scalar phase variant for depthwise and narrow groups.
      */
     static LaunchPlan defaultFor(ConvProblem problem, KernelVariant variant) {
         int groupOut = problem.groupOutChannels();
@@ -26,12 +26,12 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
         if (chosen == KernelVariant.AUTO) {
             chosen = groupOut >= 8 ? KernelVariant.TILED : KernelVariant.PHASE;
         }
-        int rows = Math.max(1, Math.min(8, 32 / problem.stride()));
+        int rows = Math.max(1, Math.min(8, 64 / problem.stride()));
         LaunchPlan plan = switch (chosen) {
             case DIRECT, AUTO -> direct();
             case PHASE -> new LaunchPlan(KernelVariant.PHASE, 1, rows, 32);
             case TILED -> new LaunchPlan(KernelVariant.TILED,
-                    problem.dtype() == DType.FLOAT64 || groupOut <= 8 ? 8 : 16, rows, 8);
+                    problem.dtype() == DType.FLOAT64 || groupOut <= 8 ? 8 : 16, rows, 16);
         };
         if (plan.variant() != KernelVariant.DIRECT && !ConvTranspose1dTiledKernel.supports(problem, plan)) {
             return direct();
