@@ -78,6 +78,12 @@ public final class Benchmark implements AutoCloseable {
         return String.format(java.util.Locale.ROOT, "%s %.3f ms", best, bestMs);
     }
 
+    /** The OpenCL device's FP32 multiply-add and streaming-copy ceilings. */
+    public Roofline roofline() {
+        requireOpenCl();
+        return openCl.roofline();
+    }
+
     /** Where {@link #tune} stores winners. */
     public static String tuningFile() {
         return TuningFile.defaultPath().toString();

@@ -140,6 +140,14 @@ final class OpenClBackend implements Backend {
         return lastKernelNanos;
     }
 
+    /** The device's measured compute and bandwidth ceilings. */
+    synchronized Roofline roofline() {
+        if (closed) {
+            throw new IllegalStateException("the OpenCL backend is closed");
+        }
+        return Roofline.measure(context, programs);
+    }
+
     /** Programs built so far, for tests that check a warm call builds nothing. */
     synchronized int builtPrograms() {
         return programs.size();

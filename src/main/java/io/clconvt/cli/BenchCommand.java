@@ -8,6 +8,7 @@ import io.clconvt.Benchmark;
 import io.clconvt.BenchmarkResult;
 import io.clconvt.BenchmarkShape;
 import io.clconvt.KernelVariant;
+import io.clconvt.Roofline;
 import io.clconvt.Tensor;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -67,6 +68,10 @@ final class BenchCommand implements Callable<Integer> {
             + "tuning file (CLCONVT_TUNING_FILE, default ~/.cache/clconvt/tuning.json), which the auto variant uses.")
     private boolean tune;
 
+    @Option(names = "--roofline", description = "Also measure the OpenCL device's peak FP32 multiply-add rate and "
+            + "copy bandwidth, and show each row's share of them.")
+    private boolean roofline;
+
     @Option(names = "--torch", paramLabel = "FILE",
             description = "Output of torch_reference.py (JSON lines) to show PyTorch's GFLOP/s and the ratio.")
     private Path torch;
@@ -114,6 +119,22 @@ final class BenchCommand implements Callable<Integer> {
         }
 
         printTable(out, selected, results, groups, torchGflops);
+        if (roofline && !variants.isEmpty()) {
+            try (Benchmark probe = new Benchmark(KernelVariant.AUTO, runs)) {
+                Roofline ceilings = probe.roofline();
+                out.println();
+                out.printf(Locale.ROOT, "roofline of %s: peak %.1f GFLOP/s (FP32 multiply-add), copy %.1f GB/s%n",
+                        probe.openClDevice(), ceilings.peakGflops(), ceilings.copyGbps());
+                for (int i = 0; i < results.size(); i++) {
+                    BenchmarkResult r = results.get(i);
+                    if (r.backend().equals("opencl")) {
+                        out.printf(Locale.ROOT, "  %-13s %-28s %5.1f%% of peak FLOP/s, %5.1f%% of copy bandwidth%n",
+                                r.name(), groups.get(i), 100 * r.gflops() / ceilings.peakGflops(),
+                                100 * r.gbps() / ceilings.copyGbps());
+                    }
+                }
+            }
+        }
         if (json != null) {
             writeJson(json, results);
         }

@@ -1,0 +1,109 @@
+package io.clconvt.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.clconvt.BenchmarkShape;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The bench command on small shapes: rows, the JSON other tools read, tuning and bad input. */
+class BenchCommandTest {
+    private static final String SMALL = "name=small,n=2,cin=16,cout=16,k=4,stride=2,padding=1,lin=24";
+    private static final Set<String> JSON_KEYS = Set.of("name", "backend", "variant", "device", "median_ms", "min_ms",
+            "wall_median_ms", "gflops", "gbps", "max_rel_err");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void jsonHasOneRowPerShapeAndBackendWithExactlyTheDocumentedKeys() throws Exception {
+        OpenClRequirement.requireUsableDevice();
+        Path json = dir.resolve("bench.json");
+        CliResult result = CliResult.run("bench", "--shape", SMALL, "--shape", SMALL.replace("small", "nlc")
+                + ",layout=NLC,dtype=float64", "--runs", "3", "--json", json.toString());
+        assertEquals(0, result.exitCode(), result.toString());
+        assertTrue(result.out().contains("small") && result.out().contains("GFLOP/s"), result.out());
+        JsonNode rows = new ObjectMapper().readTree(json.toFile());
+        assertEquals(4, rows.size(), "two shapes times opencl and cpu");
+        List<String> backends = new ArrayList<>();
+        for (JsonNode row : rows) {
+            Set<String> keys = new TreeSet<>();
+            row.fieldNames().forEachRemaining(keys::add);
+            assertEquals(new TreeSet<>(JSON_KEYS), keys);
+            assertTrue(row.get("median_ms").asDouble() > 0 && row.get("min_ms").asDouble() <= row.get("median_ms")
+                    .asDouble(), row.toString());
+            assertTrue(row.get("max_rel_err").asDouble() < 1e-5, row.toString());
+            backends.add(row.get("backend").asText());
+        }
+        assertEquals(List.of("opencl", "cpu", "opencl", "cpu"), backends);
+    }
+
+    @Test
+    void everyVariantIsTimedAndComparedWithPyTorchNumbers() throws Exception {
+        OpenClRequirement.requireUsableDevice();
+        Path torch = dir.resolve("torch.jsonl");
+        Files.writeString(torch, "{\"name\": \"small\", \"median_ms\": 1.0, \"gflops\": 0.5}\n");
+        CliResult result = CliResult.run("bench", "--shape", SMALL, "--variant", "all", "--backend", "opencl",
+                "--runs", "2", "--torch", torch.toString());
+        assertEquals(0, result.exitCode(), result.toString());
+        for (String variant : List.of("direct", "phase(", "tiled(")) {
+            assertTrue(result.out().contains(variant), variant + " missing from\n" + result.out());
+        }
+        assertTrue(result.out().contains("geometric mean ratio to PyTorch, opencl tiled"), result.out());
+    }
+
+    @Test
+    void tuneStoresAWinnerThatAutoThenUses() throws Exception {
+        OpenClRequirement.requireUsableDevice();
+        Path tuning = dir.resolve("tuning.json");
+        String previous = System.setProperty("clconvt.tuningFile", tuning.toString());
+        try {
+            CliResult tuned = CliResult.run("bench", "--tune", "--shape", SMALL, "--runs", "2");
+            assertEquals(0, tuned.exitCode(), tuned.toString());
+            JsonNode file = new ObjectMapper().readTree(tuning.toFile());
+            String device = file.fieldNames().next();
+            String shapeClass = file.get(device).fieldNames().next();
+            assertTrue(shapeClass.contains("k4 s2 d1"), shapeClass);
+            // A plan the built-in rule never picks, so only the file can make AUTO use it.
+            Files.writeString(tuning, new ObjectMapper().writeValueAsString(
+                    java.util.Map.of(device, java.util.Map.of(shapeClass, "tiled:8:2:4"))));
+            CliResult auto = CliResult.run("bench", "--shape", SMALL, "--backend", "opencl", "--runs", "2");
+            assertEquals(0, auto.exitCode(), auto.toString());
+            assertTrue(auto.out().contains("tiled(8x2,local 4)"), "the tuned plan is not used:\n" + auto.out());
+        } finally {
+            if (previous == null) {
+                System.clearProperty("clconvt.tuningFile");
+            } else {
+                System.setProperty("clconvt.tuningFile", previous);
+            }
+        }
+    }
+
+    @Test
+    void theBuiltInSuiteIsTheSharedDecoderSuite() {
+        List<String> names = BenchmarkShape.decoderSuite().stream().map(BenchmarkShape::name).toList();
+        assertEquals(List.of("hifigan_up1", "hifigan_up2", "hifigan_up3", "hifigan_up4", "encodec_up5", "unet_up",
+                "unet_up_nlc", "depthwise_up", "grouped_up", "dilated_s1", "unet_up_f64", "tiny_latency"), names);
+        BenchmarkShape grouped = BenchmarkShape.decoderSuite().get(8);
+        assertEquals(2.0 * 4 * 256 * 32 * 8 * 512, grouped.flops());
+    }
+
+    @Test
+    void malformedShapesAreInvalidInput() {
+        CliResult.run("bench", "--shape", "name=x,cin=3,cout=4,k=2,lin=5,groups=2", "--backend", "cpu")
+                .assertInvalidInput("divisible by groups");
+        CliResult.run("bench", "--shape", "name=x,cin=3,k=2,lin=5", "--backend", "cpu")
+                .assertInvalidInput("'cout' is required");
+        CliResult.run("bench", "--shape", "cin=3,cout=x", "--backend", "cpu").assertInvalidInput("'cout' must be an integer");
+        CliResult.run("bench", "--variant", "fast", "--backend", "opencl").assertInvalidInput("--variant");
+    }
+}
