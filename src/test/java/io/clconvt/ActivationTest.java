@@ -85,7 +85,8 @@ class ActivationTest {
         Tensor b = TestTensors.random(random, DType.FLOAT32, 3, 4);
         ConvTranspose1dParams plain = ConvTranspose1dParams.builder().stride(2).build();
         try (Backend cpu = Backends.cpu()) {
-            double[] sums = cpu.convTranspose1d(widen(x), widen(w), widen(b), plain).toDoubleArray();
+            double[] sums = cpu.convTranspose1d(TestTensors.widen(x), TestTensors.widen(w), TestTensors.widen(b), plain)
+                    .toDoubleArray();
             for (Activation activation : ACTIVATIONS) {
                 float[] fused = cpu.convTranspose1d(x, w, b, plain.toBuilder().activation(activation).build())
                         .toFloatArray();
@@ -142,9 +143,5 @@ class ActivationTest {
         assertNotEquals(params, ConvTranspose1dParams.builder().build());
         assertTrue(params.toString().contains("activation=TANH"), params.toString());
         assertEquals(Activation.NONE, ConvTranspose1dParams.builder().build().activation());
-    }
-
-    private static Tensor widen(Tensor t) {
-        return Tensor.of(t.toDoubleArray(), t.shape());
     }
 }

@@ -42,7 +42,8 @@ class DeviceResidentTest {
     @MethodSource("backends")
     void uploadDownloadRoundTripsExactly(Supplier<Backend> open) {
         Tensor doubles = TestTensors.random(RANDOM, DType.FLOAT64, 1e300, 3, 5);
-        try (Backend backend = open.get(); DeviceTensor x = backend.upload(X); DeviceTensor d = backend.upload(doubles)) {
+        try (Backend backend = open.get(); DeviceTensor x = backend.upload(X);
+                DeviceTensor d = backend.upload(doubles)) {
             assertArrayEquals(X.shape(), x.shape());
             assertEquals(DType.FLOAT32, x.dtype());
             assertArrayEquals(X.toFloatArray(), x.download().toFloatArray());
