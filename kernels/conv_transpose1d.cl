@@ -8,6 +8,8 @@
 // k0, k0 + stride/g, k0 + 2*stride/g, ... with k0 = (t/g) * inverse(dilation/g) mod (stride/g),
 // and the input position falls by dilation/g per step. The loop therefore visits only the taps
 // that contribute, with no division or modulo inside it.
+//
+// The result then goes through ACTIVATE (activation.cl), the activation chosen at build time.
 
 #ifndef USE_FP64
 #define USE_FP64 0
@@ -37,7 +39,8 @@ __kernel void conv_transpose1d(
     const int groups,
     const int channelsLast,              // 1 for NLC, 0 for NCL
     const int phaseGcd,                  // gcd(stride, dilation)
-    const int dilationInverse)           // inverse of dilation/g modulo stride/g (0 when stride/g == 1)
+    const int dilationInverse,           // inverse of dilation/g modulo stride/g (0 when stride/g == 1)
+    const real slope)                    // the leaky ReLU's negative slope (unused by other activations)
 {
     const long gid = get_global_id(0);
     if (gid >= (long)batch * outChannels * outputLength) {
@@ -85,5 +88,5 @@ __kernel void conv_transpose1d(
             }
         }
     }
-    y[gid] = acc;
+    y[gid] = ACTIVATE(acc, slope, real);
 }

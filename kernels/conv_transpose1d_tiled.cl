@@ -14,6 +14,9 @@
 // vector, so each tap is one broadcast-multiply-add; the weights are packed on the host as
 // (Cin, K, packedGroupOut), packedGroupOut a multiple of TILE_CHANNELS, so that a tap's weights are
 // one contiguous vector load.
+//
+// Before the stores every accumulator goes through ACTIVATE (activation.cl), the activation chosen at
+// build time.
 
 #ifndef USE_FP64
 #define USE_FP64 0
@@ -72,7 +75,8 @@ __kernel void conv_transpose1d_tiled(
     const int inputLength,
     const int outputLength,
     const int padLeft,
-    const int packedGroupOut)
+    const int packedGroupOut,
+    const real slope)                            // the leaky ReLU's negative slope (unused by others)
 {
     const int rowTile = get_global_id(0);
     const int channelTile = get_global_id(1);
@@ -132,6 +136,11 @@ __kernel void conv_transpose1d_tiled(
                 acc[a] = fma((vec)window[REACH + row - (k * DILATION) / STRIDE], w, acc[a]);
             }
         }
+    }
+
+    #pragma unroll
+    for (int a = 0; a < TILE_ROWS * STRIDE; ++a) {
+        acc[a] = ACTIVATE(acc[a], slope, vec);
     }
 
     // A tile covers TILE_ROWS * STRIDE consecutive output positions starting at firstOutput.

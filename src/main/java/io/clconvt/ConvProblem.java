@@ -5,7 +5,7 @@ import java.util.Arrays;
 /**
  * One fully validated transposed-convolution call: every shape, length and offset a backend needs,
  * derived once from the tensors and parameters by {@link #resolve}, the single validation shared by
- * all backends.
+ * all backends and by host and device-resident inputs alike.
  */
 record ConvProblem(
         DType dtype,
@@ -21,7 +21,8 @@ record ConvProblem(
         int stride,
         int dilation,
         int padLeft,
-        boolean hasBias) {
+        boolean hasBias,
+        Activation activation) {
 
     /**
      * Checks the call and derives its geometry.
@@ -29,12 +30,21 @@ record ConvProblem(
      * @throws IllegalArgumentException naming the offending parameter and values
      */
     static ConvProblem resolve(Tensor x, Tensor weight, Tensor bias, ConvTranspose1dParams params) {
-        Validation.requireNonNull("params", params);
         Validation.requireNonNull("input", x);
+        return resolve(x.shape(), x.dtype(), weight, bias, params);
+    }
+
+    /**
+     * {@link #resolve(Tensor, Tensor, Tensor, ConvTranspose1dParams)} for an input known only by its shape
+     * and dtype, such as a {@link DeviceTensor}.
+     */
+    static ConvProblem resolve(int[] xShape, DType xDtype, Tensor weight, Tensor bias,
+            ConvTranspose1dParams params) {
+        Validation.requireNonNull("params", params);
         Validation.requireNonNull("weight", weight);
-        if (x.rank() != 2 && x.rank() != 3) {
+        if (xShape.length != 2 && xShape.length != 3) {
             throw new IllegalArgumentException("input must have rank 3 (batched) or 2 (unbatched), got shape "
-                    + Arrays.toString(x.shape()));
+                    + Arrays.toString(xShape));
         }
         if (weight.rank() != 3) {
             throw new IllegalArgumentException("weight must have rank 3 (Cin, Cout/groups, K), got shape "
@@ -44,27 +54,27 @@ record ConvProblem(
             throw new IllegalArgumentException("bias must have rank 1 (Cout), got shape "
                     + Arrays.toString(bias.shape()));
         }
-        requireSameDtype("weight", weight, x);
+        requireSameDtype("weight", weight, xDtype);
         if (bias != null) {
-            requireSameDtype("bias", bias, x);
+            requireSameDtype("bias", bias, xDtype);
         }
-        requireNoZeroDimension("input", x);
-        requireNoZeroDimension("weight", weight);
+        requireNoZeroDimension("input", xShape);
+        requireNoZeroDimension("weight", weight.shape());
         if (bias != null) {
-            requireNoZeroDimension("bias", bias);
+            requireNoZeroDimension("bias", bias.shape());
         }
 
         Layout layout = params.layout();
-        boolean batched = x.rank() == 3;
-        int batch = batched ? x.dim(0) : 1;
+        boolean batched = xShape.length == 3;
+        int batch = batched ? xShape[0] : 1;
         int channelAxis = (batched ? 1 : 0) + (layout == Layout.NLC ? 1 : 0);
         int lengthAxis = (batched ? 1 : 0) + (layout == Layout.NLC ? 0 : 1);
-        int inChannels = x.dim(channelAxis);
-        int inputLength = x.dim(lengthAxis);
+        int inChannels = xShape[channelAxis];
+        int inputLength = xShape[lengthAxis];
         if (weight.dim(0) != inChannels) {
             throw new IllegalArgumentException("weight has Cin=" + weight.dim(0) + " (shape "
                     + Arrays.toString(weight.shape()) + ") but the " + layout + " input has " + inChannels
-                    + " channels (shape " + Arrays.toString(x.shape()) + ")");
+                    + " channels (shape " + Arrays.toString(xShape) + ")");
         }
         int groups = params.groups();
         if (inChannels % groups != 0) {
@@ -85,22 +95,23 @@ record ConvProblem(
                     + batch + " x " + outChannels + " channels x length " + geometry.outputLength()
                     + "), more than a Java array holds");
         }
-        return new ConvProblem(x.dtype(), layout, batched, batch, inChannels, outChannels, groups, kernelSize,
+        return new ConvProblem(xDtype, layout, batched, batch, inChannels, outChannels, groups, kernelSize,
                 inputLength, geometry.outputLength(), params.stride(), params.dilation(), geometry.padLeft(),
-                bias != null);
+                bias != null, params.activation());
     }
 
-    private static void requireSameDtype(String name, Tensor t, Tensor x) {
-        if (t.dtype() != x.dtype()) {
+    private static void requireSameDtype(String name, Tensor t, DType inputDtype) {
+        if (t.dtype() != inputDtype) {
             throw new IllegalArgumentException(name + " dtype " + t.dtype() + " does not match input dtype "
-                    + x.dtype());
+                    + inputDtype);
         }
     }
 
-    private static void requireNoZeroDimension(String name, Tensor t) {
-        for (int dim : t.shape()) {
+    /** Empty tensors are refused everywhere, uploads included, since a device cannot allocate zero bytes. */
+    static void requireNoZeroDimension(String name, int[] shape) {
+        for (int dim : shape) {
             if (dim == 0) {
-                throw new IllegalArgumentException(name + " shape " + Arrays.toString(t.shape())
+                throw new IllegalArgumentException(name + " shape " + Arrays.toString(shape)
                         + " has a zero dimension");
             }
         }

@@ -11,7 +11,9 @@ import java.util.SplittableRandom;
  * widened exactly. Output lengths follow {@link ConvTranspose1dParams}:
  * {@code Lout = (Lin - 1) * stride - padLeft - padRight + dilation * (K - 1) + 1 + outputPadding} for
  * explicit padding, {@code Lin * stride} for SAME. The input is (N, Cin, L) or (N, L, Cin) by layout, or
- * rank 2 unbatched.
+ * rank 2 unbatched. The params' {@link Activation} is applied after the bias, fused into the same pass.
+ * {@link #forward(Backend, DeviceTensor)} keeps input and output on the backend, for stacks of layers
+ * (see {@link Sequential}).
  */
 public final class ConvTranspose1d {
     private final int inChannels;
@@ -20,6 +22,12 @@ public final class ConvTranspose1d {
     private final ConvTranspose1dParams params;
     private final Tensor weight;
     private final Tensor bias;
+    /**
+     * The parameters widened to FLOAT64, made on the first FLOAT64 call and kept, so that later calls pass
+     * the same tensors and the OpenCL backend's weight cache (keyed by identity) uploads them once.
+     */
+    private volatile Tensor weight64;
+    private volatile Tensor bias64;
 
     public ConvTranspose1d(int inChannels, int outChannels, int kernelSize, ConvTranspose1dParams params,
             boolean bias, long seed) {
@@ -79,13 +87,48 @@ public final class ConvTranspose1d {
         return run(backend, x, params.toBuilder().outputPadding(0).outputSize(outputSize).build());
     }
 
-    private Tensor run(Backend backend, Tensor x, ConvTranspose1dParams callParams) {
+    /**
+     * Applies the layer to a tensor held by {@code backend}, keeping the result there; the caller closes
+     * it. {@code x} stays open.
+     */
+    public DeviceTensor forward(Backend backend, DeviceTensor x) {
+        return run(backend, x, params);
+    }
+
+    Tensor run(Backend backend, Tensor x, ConvTranspose1dParams callParams) {
         Validation.requireNonNull("backend", backend);
         Validation.requireNonNull("input", x);
-        if (x.dtype() == DType.FLOAT64) {
-            return backend.convTranspose1d(x, widen(weight), bias == null ? null : widen(bias), callParams);
+        return backend.convTranspose1d(x, weightFor(x.dtype()), biasFor(x.dtype()), callParams);
+    }
+
+    DeviceTensor run(Backend backend, DeviceTensor x, ConvTranspose1dParams callParams) {
+        Validation.requireNonNull("backend", backend);
+        Validation.requireNonNull("input", x);
+        return backend.convTranspose1d(x, weightFor(x.dtype()), biasFor(x.dtype()), callParams);
+    }
+
+    private Tensor weightFor(DType dtype) {
+        if (dtype == DType.FLOAT32) {
+            return weight;
         }
-        return backend.convTranspose1d(x, weight, bias, callParams);
+        Tensor widened = weight64;
+        if (widened == null) {
+            widened = widen(weight);
+            weight64 = widened;
+        }
+        return widened;
+    }
+
+    private Tensor biasFor(DType dtype) {
+        if (bias == null || dtype == DType.FLOAT32) {
+            return bias;
+        }
+        Tensor widened = bias64;
+        if (widened == null) {
+            widened = widen(bias);
+            bias64 = widened;
+        }
+        return widened;
     }
 
     private static Tensor widen(Tensor t) {
@@ -117,6 +160,9 @@ public final class ConvTranspose1d {
             s.append(", layout=").append(params.layout());
         }
         params.outputSize().ifPresent(size -> s.append(", output_size=").append(size));
+        if (params.activation() != Activation.NONE) {
+            s.append(", activation=").append(params.activation());
+        }
         return s.append(')').toString();
     }
 }

@@ -20,7 +20,8 @@ final class ConvTranspose1dKernel {
     /** Enqueues {@code problem} into {@code y} and returns the kernel's event; {@code bias} may be null. */
     static cl_event enqueue(ClContext context, ProgramCache programs, ConvProblem problem, int localSize,
             ClBuffer x, ClBuffer weight, ClBuffer bias, ClBuffer y) {
-        cl_kernel kernel = programs.kernel(SOURCE_FILE, KERNEL_NAME, "-DUSE_FP64=" + fp64Flag(problem));
+        cl_kernel kernel = programs.kernel(SOURCE_FILE, KERNEL_NAME, "-DUSE_FP64=" + fp64Flag(problem)
+                + activationOption(problem));
         int phaseGcd = gcd(problem.stride(), problem.dilation());
         int tapStep = problem.stride() / phaseGcd;
         new KernelArguments(kernel)
@@ -40,7 +41,8 @@ final class ConvTranspose1dKernel {
                 .integer(problem.groups())                    // groups
                 .integer(problem.layout() == Layout.NLC ? 1 : 0) // channelsLast
                 .integer(phaseGcd)                            // phaseGcd
-                .integer(modularInverse(problem.dilation() / phaseGcd, tapStep)); // dilationInverse
+                .integer(modularInverse(problem.dilation() / phaseGcd, tapStep)) // dilationInverse
+                .real(problem.dtype(), problem.activation().slope()); // slope
         long globalSize = ((long) problem.outputElements() + localSize - 1) / localSize * localSize;
         cl_event event = new cl_event();
         Cl.check(clEnqueueNDRangeKernel(context.queue(), kernel, 1, null, new long[] {globalSize},
@@ -50,6 +52,11 @@ final class ConvTranspose1dKernel {
 
     static int fp64Flag(ConvProblem problem) {
         return problem.dtype() == DType.FLOAT64 ? 1 : 0;
+    }
+
+    /** The build option selecting the fused activation of {@code kernels/activation.cl}. */
+    static String activationOption(ConvProblem problem) {
+        return " -DACTIVATION=" + problem.activation().kernelCode();
     }
 
     static int gcd(int a, int b) {

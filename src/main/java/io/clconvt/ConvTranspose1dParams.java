@@ -24,6 +24,9 @@ import java.util.OptionalInt;
  * A non-zero outputPadding appends that many positions on the right in every mode and must be below
  * {@code max(stride, dilation)}; it cannot be combined with outputSize. The weight is
  * (Cin, Cout / groups, K); inputs are laid out as {@link Layout} says.
+ *
+ * <p>An {@link Activation} (default {@link Activation#NONE}) is applied to every output after the bias,
+ * in the same pass: {@code y = f(bias[co] + sum ...)}.
  */
 public final class ConvTranspose1dParams {
     private final int stride;
@@ -33,6 +36,7 @@ public final class ConvTranspose1dParams {
     private final int groups;
     private final Layout layout;
     private final int outputSize; // 0: derived from the other parameters
+    private final Activation activation;
 
     private ConvTranspose1dParams(Builder b) {
         this.stride = Validation.requirePositive("stride", b.stride);
@@ -55,9 +59,13 @@ public final class ConvTranspose1dParams {
             }
         }
         this.outputSize = b.outputSize == null ? 0 : b.outputSize;
+        this.activation = Validation.requireNonNull("activation", b.activation);
     }
 
-    /** A builder with PyTorch's defaults: stride 1, padding 0, outputPadding 0, dilation 1, groups 1, NCL. */
+    /**
+     * A builder with PyTorch's defaults: stride 1, padding 0, outputPadding 0, dilation 1, groups 1, NCL, and
+     * no activation.
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -65,7 +73,7 @@ public final class ConvTranspose1dParams {
     /** A builder starting from these parameters. */
     public Builder toBuilder() {
         Builder b = new Builder().stride(stride).padding(padding).outputPadding(outputPadding)
-                .dilation(dilation).groups(groups).layout(layout);
+                .dilation(dilation).groups(groups).layout(layout).activation(activation);
         if (outputSize != 0) {
             b.outputSize(outputSize);
         }
@@ -94,6 +102,11 @@ public final class ConvTranspose1dParams {
 
     public Layout layout() {
         return layout;
+    }
+
+    /** The function applied to each output after the bias. */
+    public Activation activation() {
+        return activation;
     }
 
     /** The requested output length, when one was set. */
@@ -183,19 +196,20 @@ public final class ConvTranspose1dParams {
     public boolean equals(Object other) {
         return other instanceof ConvTranspose1dParams p && p.stride == stride && p.padding.equals(padding)
                 && p.outputPadding == outputPadding && p.dilation == dilation && p.groups == groups
-                && p.layout == layout && p.outputSize == outputSize;
+                && p.layout == layout && p.outputSize == outputSize && p.activation.equals(activation);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(stride, padding, outputPadding, dilation, groups, layout, outputSize);
+        return Objects.hash(stride, padding, outputPadding, dilation, groups, layout, outputSize, activation);
     }
 
     @Override
     public String toString() {
         return "ConvTranspose1dParams(stride=" + stride + ", padding=" + padding + ", outputPadding="
                 + outputPadding + ", dilation=" + dilation + ", groups=" + groups + ", layout=" + layout
-                + (outputSize != 0 ? ", outputSize=" + outputSize : "") + ")";
+                + (outputSize != 0 ? ", outputSize=" + outputSize : "")
+                + (activation != Activation.NONE ? ", activation=" + activation : "") + ")";
     }
 
     /** Collects parameters; {@link #build()} validates them. */
@@ -207,6 +221,7 @@ public final class ConvTranspose1dParams {
         private int groups = 1;
         private Layout layout = Layout.NCL;
         private Integer outputSize;
+        private Activation activation = Activation.NONE;
 
         private Builder() {
         }
@@ -256,6 +271,12 @@ public final class ConvTranspose1dParams {
         /** Requests this output length; see the class description for the valid range. */
         public Builder outputSize(int outputSize) {
             this.outputSize = outputSize;
+            return this;
+        }
+
+        /** The function applied to each output after the bias; {@link Activation#NONE} by default. */
+        public Builder activation(Activation activation) {
+            this.activation = activation;
             return this;
         }
 

@@ -81,7 +81,8 @@ final class ConvTranspose1dTiledKernel {
                 + " -DDILATION=" + problem.dilation()
                 + " -DTILE_CHANNELS=" + plan.tileChannels()
                 + " -DTILE_ROWS=" + plan.tileRows()
-                + " -DCHANNELS_LAST=" + (problem.layout() == Layout.NLC ? 1 : 0);
+                + " -DCHANNELS_LAST=" + (problem.layout() == Layout.NLC ? 1 : 0)
+                + ConvTranspose1dKernel.activationOption(problem);
     }
 
     /** Enqueues {@code problem} into {@code y}; {@code packedWeight} comes from {@link #pack}. */
@@ -100,7 +101,8 @@ final class ConvTranspose1dTiledKernel {
                 .integer(problem.inputLength())         // inputLength
                 .integer(problem.outputLength())        // outputLength
                 .integer(problem.padLeft())             // padLeft
-                .integer(packed);                       // packedGroupOut
+                .integer(packed)                        // packedGroupOut
+                .real(problem.dtype(), problem.activation().slope()); // slope
         // Rows of t-space (stride outputs each) that hold at least one output position.
         long firstRow = problem.padLeft() / problem.stride();
         long lastRow = ((long) problem.padLeft() + problem.outputLength() - 1) / problem.stride();

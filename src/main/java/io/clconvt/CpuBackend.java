@@ -1,5 +1,6 @@
 package io.clconvt;
 
+import java.util.Arrays;
 import java.util.stream.IntStream;
 
 /**
@@ -11,7 +12,11 @@ import java.util.stream.IntStream;
  * <p>Loop order is chosen for the JIT: tap k of input position i lands at t = i * stride + k * dilation
  * of the unpadded output, that is in stride phase {@code (k * dilation) % stride}, row
  * {@code i + (k * dilation) / stride}. Accumulating each phase in its own contiguous row makes the
- * update of one tap over all i a unit-stride loop that the JIT vectorises.
+ * update of one tap over all i a unit-stride loop that the JIT vectorises. The activation is applied in
+ * double to the double sum (bias included), before the result is rounded to the dtype.
+ *
+ * <p>Its device tensors live on the heap: they hold an immutable {@link Tensor}. Calls share no mutable
+ * state, so they run concurrently.
  */
 final class CpuBackend implements Backend {
     /** Input channels added per pass over an accumulator row: fewer accumulator loads and stores per product. */
@@ -22,9 +27,96 @@ final class CpuBackend implements Backend {
     @Override
     public Tensor convTranspose1d(Tensor x, Tensor weight, Tensor bias, ConvTranspose1dParams params) {
         ConvProblem problem = ConvProblem.resolve(x, weight, bias, params);
+        requireOpen();
+        return compute(problem, x, weight, bias);
+    }
+
+    @Override
+    public DeviceTensor convTranspose1d(DeviceTensor x, Tensor weight, Tensor bias, ConvTranspose1dParams params) {
+        Tensor input = owned(x).tensor();
+        ConvProblem problem = ConvProblem.resolve(input.shape(), input.dtype(), weight, bias, params);
+        return new HeapTensor(this, compute(problem, input, weight, bias));
+    }
+
+    @Override
+    public DeviceTensor upload(Tensor tensor) {
+        Validation.requireNonNull("tensor", tensor);
+        ConvProblem.requireNoZeroDimension("tensor", tensor.shape());
+        requireOpen();
+        return new HeapTensor(this, tensor);
+    }
+
+    private void requireOpen() {
         if (closed) {
             throw new IllegalStateException("the CPU backend is closed");
         }
+    }
+
+    /** {@code x} as this backend's own device tensor. */
+    private HeapTensor owned(DeviceTensor x) {
+        Validation.requireNonNull("input", x);
+        if (!(x instanceof HeapTensor heap) || heap.owner != this) {
+            throw new IllegalArgumentException("input " + x + " belongs to another backend than " + describe()
+                    + "; download it and upload it to this one");
+        }
+        return heap;
+    }
+
+    /**
+     * A tensor "on" the CPU backend. It holds a reference to an immutable host tensor, so download needs no
+     * copy; what it adds is the life cycle every backend's device tensors share.
+     */
+    private static final class HeapTensor implements DeviceTensor {
+        private final CpuBackend owner;
+        private final Tensor tensor;
+        private volatile boolean closed;
+
+        HeapTensor(CpuBackend owner, Tensor tensor) {
+            this.owner = owner;
+            this.tensor = tensor;
+        }
+
+        /** The data, after checking that neither this tensor nor its backend is closed. */
+        Tensor tensor() {
+            if (closed) {
+                throw new IllegalStateException("the device tensor " + this + " is closed");
+            }
+            owner.requireOpen();
+            return tensor;
+        }
+
+        @Override
+        public int[] shape() {
+            return tensor.shape();
+        }
+
+        @Override
+        public DType dtype() {
+            return tensor.dtype();
+        }
+
+        @Override
+        public Tensor download() {
+            return tensor();
+        }
+
+        @Override
+        public boolean isClosed() {
+            return closed || owner.closed;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+
+        @Override
+        public String toString() {
+            return "DeviceTensor(cpu, " + dtype() + ", shape=" + Arrays.toString(tensor.shape()) + ")";
+        }
+    }
+
+    private static Tensor compute(ConvProblem problem, Tensor x, Tensor weight, Tensor bias) {
         double[] input = channelsContiguous(problem, x);
         double[] weights = weight.toDoubleArray();
         double[] biases = bias == null ? null : bias.toDoubleArray();
@@ -103,6 +195,7 @@ final class CpuBackend implements Backend {
         }
 
         double start = biases == null ? 0 : biases[co];
+        Activation activation = p.activation();
         int outputSample = n * p.outChannels() * p.outputLength();
         int channelStride = p.channelStride(p.outputLength());
         int positionStride = p.positionStride(p.outChannels());
@@ -112,7 +205,7 @@ final class CpuBackend implements Backend {
             for (int phase = 0; phase < stride; phase++) {
                 long o = firstOutput + (long) q * stride + phase;
                 if (o >= 0 && o < p.outputLength()) {
-                    output[out + (int) o * positionStride] = start + acc[phase * rows + q];
+                    output[out + (int) o * positionStride] = activation.apply(start + acc[phase * rows + q]);
                 }
             }
         }

@@ -26,6 +26,13 @@ final class KernelArguments {
         return set(Sizeof.cl_int, Pointer.to(new int[] {value}));
     }
 
+    /** A {@code real}: float in a FLOAT32 program, double in a FLOAT64 one, as the kernel's C type demands. */
+    KernelArguments real(DType dtype, double value) {
+        return dtype == DType.FLOAT32
+                ? set(Sizeof.cl_float, Pointer.to(new float[] {(float) value}))
+                : set(Sizeof.cl_double, Pointer.to(new double[] {value}));
+    }
+
     private KernelArguments set(long size, Pointer value) {
         Cl.check(clSetKernelArg(kernel, index, size, value), "clSetKernelArg(" + index + ")");
         index++;

@@ -2,6 +2,9 @@ package io.clconvt;
 
 import static org.jocl.CL.clReleaseEvent;
 
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jocl.cl_event;
@@ -11,7 +14,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs the transposed convolution on one OpenCL device: one context and queue, programs built once
  * per kernel file and option set, weights and biases uploaded (and packed) once per tensor, input and
- * output buffers pooled across calls. Calls are serialised because kernel arguments are shared state.
+ * output buffers pooled across calls. Every method that touches the device is synchronized on the
+ * backend: kernel objects (whose arguments are per-call state), the queue and the caches are shared, so
+ * calls run one at a time. Device tensors take the same lock to download and close.
+ *
+ * <p>A device tensor owns a pooled buffer taken out of the pool for its lifetime and returned when it is
+ * closed; the backend tracks the open ones and releases them on {@link #close()}.
  */
 final class OpenClBackend implements Backend {
     private static final Logger LOG = LoggerFactory.getLogger(OpenClBackend.class);
@@ -25,6 +33,8 @@ final class OpenClBackend implements Backend {
     private final KernelVariant variant;
     private final TuningFile tuning;
     private final boolean poisonOutputs;
+    /** Device tensors not yet closed, released by {@link #close()} if their owners forget. */
+    private final Set<ResidentTensor> resident = Collections.newSetFromMap(new IdentityHashMap<>());
     private long lastKernelNanos;
     private boolean closed;
 
@@ -54,6 +64,55 @@ final class OpenClBackend implements Backend {
         return run(problem, plan(problem), x, weight, bias);
     }
 
+    @Override
+    public synchronized DeviceTensor convTranspose1d(DeviceTensor x, Tensor weight, Tensor bias,
+            ConvTranspose1dParams params) {
+        ResidentTensor input = owned(x);
+        ConvProblem problem = ConvProblem.resolve(input.shape, input.dtype, weight, bias, params);
+        requireOpen();
+        input.requireOpen();
+        requireSupported(problem);
+        ClBuffer output = launch(problem, plan(problem), input.buffer, weight, bias);
+        return track(new ResidentTensor(output, problem.dtype(), problem.outputShape()));
+    }
+
+    @Override
+    public synchronized DeviceTensor upload(Tensor tensor) {
+        Validation.requireNonNull("tensor", tensor);
+        ConvProblem.requireNoZeroDimension("tensor", tensor.shape());
+        requireOpen();
+        requireAllocatable("tensor", tensor.size(), tensor.dtype());
+        ClBuffer buffer = buffers.acquire((long) tensor.size() * tensor.dtype().byteSize());
+        try {
+            buffer.write(tensor);
+        } catch (RuntimeException e) {
+            buffers.release(buffer);
+            throw e;
+        }
+        return track(new ResidentTensor(buffer, tensor.dtype(), tensor.shape()));
+    }
+
+    private ResidentTensor track(ResidentTensor tensor) {
+        resident.add(tensor);
+        return tensor;
+    }
+
+    /** {@code x} as this backend's own device tensor. */
+    private ResidentTensor owned(DeviceTensor x) {
+        Validation.requireNonNull("input", x);
+        if (!(x instanceof ResidentTensor own) || own.owner() != this) {
+            throw new IllegalArgumentException("input " + x + " belongs to another backend than " + describe()
+                    + "; download it and upload it to this one");
+        }
+        return own;
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("the OpenCL backend is closed");
+        }
+    }
+
     /** The launch plan a call of {@code problem} uses: a tuned winner under AUTO, else the built-in rule. */
     LaunchPlan plan(ConvProblem problem) {
         if (variant == KernelVariant.AUTO) {
@@ -73,45 +132,56 @@ final class OpenClBackend implements Backend {
 
     /** Runs an already validated call with a given plan (the tuner tries several). */
     synchronized Tensor run(ConvProblem problem, LaunchPlan plan, Tensor x, Tensor weight, Tensor bias) {
-        if (closed) {
-            throw new IllegalStateException("the OpenCL backend is closed");
-        }
+        requireOpen();
         requireSupported(problem);
-        long outputBytes = (long) problem.outputElements() * problem.dtype().byteSize();
-        ClBuffer input = null;
+        ClBuffer input = buffers.acquire((long) x.size() * x.dtype().byteSize());
         ClBuffer output = null;
-        cl_event event = null;
         try {
-            input = buffers.acquire((long) x.size() * x.dtype().byteSize());
             input.write(x);
-            output = buffers.acquire(outputBytes);
-            if (poisonOutputs) {
-                output.poison(problem.dtype());
-            }
-            ClBuffer biasBuffer = bias == null ? null : parameters.get(bias, "plain", this::upload);
-            if (plan.variant() == KernelVariant.DIRECT) {
-                ClBuffer weightBuffer = parameters.get(weight, "plain", this::upload);
-                event = ConvTranspose1dKernel.enqueue(context, programs, problem, plan.localSize(), input,
-                        weightBuffer, biasBuffer, output);
-            } else {
-                ClBuffer packedWeight = parameters.get(weight, ConvTranspose1dTiledKernel.packing(problem, plan),
-                        w -> upload(ConvTranspose1dTiledKernel.pack(w, problem, plan)));
-                event = ConvTranspose1dTiledKernel.enqueue(context, programs, problem, plan, input, packedWeight,
-                        biasBuffer, output);
-            }
-            Tensor result = output.read(problem.dtype(), problem.outputShape());
-            lastKernelNanos = Cl.elapsedNanos(event);
-            return result;
+            output = launch(problem, plan, input, weight, bias);
+            return output.read(problem.dtype(), problem.outputShape());
         } finally {
-            if (event != null) {
-                clReleaseEvent(event);
-            }
             buffers.release(input);
             buffers.release(output);
         }
     }
 
-    private ClBuffer upload(Tensor tensor) {
+    /**
+     * Computes {@code problem} from the device buffer {@code input} into a new pooled buffer, waiting for
+     * the kernel; the caller owns the result (and releases it to the pool).
+     */
+    private ClBuffer launch(ConvProblem problem, LaunchPlan plan, ClBuffer input, Tensor weight, Tensor bias) {
+        ClBuffer output = buffers.acquire((long) problem.outputElements() * problem.dtype().byteSize());
+        cl_event event = null;
+        try {
+            if (poisonOutputs) {
+                output.poison(problem.dtype());
+            }
+            ClBuffer biasBuffer = bias == null ? null : parameters.get(bias, "plain", this::uploadParameter);
+            if (plan.variant() == KernelVariant.DIRECT) {
+                ClBuffer weightBuffer = parameters.get(weight, "plain", this::uploadParameter);
+                event = ConvTranspose1dKernel.enqueue(context, programs, problem, plan.localSize(), input,
+                        weightBuffer, biasBuffer, output);
+            } else {
+                ClBuffer packedWeight = parameters.get(weight, ConvTranspose1dTiledKernel.packing(problem, plan),
+                        w -> uploadParameter(ConvTranspose1dTiledKernel.pack(w, problem, plan)));
+                event = ConvTranspose1dTiledKernel.enqueue(context, programs, problem, plan, input, packedWeight,
+                        biasBuffer, output);
+            }
+            lastKernelNanos = Cl.elapsedNanos(event);
+            return output;
+        } catch (RuntimeException e) {
+            buffers.release(output);
+            throw e;
+        } finally {
+            if (event != null) {
+                clReleaseEvent(event);
+            }
+        }
+    }
+
+    /** A read-only device copy of a weight or bias, for the parameter cache. */
+    private ClBuffer uploadParameter(Tensor tensor) {
         return ClBuffer.upload(context, tensor);
     }
 
@@ -153,6 +223,15 @@ final class OpenClBackend implements Backend {
         return programs.size();
     }
 
+    /**
+     * Builds (or finds) a kernel through this backend's program cache, as a call would; for tests of
+     * build failures.
+     */
+    synchronized void buildKernel(String file, String kernelName, String options) {
+        requireOpen();
+        programs.kernel(file, kernelName, options);
+    }
+
     @Override
     public String describe() {
         return "opencl: " + context.device().label();
@@ -164,9 +243,85 @@ final class OpenClBackend implements Backend {
             return;
         }
         closed = true;
+        // Copied: closing a tensor removes it from the set.
+        for (ResidentTensor tensor : resident.toArray(ResidentTensor[]::new)) {
+            tensor.close();
+        }
         parameters.close();
         buffers.close();
         programs.close();
         context.close();
+    }
+
+    /** A tensor in a device buffer of this backend; every access takes the backend's lock. */
+    private final class ResidentTensor implements DeviceTensor {
+        private final ClBuffer buffer;
+        private final DType dtype;
+        private final int[] shape;
+        private boolean closed;
+
+        ResidentTensor(ClBuffer buffer, DType dtype, int[] shape) {
+            this.buffer = buffer;
+            this.dtype = dtype;
+            this.shape = shape;
+        }
+
+        OpenClBackend owner() {
+            return OpenClBackend.this;
+        }
+
+        /** Throws if this tensor is closed, naming it; the caller holds the backend's lock. */
+        void requireOpen() {
+            if (closed) {
+                throw new IllegalStateException("the device tensor " + this + " is closed");
+            }
+        }
+
+        @Override
+        public int[] shape() {
+            return shape.clone();
+        }
+
+        @Override
+        public DType dtype() {
+            return dtype;
+        }
+
+        @Override
+        public Tensor download() {
+            synchronized (OpenClBackend.this) {
+                OpenClBackend.this.requireOpen();
+                requireOpen();
+                return buffer.read(dtype, shape);
+            }
+        }
+
+        @Override
+        public boolean isClosed() {
+            synchronized (OpenClBackend.this) {
+                return closed;
+            }
+        }
+
+        @Override
+        public void close() {
+            synchronized (OpenClBackend.this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                resident.remove(this);
+                if (OpenClBackend.this.closed) {
+                    buffer.close(); // the pool is gone: the backend is closing
+                } else {
+                    buffers.release(buffer);
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "DeviceTensor(opencl, " + dtype + ", shape=" + Arrays.toString(shape) + ")";
+        }
     }
 }

@@ -98,8 +98,38 @@ class OpenClBackendTest {
                     Tensor.of(new float[] {1, 2}, 1, 1, 2), Tensor.of(new float[] {1}, 1, 1, 1), null, params));
             assertTrue(e.getMessage().contains("CL_DEVICE_MAX_MEM_ALLOC_SIZE"), e.getMessage());
             assertEquals(before, ClBuffer.liveCount());
+            // The same refusal for a device-resident input, which stays usable.
+            try (DeviceTensor x = backend.upload(Tensor.of(new float[] {1, 2}, 1, 1, 2))) {
+                int uploaded = ClBuffer.liveCount();
+                e = assertThrows(IllegalArgumentException.class,
+                        () -> backend.convTranspose1d(x, Tensor.of(new float[] {1}, 1, 1, 1), null, params));
+                assertTrue(e.getMessage().contains("CL_DEVICE_MAX_MEM_ALLOC_SIZE"), e.getMessage());
+                assertEquals(uploaded, ClBuffer.liveCount());
+                assertArrayEquals(new float[] {1, 2}, x.download().toFloatArray());
+            }
             // still usable afterwards
             assertEquals(6, backend.convTranspose1d(X, W, null, PARAMS).shape()[2]); // (3 - 1) * 2 + 2
+        }
+    }
+
+    @Test
+    void aFailedBuildLeavesTheBackendUsable() {
+        try (OpenClBackend backend = OpenClSupport.backend(KernelVariant.DIRECT)) {
+            Tensor before = backend.convTranspose1d(X, W, null, PARAMS);
+            int built = backend.builtPrograms();
+            // An option set the shared epilogue rejects with #error: a real compiler failure.
+            OpenClException e = assertThrows(OpenClException.class, () -> backend.buildKernel(
+                    ConvTranspose1dKernel.SOURCE_FILE, "conv_transpose1d", "-DACTIVATION=99"));
+            assertEquals("CL_BUILD_PROGRAM_FAILURE", e.statusName());
+            assertTrue(e.buildLog().contains("ACTIVATION must be"), e.buildLog());
+            assertEquals(built, backend.builtPrograms(), "a failed build caches nothing");
+            // The same failure again (nothing half-built was kept), and other programs still build and run.
+            assertThrows(OpenClException.class, () -> backend.buildKernel(
+                    ConvTranspose1dKernel.SOURCE_FILE, "conv_transpose1d", "-DACTIVATION=99"));
+            assertArrayEquals(before.toFloatArray(), backend.convTranspose1d(X, W, null, PARAMS).toFloatArray());
+            ConvTranspose1dParams relu = PARAMS.toBuilder().activation(Activation.RELU).build();
+            assertEquals(6, backend.convTranspose1d(X, W, null, relu).shape()[2]);
+            assertEquals(built + 1, backend.builtPrograms());
         }
     }
 

@@ -169,18 +169,6 @@ class RandomConfigurationsTest {
     }
 
     private static Tensor randomTensor(SplittableRandom random, DType dtype, int... shape) {
-        int size = 1;
-        for (int dim : shape) {
-            size *= dim;
-        }
-        double[] values = random.doubles(size, -1, 1).toArray();
-        if (dtype == DType.FLOAT64) {
-            return Tensor.of(values, shape);
-        }
-        float[] floats = new float[size];
-        for (int i = 0; i < size; i++) {
-            floats[i] = (float) values[i];
-        }
-        return Tensor.of(floats, shape);
+        return TestTensors.random(random, dtype, 1, shape);
     }
 }

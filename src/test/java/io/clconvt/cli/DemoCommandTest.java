@@ -71,6 +71,9 @@ class DemoCommandTest {
         assertTrue(result.out().contains("(1, 64, 512) -> (1, 32, 1024)"), result.out());
         assertEquals(4, result.out().lines().filter(line -> line.matches("\\d  .*yes")).count(), result.out());
         assertTrue(result.out().contains("All layers agree"), result.out());
+        assertTrue(result.out().lines().anyMatch(line -> line.matches("whole stack on the device: host round trip "
+                + "per layer [0-9.]+ ms, device-resident \\(one upload, one download\\) [0-9.]+ ms")), result.out());
+        assertTrue(result.out().contains("activation=LEAKY_RELU(0.1))"), "the layers' activations are fused");
     }
 
     @Test

@@ -147,6 +147,37 @@ class RunCommandTest {
     }
 
     @Test
+    void truncatedInput() throws IOException {
+        byte[] whole = Files.readAllBytes(x);
+        Files.write(x, Arrays.copyOf(whole, whole.length - 7));
+        run("--backend", "cpu").assertInvalidInput("truncated: header says 40 elements (160 bytes) but only 153");
+        assertNoOutput();
+    }
+
+    @Test
+    void absurdSizesInAHeaderAreRefusedWithoutAllocating() throws IOException {
+        Files.write(x, NpyFixtures.npy(1, NpyFixtures.header("'<f4'", "(1, 4, 2000000000)"), NpyFixtures.floats(1)));
+        run("--backend", "cpu").assertInvalidInput("more elements than a Java array holds");
+        Files.write(x, NpyFixtures.npy(1, NpyFixtures.header("'<f4'", "(1, 4, 500000000)"), NpyFixtures.floats(1)));
+        run("--backend", "cpu").assertInvalidInput("truncated: header says 2000000000 elements");
+        assertNoOutput();
+    }
+
+    @Test
+    void inputsOfDifferentDtypes() throws IOException {
+        Npy.write(w, Tensor.of(new double[36], 4, 3, 3));
+        run("--backend", "cpu").assertInvalidInput("weight dtype FLOAT64 does not match input dtype FLOAT32");
+        assertNoOutput();
+    }
+
+    @Test
+    void biasOfTheWrongLength() throws IOException {
+        Npy.write(b, random(3, 4));
+        run("--bias", b.toString(), "--backend", "cpu").assertInvalidInput("bias has 4 elements but there are 3");
+        assertNoOutput();
+    }
+
+    @Test
     void malformedPadding() {
         run("--padding", "1,2,3").assertInvalidInput("'1,2,3' is not a padding");
         assertNoOutput();

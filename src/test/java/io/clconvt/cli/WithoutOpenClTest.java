@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.clconvt.Backend;
+import io.clconvt.Backends;
+import io.clconvt.OpenClException;
 import io.clconvt.Tensor;
 import io.clconvt.npy.Npy;
 import java.io.IOException;
@@ -64,9 +67,31 @@ class WithoutOpenClTest {
         assertEquals(1, result.out().lines().count(), result.out());
         assertTrue(result.out().contains("cpu:"), result.out());
         assertTrue(result.err().startsWith("WARN  Backends - No usable OpenCL device"), result.err());
+        assertEquals(1, result.err().lines().count(), "one WARN line: " + result.err());
         Tensor output = Npy.read(y);
         assertArrayEquals(new int[] {1, 1, 3}, output.shape());
         assertArrayEquals(new float[] {3, 10, 8}, output.toFloatArray());
+    }
+
+    /** The library itself, not only the command line, says what is missing and how to install it. */
+    @Test
+    void openClThrowsSayingWhatIsMissingAndHowToInstallIt() throws Exception {
+        CliResult result = java(OpenClProbe.class.getName());
+        assertEquals(0, result.exitCode(), result::toString);
+        assertTrue(result.out().startsWith("OpenClException: "), result.out());
+        assertTrue(result.out().contains("no OpenCL platform is installed"), result.out());
+        assertTrue(result.out().contains("apt-get install -y pocl-opencl-icd"), result.out());
+    }
+
+    /** Calls Backends.openCl() and prints the exception it throws, for the test above. */
+    public static final class OpenClProbe {
+        public static void main(String[] args) {
+            try (Backend backend = Backends.openCl()) {
+                System.out.println("opened " + backend.describe());
+            } catch (OpenClException e) {
+                System.out.println("OpenClException: " + e.getMessage());
+            }
+        }
     }
 
     @Test
@@ -90,10 +115,17 @@ class WithoutOpenClTest {
      * command line's configuration, ahead of the tests' logback-test.xml.
      */
     private static CliResult cli(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Main.class.getName()));
+        command.addAll(List.of(args));
+        return java(command.toArray(String[]::new));
+    }
+
+    /** Runs {@code java mainClassAndArgs} on the test class path with OpenCL hidden. */
+    private static CliResult java(String... mainClassAndArgs) throws Exception {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        command.addAll(List.of(args));
+                "-cp", System.getProperty("java.class.path")));
+        command.addAll(List.of(mainClassAndArgs));
         ProcessBuilder builder = new ProcessBuilder(command);
         Map<String, String> env = builder.environment();
         env.put("OCL_ICD_VENDORS", dir.resolve("no-vendors").toString());
@@ -104,7 +136,7 @@ class WithoutOpenClTest {
         Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();
-            throw new AssertionError("clconvt " + String.join(" ", args) + " did not finish in 60 s");
+            throw new AssertionError(String.join(" ", mainClassAndArgs) + " did not finish in 60 s");
         }
         return new CliResult(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
                 Files.readString(err, StandardCharsets.UTF_8));

@@ -1,5 +1,8 @@
 package io.clconvt.npy;
 
+import static io.clconvt.npy.NpyFixtures.floats;
+import static io.clconvt.npy.NpyFixtures.header;
+import static io.clconvt.npy.NpyFixtures.npy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -323,32 +326,6 @@ class NpyTest {
         assertTrue(e.getMessage().startsWith(file + ": "), e.getMessage());
         assertTrue(e.getMessage().contains(expectedFragment), e.getMessage());
         assertEquals(1, e.getMessage().lines().count(), "messages are one line: " + e.getMessage());
-    }
-
-    private static String header(String descr, String shape) {
-        return "{'descr': " + descr + ", 'fortran_order': False, 'shape': " + shape + ", }\n";
-    }
-
-    /** A .npy file with an arbitrary header and data, not necessarily valid or aligned. */
-    private static byte[] npy(int major, String header, byte[] data) {
-        byte[] text = header.getBytes(StandardCharsets.ISO_8859_1);
-        ByteBuffer b = ByteBuffer.allocate(8 + (major == 1 ? 2 : 4) + text.length + data.length)
-                .order(ByteOrder.LITTLE_ENDIAN);
-        b.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', (byte) major, 0});
-        if (major == 1) {
-            b.putShort((short) text.length);
-        } else {
-            b.putInt(text.length);
-        }
-        return b.put(text).put(data).array();
-    }
-
-    private static byte[] floats(float... values) {
-        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : values) {
-            b.putFloat(v);
-        }
-        return b.array();
     }
 
     private static int[] parseShape(String dims) {

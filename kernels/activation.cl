@@ -1,0 +1,24 @@
+// The fused epilogue shared by every kernel file; ProgramCache compiles it ahead of each of them.
+//
+// ACTIVATE(v, slope, T) applies the activation chosen by the build option ACTIVATION (the code of
+// io.clconvt.Activation) to v, a scalar or vector of type T, after the bias has been added. A
+// compile-time choice, so ACTIVATION=0 (none) leaves no trace in the code. The ternary is element-wise
+// on vectors, and is written so that NaN stays NaN (NaN < 0 is false), as on the CPU reference.
+
+#ifndef ACTIVATION
+#define ACTIVATION 0
+#endif
+
+#if ACTIVATION == 0
+#define ACTIVATE(v, slope, T) (v)
+#elif ACTIVATION == 1
+#define ACTIVATE(v, slope, T) ((v) < (T)0 ? (T)0 : (v))
+#elif ACTIVATION == 2
+#define ACTIVATE(v, slope, T) ((v) < (T)0 ? (v) * (slope) : (v))
+#elif ACTIVATION == 3
+#define ACTIVATE(v, slope, T) tanh(v)
+#elif ACTIVATION == 4
+#define ACTIVATE(v, slope, T) ((v) / ((T)1 + exp(-(v))))
+#else
+#error "ACTIVATION must be 0 (none), 1 (relu), 2 (leaky relu), 3 (tanh) or 4 (silu)"
+#endif

@@ -1,0 +1,34 @@
+package io.clconvt;
+
+/**
+ * A tensor held by a {@link Backend}: in device memory on OpenCL, on the heap for the CPU backend.
+ * Passing device tensors from one {@link Backend#convTranspose1d(DeviceTensor, Tensor, Tensor,
+ * ConvTranspose1dParams) convTranspose1d} to the next keeps a stack of layers on the device, with one
+ * {@link Backend#upload upload} at the start and one {@link #download()} at the end.
+ *
+ * <p>The data are row-major (C order) with {@link #shape()} and {@link #dtype()}, exactly as the
+ * {@link Tensor} they came from or will become. A device tensor is immutable, belongs to the backend that
+ * made it and may only be used with that backend ({@link IllegalArgumentException} otherwise). Close it
+ * when done to give its memory back; closing is idempotent and thread-safe, a closed tensor throws
+ * {@link IllegalStateException}, and closing the backend closes every device tensor it still holds.
+ */
+public interface DeviceTensor extends AutoCloseable {
+    /** A copy of the shape. */
+    int[] shape();
+
+    DType dtype();
+
+    /**
+     * Copies the data back into a host tensor.
+     *
+     * @throws IllegalStateException if this tensor or its backend is closed
+     */
+    Tensor download();
+
+    /** Whether {@link #close()} was called, directly or by closing the backend. */
+    boolean isClosed();
+
+    /** Releases the memory; idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,284 @@
+package io.clconvt;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Device tensors and Sequential on both backends: same results as the host path, same checks, clean life cycle. */
+class DeviceResidentTest {
+    private static final SplittableRandom RANDOM = new SplittableRandom(11);
+    private static final Tensor X = TestTensors.random(RANDOM, DType.FLOAT32, 1, 2, 6, 7);
+    private static final ConvTranspose1d UP1 = new ConvTranspose1d(6, 4, 4, params(2, 1), true, 1);
+    private static final ConvTranspose1d UP2 = new ConvTranspose1d(4, 3, 3, params(3, 0), false, 2);
+    private static final ConvTranspose1d UP3 = new ConvTranspose1d(3, 2, 2, params(1, 0), true, 3);
+
+    private static ConvTranspose1dParams params(int stride, int padding) {
+        return ConvTranspose1dParams.builder().stride(stride).padding(padding).build();
+    }
+
+    static Stream<Named<Supplier<Backend>>> backends() {
+        return Stream.of(Named.of("cpu", Backends::cpu), Named.of("opencl", OpenClSupport::backend));
+    }
+
+    private static Sequential decoder() {
+        return Sequential.builder()
+                .add(UP1).activation(Activation.leakyRelu(0.1))
+                .add(UP2).activation(Activation.SILU)
+                .add(UP3).activation(Activation.TANH)
+                .build();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void uploadDownloadRoundTripsExactly(Supplier<Backend> open) {
+        Tensor doubles = TestTensors.random(RANDOM, DType.FLOAT64, 1e300, 3, 5);
+        try (Backend backend = open.get(); DeviceTensor x = backend.upload(X);
+                DeviceTensor d = backend.upload(doubles)) {
+            assertArrayEquals(X.shape(), x.shape());
+            assertEquals(DType.FLOAT32, x.dtype());
+            assertArrayEquals(X.toFloatArray(), x.download().toFloatArray());
+            assertEquals(DType.FLOAT64, d.download().dtype());
+            assertArrayEquals(doubles.toDoubleArray(), d.download().toDoubleArray());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void aDeviceCallGivesTheHostCallsResultBitForBit(Supplier<Backend> open) {
+        ConvTranspose1dParams params = UP1.params().toBuilder().activation(Activation.RELU).build();
+        try (Backend backend = open.get(); DeviceTensor x = backend.upload(X);
+                DeviceTensor y = backend.convTranspose1d(x, UP1.weight(), UP1.bias(), params)) {
+            Tensor host = backend.convTranspose1d(X, UP1.weight(), UP1.bias(), params);
+            assertArrayEquals(host.shape(), y.shape());
+            assertArrayEquals(host.toFloatArray(), y.download().toFloatArray());
+            assertArrayEquals(X.toFloatArray(), x.download().toFloatArray(), "the input is left as it was");
+            try (DeviceTensor layerOutput = UP1.forward(backend, x)) {
+                assertArrayEquals(UP1.forward(backend, X).toFloatArray(), layerOutput.download().toFloatArray());
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void aStackRunsWithOneUploadAndOneDownload(Supplier<Backend> open) {
+        Sequential decoder = decoder();
+        try (Backend backend = open.get()) {
+            CountingBackend counting = new CountingBackend(backend);
+            Tensor resident = decoder.forward(counting, X);
+            assertEquals(1, counting.uploads, "uploads");
+            assertEquals(1, counting.downloads, "downloads");
+            assertEquals(0, counting.hostCalls, "host calls");
+            assertEquals(3, counting.deviceCalls, "device calls");
+            assertEquals(0, counting.open, "intermediate tensors left open");
+
+            Tensor hostTrips = decoder.forwardHost(backend, X);
+            assertArrayEquals(hostTrips.toFloatArray(), resident.toFloatArray(), "same kernels, same bits");
+            assertArrayEquals(new int[] {2, 2, 43}, resident.shape()); // length 7 -> 14 -> 42 -> 43
+        }
+    }
+
+    @Test
+    void theStackMatchesTheCpuLayerByLayerDefinition() {
+        Sequential decoder = decoder();
+        try (Backend cpu = Backends.cpu()) {
+            Tensor y = X;
+            for (int i = 0; i < decoder.size(); i++) {
+                ConvTranspose1d layer = decoder.layer(i);
+                y = cpu.convTranspose1d(y, layer.weight(), layer.bias(),
+                        layer.params().toBuilder().activation(decoder.activation(i)).build());
+            }
+            assertArrayEquals(y.toFloatArray(), decoder.forward(cpu, X).toFloatArray());
+        }
+        assertEquals(Activation.SILU, decoder.activation(1));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void aFailingLayerLeavesNoIntermediateOpen(Supplier<Backend> open) {
+        // UP3 expects 3 channels; UP1 gives 4.
+        Sequential broken = Sequential.of(UP1, UP3, UP2);
+        try (Backend backend = open.get()) {
+            CountingBackend counting = new CountingBackend(backend);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> broken.forward(counting, X));
+            assertTrue(e.getMessage().contains("weight has Cin=3"), e.getMessage());
+            assertEquals(0, counting.open);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void deviceInputsGetTheHostPathsValidation(Supplier<Backend> open) {
+        try (Backend backend = open.get(); DeviceTensor x = backend.upload(X)) {
+            String host = assertThrows(IllegalArgumentException.class,
+                    () -> backend.convTranspose1d(X, UP2.weight(), null, UP2.params())).getMessage();
+            String device = assertThrows(IllegalArgumentException.class,
+                    () -> backend.convTranspose1d(x, UP2.weight(), null, UP2.params())).getMessage();
+            assertEquals(host, device);
+            assertThrows(IllegalArgumentException.class, () -> backend.upload(Tensor.of(new float[0], 2, 0)));
+            assertThrows(IllegalArgumentException.class, () -> backend.upload(null));
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend.convTranspose1d((DeviceTensor) null, UP1.weight(), null, UP1.params()));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void closedTensorsAndBackendsRefuseWork(Supplier<Backend> open) {
+        Backend backend = open.get();
+        DeviceTensor closedEarly = backend.upload(X);
+        DeviceTensor leftOpen = backend.upload(X);
+        closedEarly.close();
+        closedEarly.close();
+        assertTrue(closedEarly.isClosed());
+        assertFalse(leftOpen.isClosed());
+        IllegalStateException e = assertThrows(IllegalStateException.class, closedEarly::download);
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        assertThrows(IllegalStateException.class,
+                () -> backend.convTranspose1d(closedEarly, UP1.weight(), UP1.bias(), UP1.params()));
+
+        backend.close();
+        assertTrue(leftOpen.isClosed(), "closing the backend closes its tensors");
+        assertThrows(IllegalStateException.class, leftOpen::download);
+        assertThrows(IllegalStateException.class, () -> backend.upload(X));
+        assertThrows(IllegalStateException.class,
+                () -> backend.convTranspose1d(leftOpen, UP1.weight(), UP1.bias(), UP1.params()));
+        leftOpen.close();
+    }
+
+    @Test
+    void aTensorOfAnotherBackendIsRefused() {
+        try (Backend cpu = Backends.cpu(); Backend otherCpu = Backends.cpu(); Backend openCl = OpenClSupport.backend();
+                DeviceTensor onCpu = cpu.upload(X); DeviceTensor onOpenCl = openCl.upload(X)) {
+            for (Backend backend : new Backend[] {otherCpu, openCl}) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> backend.convTranspose1d(onCpu, UP1.weight(), null, UP1.params()));
+                assertTrue(e.getMessage().contains("belongs to another backend"), e.getMessage());
+            }
+            assertThrows(IllegalArgumentException.class,
+                    () -> cpu.convTranspose1d(onOpenCl, UP1.weight(), null, UP1.params()));
+        }
+    }
+
+    @Test
+    void openClTensorBuffersAreReusedAndAllReleasedOnClose() {
+        int before = ClBuffer.liveCount();
+        Sequential decoder = decoder();
+        try (Backend backend = OpenClSupport.backend()) {
+            decoder.forward(backend, X);
+            int steady = ClBuffer.liveCount();
+            for (int i = 0; i < 20; i++) {
+                decoder.forward(backend, X);
+            }
+            assertEquals(steady, ClBuffer.liveCount(), "a warm stack allocates nothing");
+            backend.upload(X); // never closed by the caller
+        }
+        assertEquals(before, ClBuffer.liveCount(), "close releases every buffer, forgotten tensors included");
+    }
+
+    @Test
+    void builderRules() {
+        assertThrows(IllegalArgumentException.class, () -> Sequential.builder().build());
+        assertThrows(IllegalArgumentException.class, () -> Sequential.builder().activation(Activation.RELU));
+        assertThrows(IllegalArgumentException.class,
+                () -> Sequential.builder().add(UP1).activation(Activation.RELU).activation(Activation.TANH));
+        ConvTranspose1d activated = new ConvTranspose1d(6, 4, 4,
+                UP1.params().toBuilder().activation(Activation.SILU).build(), true, 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Sequential.builder().add(activated).activation(Activation.RELU));
+        assertTrue(e.getMessage().contains("already ends with SILU"), e.getMessage());
+        assertEquals(Activation.SILU, Sequential.of(activated).activation(0));
+    }
+
+    /** Delegates to a backend, counting transfers, calls and device tensors still open. */
+    private static final class CountingBackend implements Backend {
+        private final Backend delegate;
+        int uploads;
+        int downloads;
+        int hostCalls;
+        int deviceCalls;
+        int open;
+
+        CountingBackend(Backend delegate) {
+            this.delegate = delegate;
+        }
+
+        private final class Counted implements DeviceTensor {
+            final DeviceTensor inner;
+            private boolean closed;
+
+            Counted(DeviceTensor inner) {
+                this.inner = inner;
+                open++;
+            }
+
+            @Override
+            public int[] shape() {
+                return inner.shape();
+            }
+
+            @Override
+            public DType dtype() {
+                return inner.dtype();
+            }
+
+            @Override
+            public Tensor download() {
+                downloads++;
+                return inner.download();
+            }
+
+            @Override
+            public boolean isClosed() {
+                return inner.isClosed();
+            }
+
+            @Override
+            public void close() {
+                if (!closed) {
+                    closed = true;
+                    open--;
+                }
+                inner.close();
+            }
+        }
+
+        @Override
+        public Tensor convTranspose1d(Tensor x, Tensor weight, Tensor bias, ConvTranspose1dParams params) {
+            hostCalls++;
+            return delegate.convTranspose1d(x, weight, bias, params);
+        }
+
+        @Override
+        public DeviceTensor convTranspose1d(DeviceTensor x, Tensor weight, Tensor bias, ConvTranspose1dParams params) {
+            deviceCalls++;
+            return new Counted(delegate.convTranspose1d(((Counted) x).inner, weight, bias, params));
+        }
+
+        @Override
+        public DeviceTensor upload(Tensor tensor) {
+            uploads++;
+            return new Counted(delegate.upload(tensor));
+        }
+
+        @Override
+        public String describe() {
+            return delegate.describe();
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+}
