@@ -212,9 +212,7 @@ final class OpenClBackend implements Backend {
 
     /** The device's measured compute and bandwidth ceilings. */
     synchronized Roofline roofline() {
-        if (closed) {
-            throw new IllegalStateException("the OpenCL backend is closed");
-        }
+        requireOpen();
         return Roofline.measure(context, programs);
     }
 
