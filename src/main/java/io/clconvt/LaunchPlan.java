@@ -17,8 +17,10 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
     /**
      * The built-in choice for a variant (AUTO picks one), from {@code bench --tune} on POCL (see the
      * README's Performance section): a channel vector of 16 floats (8 doubles) where a group has more
-     * than 8 output channels, 8 stride rows per work-item (fewer for strides above 8, to bound the
-     * accumulators), work-groups of 16; the scalar phase variant for depthwise and narrow groups.
+     * than 8 output channels, work-groups of 16, and 8 stride rows per work-item up to stride 2, else
+     * 4: a work-item keeps rows x stride vector accumulators, and beyond about 16 of them they no
+     * longer fit in registers (AVX-512 has 32, the tap's weights need some). The scalar phase variant
+     * serves depthwise and narrow groups.
      */
     static LaunchPlan defaultFor(ConvProblem problem, KernelVariant variant) {
         int groupOut = problem.groupOutChannels();
@@ -26,7 +28,7 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
         if (chosen == KernelVariant.AUTO) {
             chosen = groupOut >= 8 ? KernelVariant.TILED : KernelVariant.PHASE;
         }
-        int rows = Math.max(1, Math.min(8, 64 / problem.stride()));
+        int rows = problem.stride() <= 2 ? 8 : 4;
         LaunchPlan plan = switch (chosen) {
             case DIRECT, AUTO -> direct();
             case PHASE -> new LaunchPlan(KernelVariant.PHASE, 1, rows, 32);
