@@ -29,15 +29,16 @@ public final class Benchmark implements AutoCloseable {
 
     /** The CPU reference result of {@code shape}, which every measured result is checked against. */
     public Tensor reference(BenchmarkShape shape) {
-        return cpu.convTranspose1d(shape.input(SEED), shape.weight(SEED), shape.bias(SEED), shape.params());
+        Inputs in = Inputs.of(shape);
+        return cpu.convTranspose1d(in.x(), in.weight(), in.bias(), shape.params());
     }
 
     /** Times the OpenCL backend on {@code shape}. */
     public BenchmarkResult openCl(BenchmarkShape shape, Tensor reference) {
         requireOpenCl();
-        ConvProblem problem = problem(shape);
-        LaunchPlan plan = openCl.plan(problem);
-        return measure(shape, reference, openCl, "opencl", plan.toString(), openCl::lastKernelNanos);
+        Inputs in = Inputs.of(shape);
+        LaunchPlan plan = openCl.plan(in.problem(shape));
+        return measure(shape, in, reference, openCl, "opencl", plan.toString(), openCl::lastKernelNanos);
     }
 
     /**
@@ -49,20 +50,18 @@ public final class Benchmark implements AutoCloseable {
      */
     public String tune(BenchmarkShape shape, Tensor reference) {
         requireOpenCl();
-        ConvProblem problem = problem(shape);
-        Tensor x = shape.input(SEED);
-        Tensor weight = shape.weight(SEED);
-        Tensor bias = shape.bias(SEED);
+        Inputs in = Inputs.of(shape);
+        ConvProblem problem = in.problem(shape);
         double limit = tolerance(shape.dtype(), shape.cin(), shape.groups(), shape.k(), shape.stride(), shape.dilation());
         LaunchPlan best = null;
         double bestMs = Double.POSITIVE_INFINITY;
         for (LaunchPlan plan : LaunchPlan.candidates(problem)) {
-            if (!(Tensor.maxRelativeDifference(openCl.run(problem, plan, x, weight, bias), reference) <= limit)) {
+            if (!(Tensor.maxRelativeDifference(openCl.run(problem, plan, in.x(), in.weight(), in.bias()), reference) <= limit)) {
                 continue;
             }
             double[] device = new double[TUNING_RUNS];
             for (int i = 0; i < device.length; i++) {
-                openCl.run(problem, plan, x, weight, bias);
+                openCl.run(problem, plan, in.x(), in.weight(), in.bias());
                 device[i] = openCl.lastKernelNanos() / 1e6;
             }
             double ms = median(device);
@@ -104,7 +103,7 @@ public final class Benchmark implements AutoCloseable {
 
     /** Times the CPU backend on {@code shape}. */
     public BenchmarkResult cpu(BenchmarkShape shape, Tensor reference) {
-        return measure(shape, reference, cpu, "cpu", "reference", null);
+        return measure(shape, Inputs.of(shape), reference, cpu, "cpu", "reference", null);
     }
 
     private void requireOpenCl() {
@@ -113,8 +112,15 @@ public final class Benchmark implements AutoCloseable {
         }
     }
 
-    private static ConvProblem problem(BenchmarkShape shape) {
-        return ConvProblem.resolve(shape.input(SEED), shape.weight(SEED), shape.bias(SEED), shape.params());
+    /** A shape's seeded tensors, generated once per measurement. */
+    private record Inputs(Tensor x, Tensor weight, Tensor bias) {
+        static Inputs of(BenchmarkShape shape) {
+            return new Inputs(shape.input(SEED), shape.weight(SEED), shape.bias(SEED));
+        }
+
+        ConvProblem problem(BenchmarkShape shape) {
+            return ConvProblem.resolve(x, weight, bias, shape.params());
+        }
     }
 
     /** Device time of the last call; null for backends timed by the wall clock. */
@@ -122,11 +128,11 @@ public final class Benchmark implements AutoCloseable {
         long lastNanos();
     }
 
-    private BenchmarkResult measure(BenchmarkShape shape, Tensor reference, Backend backend, String backendName,
-            String variant, DeviceClock deviceClock) {
-        Tensor x = shape.input(SEED);
-        Tensor weight = shape.weight(SEED);
-        Tensor bias = shape.bias(SEED);
+    private BenchmarkResult measure(BenchmarkShape shape, Inputs in, Tensor reference, Backend backend,
+            String backendName, String variant, DeviceClock deviceClock) {
+        Tensor x = in.x();
+        Tensor weight = in.weight();
+        Tensor bias = in.bias();
         ConvTranspose1dParams params = shape.params();
         double maxRelErr = Tensor.maxRelativeDifference(backend.convTranspose1d(x, weight, bias, params), reference);
         for (int i = 0; i < WARMUPS; i++) {

@@ -41,6 +41,12 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
         return plan;
     }
 
+    /** This plan with its work-group size cut to a power of two the device accepts, if it exceeds {@code limit}. */
+    LaunchPlan withLocalSizeAtMost(long limit) {
+        return localSize <= limit ? this
+                : new LaunchPlan(variant, tileChannels, tileRows, (int) Long.highestOneBit(Math.max(limit, 1)));
+    }
+
     /** What {@code bench --tune} tries for {@code problem}: phase and tiled plans around the defaults. */
     static List<LaunchPlan> candidates(ConvProblem problem) {
         List<LaunchPlan> plans = new ArrayList<>();

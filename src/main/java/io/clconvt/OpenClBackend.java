@@ -150,7 +150,8 @@ final class OpenClBackend implements Backend {
      * Computes {@code problem} from the device buffer {@code input} into a new pooled buffer, waiting for
      * the kernel; the caller owns the result (and releases it to the pool).
      */
-    private ClBuffer launch(ConvProblem problem, LaunchPlan plan, ClBuffer input, Tensor weight, Tensor bias) {
+    private ClBuffer launch(ConvProblem problem, LaunchPlan requested, ClBuffer input, Tensor weight, Tensor bias) {
+        LaunchPlan plan = requested.withLocalSizeAtMost(context.device().maxWorkGroupSize());
         ClBuffer output = buffers.acquire((long) problem.outputElements() * problem.dtype().byteSize());
         cl_event event = null;
         try {

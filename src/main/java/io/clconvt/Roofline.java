@@ -4,7 +4,6 @@ import static org.jocl.CL.clEnqueueNDRangeKernel;
 import static org.jocl.CL.clReleaseEvent;
 
 import java.util.Arrays;
-import org.jocl.Pointer;
 import org.jocl.Sizeof;
 import org.jocl.cl_event;
 import org.jocl.cl_kernel;
@@ -33,9 +32,9 @@ public record Roofline(double peakGflops, double copyGbps) {
         long workItems = 64L * context.device().info().computeUnits() * LOCAL_SIZE;
         try (ClBuffer sink = ClBuffer.allocate(context, workItems * Sizeof.cl_float)) {
             new KernelArguments(kernel)
-                    .buffer(sink)              // sink
-                    .integer(ITERATIONS);      // iterations
-            setFloat(kernel, 2, 0.999f);       // scale
+                    .buffer(sink)                      // sink
+                    .integer(ITERATIONS)               // iterations
+                    .real(DType.FLOAT32, 0.999);       // scale
             double flops = 2.0 * 16 * CHAINS * ITERATIONS * workItems;
             return flops / medianNanos(context, kernel, workItems);
         }
@@ -50,11 +49,6 @@ public record Roofline(double peakGflops, double copyGbps) {
                     .buffer(target);           // target
             return 2.0 * bytes / medianNanos(context, kernel, bytes / (4 * Sizeof.cl_float));
         }
-    }
-
-    private static void setFloat(cl_kernel kernel, int index, float value) {
-        Cl.check(org.jocl.CL.clSetKernelArg(kernel, index, Sizeof.cl_float, Pointer.to(new float[] {value})),
-                "clSetKernelArg(" + index + ")");
     }
 
     /** Median device time of {@link #RUNS} launches after one warm-up. */

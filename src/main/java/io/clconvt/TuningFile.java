@@ -92,8 +92,4 @@ final class TuningFile {
             throw new UncheckedIOException("cannot write the tuning file " + path, e);
         }
     }
-
-    Path path() {
-        return path;
-    }
 }

@@ -169,6 +169,14 @@ class OpenClBackendTest {
     }
 
     @Test
+    void workGroupsAreCutToWhatTheDeviceAccepts() {
+        LaunchPlan plan = new LaunchPlan(KernelVariant.TILED, 16, 4, 64);
+        assertEquals(plan, plan.withLocalSizeAtMost(64));
+        assertEquals(new LaunchPlan(KernelVariant.TILED, 16, 4, 32), plan.withLocalSizeAtMost(48));
+        assertEquals(1, plan.withLocalSizeAtMost(1).localSize());
+    }
+
+    @Test
     void kernelPhaseArithmetic() {
         assertEquals(3, ConvTranspose1dKernel.gcd(6, 9));
         for (int modulus = 1; modulus < 30; modulus++) {
