@@ -1,5 +1,6 @@
 package io.clconvt;
 
+import io.clconvt.bench.KernelVariant;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,19 +34,7 @@ public final class Backends {
      *     what is missing and how to install it
      */
     public static Backend openCl() {
-        return openCl(KernelVariant.AUTO);
-    }
-
-    /**
-     * The selected OpenCL device, running every call with {@code variant} (AUTO chooses per shape).
-     * For benchmarks and tests; a variant that cannot serve a shape (a kernel over 64 taps) falls back to
-     * {@link KernelVariant#DIRECT}.
-     *
-     * @throws OpenClException as {@link #openCl()}
-     */
-    public static Backend openCl(KernelVariant variant) {
-        Validation.requireNonNull("variant", variant);
-        return new OpenClBackend(ClDevice.select(DeviceSelection.fromEnvironment()), variant, false);
+        return new OpenClBackend(ClDevice.select(DeviceSelection.fromEnvironment()), KernelVariant.AUTO, false);
     }
 
     /** {@link #openCl()} when a device is usable, else {@link #cpu()} after one WARN log line saying why. */

@@ -1,5 +1,7 @@
 package io.clconvt;
 
+import io.clconvt.bench.Roofline;
+import io.clconvt.bench.KernelVariant;
 import static org.jocl.CL.clReleaseEvent;
 
 import java.util.Arrays;
@@ -214,7 +216,7 @@ final class OpenClBackend implements Backend {
     /** The device's measured compute and bandwidth ceilings. */
     synchronized Roofline roofline() {
         requireOpen();
-        return Roofline.measure(context, programs);
+        return RooflineProbe.measure(context, programs);
     }
 
     /** Programs built so far, for tests that check a warm call builds nothing. */

@@ -3,7 +3,7 @@ package io.clconvt.cli;
 import io.clconvt.Activation;
 import io.clconvt.Backend;
 import io.clconvt.Backends;
-import io.clconvt.Benchmark;
+import io.clconvt.bench.Benchmark;
 import io.clconvt.DType;
 import io.clconvt.ConvTranspose1d;
 import io.clconvt.ConvTranspose1dParams;

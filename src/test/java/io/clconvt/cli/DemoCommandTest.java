@@ -1,6 +1,6 @@
 package io.clconvt.cli;
 
-import io.clconvt.Benchmark;
+import io.clconvt.bench.Benchmark;
 import io.clconvt.DType;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package io.clconvt;
+package io.clconvt.bench;
 
 /**
  * The OpenCL kernel variants. All compute the same result (the test suite runs each on every case);

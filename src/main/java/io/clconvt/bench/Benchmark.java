@@ -1,5 +1,11 @@
-package io.clconvt;
+package io.clconvt.bench;
 
+import io.clconvt.Backend;
+import io.clconvt.Backends;
+import io.clconvt.ConvTranspose1dParams;
+import io.clconvt.DType;
+import io.clconvt.OpenClException;
+import io.clconvt.Tensor;
 import java.util.Arrays;
 
 /**
@@ -11,20 +17,22 @@ import java.util.Arrays;
 public final class Benchmark implements AutoCloseable {
     private static final long SEED = 20_261_121L;
     private static final int WARMUPS = 3;
-    private static final int TUNING_RUNS = 5;
 
+    private final EngineAccess engine = EngineAccess.get();
     private final int runs;
     private final Backend cpu = Backends.cpu();
-    private final OpenClBackend openCl;
+    private final Backend openCl;
 
     /**
      * @param variant the OpenCL kernel variant to time, or null to time only the CPU
      * @throws OpenClException when a variant is given but no OpenCL device is usable
      */
     public Benchmark(KernelVariant variant, int runs) {
-        this.runs = Validation.requirePositive("runs", runs);
-        this.openCl = variant == null ? null
-                : new OpenClBackend(ClDevice.select(DeviceSelection.fromEnvironment()), variant, false);
+        if (runs < 1) {
+            throw new IllegalArgumentException("runs must be positive, got " + runs);
+        }
+        this.runs = runs;
+        this.openCl = variant == null ? null : engine.openCl(variant);
     }
 
     /** The CPU reference result of {@code shape}, which every measured result is checked against. */
@@ -37,8 +45,8 @@ public final class Benchmark implements AutoCloseable {
     public BenchmarkResult openCl(BenchmarkShape shape, Tensor reference) {
         requireOpenCl();
         Inputs in = Inputs.of(shape);
-        LaunchPlan plan = openCl.plan(in.problem(shape));
-        return measure(shape, in, reference, openCl, "opencl", plan.toString(), openCl::lastKernelNanos);
+        String plan = engine.plan(openCl, in.x(), in.weight(), in.bias(), shape.params());
+        return measure(shape, in, reference, openCl, "opencl", plan, () -> engine.lastKernelNanos(openCl));
     }
 
     /**
@@ -51,41 +59,19 @@ public final class Benchmark implements AutoCloseable {
     public String tune(BenchmarkShape shape, Tensor reference) {
         requireOpenCl();
         Inputs in = Inputs.of(shape);
-        ConvProblem problem = in.problem(shape);
         double limit = tolerance(shape.dtype(), shape.cin(), shape.groups(), shape.k(), shape.stride(), shape.dilation());
-        LaunchPlan best = null;
-        double bestMs = Double.POSITIVE_INFINITY;
-        for (LaunchPlan plan : LaunchPlan.candidates(problem)) {
-            if (!(Tensor.maxRelativeDifference(openCl.run(problem, plan, in.x(), in.weight(), in.bias()), reference) <= limit)) {
-                continue;
-            }
-            double[] device = new double[TUNING_RUNS];
-            for (int i = 0; i < device.length; i++) {
-                openCl.run(problem, plan, in.x(), in.weight(), in.bias());
-                device[i] = openCl.lastKernelNanos() / 1e6;
-            }
-            double ms = median(device);
-            if (ms < bestMs) {
-                bestMs = ms;
-                best = plan;
-            }
-        }
-        if (best == null) {
-            throw new IllegalStateException("no launch plan for " + shape.name() + " matched the CPU reference");
-        }
-        openCl.storeTuned(problem, best);
-        return String.format(java.util.Locale.ROOT, "%s %.3f ms", best, bestMs);
+        return engine.tune(openCl, in.x(), in.weight(), in.bias(), shape.params(), reference, limit);
     }
 
     /** The OpenCL device's FP32 multiply-add and streaming-copy ceilings. */
     public Roofline roofline() {
         requireOpenCl();
-        return openCl.roofline();
+        return engine.roofline(openCl);
     }
 
     /** Where {@link #tune} stores winners. */
     public static String tuningFile() {
-        return TuningFile.defaultPath().toString();
+        return EngineAccess.get().tuningFile();
     }
 
     /**
@@ -96,9 +82,13 @@ public final class Benchmark implements AutoCloseable {
      */
     public static double tolerance(DType dtype, int inChannels, int groups, int kernelSize, int stride,
             int dilation) {
-        int tapStep = stride / ConvTranspose1dKernel.gcd(stride, dilation);
+        int tapStep = stride / gcd(stride, dilation);
         long reduction = (long) (inChannels / groups) * ((kernelSize + tapStep - 1) / tapStep);
         return 4 * reduction * (dtype == DType.FLOAT32 ? 0x1p-24 : 0x1p-53);
+    }
+
+    private static int gcd(int a, int b) {
+        return b == 0 ? a : gcd(b, a % b);
     }
 
     /** Times the CPU backend on {@code shape}. */
@@ -116,10 +106,6 @@ public final class Benchmark implements AutoCloseable {
     private record Inputs(Tensor x, Tensor weight, Tensor bias) {
         static Inputs of(BenchmarkShape shape) {
             return new Inputs(shape.input(SEED), shape.weight(SEED), shape.bias(SEED));
-        }
-
-        ConvProblem problem(BenchmarkShape shape) {
-            return ConvProblem.resolve(x, weight, bias, shape.params());
         }
     }
 

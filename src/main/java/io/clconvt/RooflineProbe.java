@@ -3,6 +3,7 @@ package io.clconvt;
 import static org.jocl.CL.clEnqueueNDRangeKernel;
 import static org.jocl.CL.clReleaseEvent;
 
+import io.clconvt.bench.Roofline;
 import java.util.Arrays;
 import org.jocl.Sizeof;
 import org.jocl.cl_event;
@@ -11,17 +12,17 @@ import org.jocl.cl_kernel;
 /**
  * Host launcher of {@code kernels/roofline.cl}: the device's FP32 multiply-add ceiling and its
  * streaming-copy bandwidth, measured with the same profiling events as the convolution kernels.
- *
- * @param peakGflops median GFLOP/s of the multiply-add probe
- * @param copyGbps median GB/s of the copy probe (bytes read plus bytes written)
  */
-public record Roofline(double peakGflops, double copyGbps) {
+final class RooflineProbe {
     private static final String SOURCE_FILE = "roofline.cl";
     private static final int CHAINS = 12;
     private static final int ITERATIONS = 4096;
     private static final int RUNS = 7;
     private static final long COPY_BYTES = 64L << 20;
     private static final long LOCAL_SIZE = 16;
+
+    private RooflineProbe() {
+    }
 
     static Roofline measure(ClContext context, ProgramCache programs) {
         return new Roofline(peakGflops(context, programs), copyGbps(context, programs));

@@ -1,7 +1,11 @@
-package io.clconvt;
+package io.clconvt.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.clconvt.ConvTranspose1dParams;
+import io.clconvt.DType;
+import io.clconvt.Layout;
+import io.clconvt.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -63,7 +67,10 @@ public record BenchmarkShape(String name, int n, int cin, int cout, int k, int s
                 Layout.valueOf(f.getOrDefault("layout", "NCL").toUpperCase(Locale.ROOT)),
                 f.getOrDefault("dtype", "float32").equalsIgnoreCase("float64") ? DType.FLOAT64 : DType.FLOAT32);
         for (String key : List.of("n", "cin", "cout", "k", "lin")) {
-            Validation.requirePositive("shape field '" + key + "'", integer(f, key, "1"));
+            if (integer(f, key, "1") < 1) {
+                throw new IllegalArgumentException("shape field '" + key + "' must be positive, got "
+                        + integer(f, key, "1"));
+            }
         }
         if (shape.cin % shape.groups != 0 || shape.cout % shape.groups != 0) {
             throw new IllegalArgumentException("shape " + shape.name + ": cin (" + shape.cin + ") and cout ("
@@ -121,12 +128,12 @@ public record BenchmarkShape(String name, int n, int cin, int cout, int k, int s
         }
         double[] values = new java.util.SplittableRandom(seed).doubles(size, -1, 1).toArray();
         if (dtype == DType.FLOAT64) {
-            return Tensor.wrap(values, shape);
+            return Tensor.of(values, shape);
         }
         float[] floats = new float[values.length];
         for (int i = 0; i < values.length; i++) {
             floats[i] = (float) values[i];
         }
-        return Tensor.wrap(floats, shape);
+        return Tensor.of(floats, shape);
     }
 }

@@ -1,4 +1,4 @@
-package io.clconvt;
+package io.clconvt.bench;
 
 /**
  * One benchmark row. The JSON field names (other tools read them) are the record's components in
