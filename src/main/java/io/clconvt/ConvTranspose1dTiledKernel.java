@@ -28,7 +28,7 @@ final class ConvTranspose1dTiledKernel {
     /** Input values one work-item keeps per channel: tile rows + (K - 1) * dilation / stride. */
     static final int MAX_WINDOW = 256;
     /** Multiply-adds unrolled per input channel: K x tile rows. */
-    static final int MAX_UNROLLED_TAPS = 512;
+    static final int MAX_UNROLLED_TAPS = 256;
     /**
      * K x accumulators: past 16 accumulators they spill, and the build time then grows with the taps
      * that update them (K=64 at 32 accumulators took 5 to 7 s on POCL, K=32 about 2 s).

@@ -71,8 +71,9 @@ class EnvelopeTest {
         // K x accumulators: 64 x 16 fits, 64 x 32 does not.
         assertTrue(ConvTranspose1dTiledKernel.supports(problem(1, 16, 64, 8, params().stride(16).build()), tiled(1)));
         assertFalse(ConvTranspose1dTiledKernel.supports(problem(1, 16, 64, 8, params().stride(32).build()), tiled(1)));
-        // Unrolled taps: 64 x 8 rows fits; K = 65 is over the kernel size bound.
-        assertTrue(ConvTranspose1dTiledKernel.supports(problem(1, 16, 64, 8, params().build()), tiled(8)));
+        // Unrolled taps: 64 x 4 rows fits, 64 x 8 does not; K = 65 is over the kernel size bound.
+        assertTrue(ConvTranspose1dTiledKernel.supports(problem(1, 16, 64, 8, params().build()), tiled(4)));
+        assertFalse(ConvTranspose1dTiledKernel.supports(problem(1, 16, 64, 8, params().build()), tiled(8)));
         assertFalse(ConvTranspose1dTiledKernel.supports(problem(1, 16, 65, 8, params().build()), tiled(1)));
     }
 
