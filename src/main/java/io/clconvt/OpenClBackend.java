@@ -136,6 +136,8 @@ final class OpenClBackend implements Backend {
     synchronized Tensor run(ConvProblem problem, LaunchPlan plan, Tensor x, Tensor weight, Tensor bias) {
         requireOpen();
         requireSupported(problem);
+        Validation.requireHeap("the output of shape " + Arrays.toString(problem.outputShape()),
+                (long) problem.outputElements() * problem.dtype().byteSize());
         ClBuffer input = buffers.acquire((long) x.size() * x.dtype().byteSize());
         ClBuffer output = null;
         try {
@@ -153,7 +155,10 @@ final class OpenClBackend implements Backend {
      * the kernel; the caller owns the result (and releases it to the pool).
      */
     private ClBuffer launch(ConvProblem problem, LaunchPlan requested, ClBuffer input, Tensor weight, Tensor bias) {
-        LaunchPlan plan = requested.withLocalSizeAtMost(context.device().maxWorkGroupSize());
+        // A plan outside the phase/tiled program's envelope could fail to build or crash the compiler.
+        LaunchPlan supported = requested.variant() == KernelVariant.DIRECT
+                || ConvTranspose1dTiledKernel.supports(problem, requested) ? requested : LaunchPlan.direct();
+        LaunchPlan plan = supported.withLocalSizeAtMost(context.device().maxWorkGroupSize());
         ClBuffer output = buffers.acquire((long) problem.outputElements() * problem.dtype().byteSize());
         cl_event event = null;
         try {
@@ -177,6 +182,7 @@ final class OpenClBackend implements Backend {
             buffers.release(output);
             throw e;
         } finally {
+            parameters.unpinAll();
             if (event != null) {
                 clReleaseEvent(event);
             }
