@@ -1,5 +1,6 @@
 package io.clconvt;
 
+import io.clconvt.bench.KernelVariant;
 import static org.jocl.CL.clEnqueueNDRangeKernel;
 
 import java.util.Arrays;

@@ -1,5 +1,6 @@
 package io.clconvt;
 
+import io.clconvt.bench.KernelVariant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
