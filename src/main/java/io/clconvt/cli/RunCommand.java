@@ -4,7 +4,7 @@ import io.clconvt.Backend;
 import io.clconvt.Backends;
 import io.clconvt.Tensor;
 import io.clconvt.compat.CoreCall;
-import io.clconvt.npy.Npy;
+import io.clconvt.io.Npy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
