@@ -182,6 +182,19 @@ public final class ConvTranspose1d {
         return params;
     }
 
+    /**
+     * The weight as the layer applies it to inputs of {@code dtype}: for FLOAT32 {@link #weight()}; for FLOAT64
+     * the FLOAT64 weight it was given (e.g. a weight norm folded in double), else {@link #weight()} widened.
+     */
+    public Tensor weight(DType dtype) {
+        return weightFor(Validation.requireNonNull("dtype", dtype));
+    }
+
+    /** The bias as the layer applies it to inputs of {@code dtype} (see {@link #weight(DType)}), or null. */
+    public Tensor bias(DType dtype) {
+        return biasFor(Validation.requireNonNull("dtype", dtype));
+    }
+
     /** Applies the layer with its parameters' output length. */
     public Tensor forward(Backend backend, Tensor x) {
         return run(backend, x, params);
