@@ -84,7 +84,9 @@ public final class StateDict {
             while (start.hasRemaining() && channel.read(start) >= 0) {
                 // fill what the file has
             }
-            if (start.position() == 4 && start.get(0) == 'P' && start.get(1) == 'K') {
+            // A zip starts with a local file header, or with the end record when it is empty.
+            if (start.position() == 4 && start.get(0) == 'P' && start.get(1) == 'K'
+                    && ((start.get(2) == 3 && start.get(3) == 4) || (start.get(2) == 5 && start.get(3) == 6))) {
                 return new StateDict(file, npzEntries(file));
             }
             return new StateDict(file, safetensorsEntries(file, channel));
