@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.clconvt.cli.Main;
 import io.clconvt.io.Npy;
+import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -31,7 +33,7 @@ class DeviceChoiceTest {
     Path dir;
 
     @Test
-    void selectorsAndDeviceInfoOpenTheNamedDevice() {
+    void selectorsAndDeviceInfoOpenTheNamedDevice() throws ReflectiveOperationException {
         OpenClSupport.backend().close(); // fails under CI, skips elsewhere, when there is no device
         DeviceInfo first = Backends.openClDevices().get(0);
         try (Backend byIndex = Backends.openCl(first.index());
@@ -47,11 +49,25 @@ class DeviceChoiceTest {
         IllegalArgumentException blank = assertThrows(IllegalArgumentException.class, () -> Backends.openCl(" "));
         assertTrue(blank.getMessage().contains("selector"), blank.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Backends.openCl((DeviceInfo) null));
-        DeviceInfo gone = new DeviceInfo("7:7", first.platform(), "Imaginary GPU", "GPU", first.version(),
-                first.computeUnits(), first.globalMemoryBytes(), first.maxAllocationBytes(), first.fp64());
+        DeviceInfo gone = renamed(first, "7:7", "Imaginary GPU");
         OpenClException absent = assertThrows(OpenClException.class, () -> Backends.openCl(gone));
         assertTrue(absent.getMessage().contains("7:7 Imaginary GPU is not present")
                 && absent.getMessage().contains(first.index()), absent.getMessage());
+    }
+
+    /** {@code device} with another index and name, whatever other components DeviceInfo has. */
+    private static DeviceInfo renamed(DeviceInfo device, String index, String name) throws ReflectiveOperationException {
+        RecordComponent[] components = DeviceInfo.class.getRecordComponents();
+        Object[] values = new Object[components.length];
+        for (int i = 0; i < components.length; i++) {
+            values[i] = switch (components[i].getName()) {
+                case "index" -> index;
+                case "name" -> name;
+                default -> components[i].getAccessor().invoke(device);
+            };
+        }
+        Class<?>[] types = Arrays.stream(components).map(RecordComponent::getType).toArray(Class<?>[]::new);
+        return DeviceInfo.class.getDeclaredConstructor(types).newInstance(values);
     }
 
     @Test
