@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.abort;
 
 import io.clconvt.cli.Main;
-import io.clconvt.npy.Npy;
+import io.clconvt.io.Npy;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
