@@ -6,6 +6,7 @@ import static org.jocl.CL.clReleaseEvent;
 
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,6 +36,9 @@ final class OpenClBackend implements Backend {
     private final KernelVariant variant;
     private final TuningFile tuning;
     private final boolean poisonOutputs;
+    private final boolean tuneOnFirstUse;
+    /** Shape classes tuned on first use (or found failing to) by this backend, so each is tried once. */
+    private final Set<String> firstUseTried = new HashSet<>();
     /** Device tensors not yet closed, released by {@link #close()} if their owners forget. */
     private final Set<ResidentTensor> resident = Collections.newSetFromMap(new IdentityHashMap<>());
     private long lastKernelNanos;
@@ -53,6 +57,7 @@ final class OpenClBackend implements Backend {
         this.variant = variant;
         this.tuning = TuningFile.load(TuningFile.defaultPath());
         this.poisonOutputs = poisonOutputs;
+        this.tuneOnFirstUse = Tuner.firstUseEnabled();
         if (ANNOUNCED.add(device.info().index() + " " + device.label())) {
             LOG.info("OpenCL device {}: {}", device.info().index(), device.label());
         } else {
@@ -118,18 +123,29 @@ final class OpenClBackend implements Backend {
     /** The launch plan a call of {@code problem} uses: a tuned winner under AUTO, else the built-in rule. */
     LaunchPlan plan(ConvProblem problem) {
         if (variant == KernelVariant.AUTO) {
-            LaunchPlan tuned = tuning.plan(context.device().label(), problem);
-            if (tuned != null && (tuned.variant() == KernelVariant.DIRECT
-                    || ConvTranspose1dTiledKernel.supports(problem, tuned))) {
+            LaunchPlan tuned = tuning.plan(context.device().info(), problem);
+            if (tuned == null && tuneOnFirstUse && firstUseTried.add(TuningFile.shapeClass(problem))) {
+                try {
+                    tuned = Tuner.tuneOnFirstUse(this, problem);
+                } catch (RuntimeException e) {
+                    LOG.warn("tuning {} on first use failed, using the built-in plan: {}",
+                            TuningFile.shapeClass(problem), e.toString());
+                }
+            }
+            if (tuned != null && tuned.supports(problem, context.device().info())) {
                 return tuned;
             }
         }
-        return LaunchPlan.defaultFor(problem, variant);
+        return LaunchPlan.defaultFor(problem, variant, context.device().info());
+    }
+
+    DeviceInfo device() {
+        return context.device().info();
     }
 
     /** Makes {@code plan} the tuned winner for {@code problem}'s shape class on this device. */
     synchronized void storeTuned(ConvProblem problem, LaunchPlan plan) {
-        tuning.store(context.device().label(), problem, plan);
+        tuning.store(context.device().info(), problem, plan);
     }
 
     /** Runs an already validated call with a given plan (the tuner tries several). */
@@ -165,6 +181,12 @@ final class OpenClBackend implements Backend {
                 ClBuffer weightBuffer = parameters.get(weight, "plain", this::uploadParameter);
                 event = ConvTranspose1dKernel.enqueue(context, programs, problem, plan.localSize(), input,
                         weightBuffer, biasBuffer, output);
+            } else if (plan.variant() == KernelVariant.GEMM) {
+                int packed = ConvTranspose1dGemmKernel.packedGroupOut(problem, plan.gemm());
+                ClBuffer packedWeight = parameters.get(weight, ConvTranspose1dTiledKernel.packing(packed),
+                        w -> uploadParameter(ConvTranspose1dTiledKernel.pack(w, problem, packed)));
+                event = ConvTranspose1dGemmKernel.enqueue(context, programs, problem, plan.gemm(), input,
+                        packedWeight, biasBuffer, output);
             } else {
                 ClBuffer packedWeight = parameters.get(weight, ConvTranspose1dTiledKernel.packing(problem, plan),
                         w -> uploadParameter(ConvTranspose1dTiledKernel.pack(w, problem, plan)));
