@@ -255,6 +255,12 @@ final class OpenClBackend implements Backend {
         programs.kernel(file, kernelName, options);
     }
 
+    /** Builds (or finds) a kernel as {@link #buildKernel} does and returns the compiler's log; for tests. */
+    synchronized String buildLog(String file, String kernelName, String options) {
+        requireOpen();
+        return programs.buildLog(file, kernelName, options);
+    }
+
     @Override
     public String describe() {
         return "opencl: " + context.device().label();
