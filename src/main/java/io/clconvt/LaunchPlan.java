@@ -204,23 +204,96 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
     }
 
     /**
-     * What {@code bench --tune} and tuning on first use try for {@code problem}: the built-in plan of
-     * every variant first, then phase and tiled plans around them and gemm tiles, the whole lot
-     * shuffled by {@code random} after the built-in ones and cut to {@code limit} (so that a large
-     * space is sampled at random); only plans that support the problem.
+     * What {@code bench --tune} and tuning on first use try for {@code problem}, in order: the built-in
+     * plan (so a winner is never one the rule would beat) and its neighbours (rows, work-group and tile
+     * sizes halved and doubled), every variant's built-in plan and their neighbours, then the rest of each variant's space shuffled by
+     * {@code random} and taken in turn (tiled, gemm, phase), so that a large space is sampled at random
+     * without crowding out the smaller ones; cut to {@code limit}, only plans that support the problem.
      */
     static List<LaunchPlan> candidates(ConvProblem problem, DeviceInfo device, SplittableRandom random, int limit) {
-        Set<LaunchPlan> builtIn = new LinkedHashSet<>();
-        builtIn.add(defaultFor(problem, KernelVariant.AUTO, device));
-        for (KernelVariant v : List.of(KernelVariant.TILED, KernelVariant.PHASE, KernelVariant.GEMM)) {
-            builtIn.add(defaultFor(problem, v, device));
+        Set<LaunchPlan> ordered = new LinkedHashSet<>();
+        LaunchPlan auto = defaultFor(problem, KernelVariant.AUTO, device);
+        ordered.add(auto);
+        ordered.addAll(auto.neighbours());
+        for (KernelVariant v : List.of(KernelVariant.TILED, KernelVariant.GEMM, KernelVariant.PHASE)) {
+            ordered.add(defaultFor(problem, v, device));
         }
+        for (KernelVariant v : List.of(KernelVariant.TILED, KernelVariant.GEMM, KernelVariant.PHASE)) {
+            ordered.addAll(defaultFor(problem, v, device).neighbours());
+        }
+        List<List<LaunchPlan>> spaces = List.of(tiledSpace(problem, device), gemmSpace(), phaseSpace());
+        for (List<LaunchPlan> space : spaces) {
+            for (int i = space.size() - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                LaunchPlan swap = space.get(i);
+                space.set(i, space.get(j));
+                space.set(j, swap);
+            }
+        }
+        int longest = spaces.stream().mapToInt(List::size).max().orElse(0);
+        for (int i = 0; i < longest; i++) {
+            for (List<LaunchPlan> space : spaces) {
+                if (i < space.size()) {
+                    ordered.add(space.get(i));
+                }
+            }
+        }
+        List<LaunchPlan> plans = new ArrayList<>(ordered);
+        plans.removeIf(plan -> plan.variant() != KernelVariant.DIRECT
+                && (!plan.isWellFormed() || !plan.supports(problem, device)));
+        if (plans.isEmpty()) {
+            plans.add(direct());
+        }
+        return new ArrayList<>(plans.subList(0, Math.min(limit, plans.size())));
+    }
+
+    /** Plans one step away from this one: each size halved and doubled in turn. */
+    private List<LaunchPlan> neighbours() {
+        List<LaunchPlan> near = new ArrayList<>();
+        switch (variant) {
+            case PHASE, TILED -> {
+                for (int factor : new int[] {2, -2}) {
+                    near.add(new LaunchPlan(variant, tileChannels, scale(tileRows, factor), localSize));
+                    near.add(new LaunchPlan(variant, tileChannels, tileRows, scale(localSize, factor)));
+                    if (variant == KernelVariant.TILED) {
+                        near.add(new LaunchPlan(variant, scale(tileChannels, factor), tileRows, localSize));
+                    }
+                }
+            }
+            case GEMM -> {
+                GemmTile t = gemm;
+                for (int factor : new int[] {2, -2}) {
+                    near.add(gemm(new GemmTile(t.mwg(), scale(t.nwg(), factor), t.kwg(), t.mdimc(), t.ndimc(), t.vw())));
+                    near.add(gemm(new GemmTile(scale(t.mwg(), factor), t.nwg(), t.kwg(), t.mdimc(), t.ndimc(), t.vw())));
+                    near.add(gemm(new GemmTile(t.mwg(), t.nwg(), scale(t.kwg(), factor), t.mdimc(), t.ndimc(), t.vw())));
+                    near.add(gemm(new GemmTile(t.mwg(), scale(t.nwg(), factor), t.kwg(), t.mdimc(),
+                            scale(t.ndimc(), factor), t.vw())));
+                }
+            }
+            default -> {
+            }
+        }
+        near.removeIf(plan -> !plan.isWellFormed());
+        return near;
+    }
+
+    /** {@code value} times {@code factor}, or divided by {@code -factor} when it is negative. */
+    private static int scale(int value, int factor) {
+        return factor > 0 ? value * factor : value / -factor;
+    }
+
+    private static List<LaunchPlan> phaseSpace() {
         List<LaunchPlan> space = new ArrayList<>();
         for (int rows : new int[] {1, 2, 4, 8, 16}) {
             for (int local : new int[] {8, 16, 32, 64}) {
                 space.add(new LaunchPlan(KernelVariant.PHASE, 1, rows, local));
             }
         }
+        return space;
+    }
+
+    private static List<LaunchPlan> tiledSpace(ConvProblem problem, DeviceInfo device) {
+        List<LaunchPlan> space = new ArrayList<>();
         int width = nativeWidth(device, problem.dtype());
         for (int channels : new int[] {Math.max(2, width / 4), Math.max(2, width / 2), Math.max(2, width)}) {
             for (int rows : new int[] {1, 2, 4, 8}) {
@@ -229,34 +302,29 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
                 }
             }
         }
+        return space;
+    }
+
+    private static List<LaunchPlan> gemmSpace() {
+        List<LaunchPlan> space = new ArrayList<>();
         for (int vw : new int[] {1, 2, 4, 8, 16}) {
             for (int mdimc : new int[] {1, 2, 4, 8, 16}) {
                 for (int ndimc : new int[] {1, 2, 4, 8, 16}) {
                     for (int mwi : new int[] {1, 2, 4}) {
                         for (int nwi : new int[] {1, 2, 4, 8}) {
                             for (int kwg : new int[] {8, 16, 32}) {
-                                space.add(gemm(new GemmTile(mwi * vw * mdimc, nwi * ndimc, kwg, mdimc, ndimc, vw)));
+                                LaunchPlan plan = gemm(new GemmTile(mwi * vw * mdimc, nwi * ndimc, kwg, mdimc, ndimc,
+                                        vw));
+                                if (plan.isWellFormed()) {
+                                    space.add(plan);
+                                }
                             }
                         }
                     }
                 }
             }
         }
-        space.removeIf(plan -> !plan.isWellFormed() || builtIn.contains(plan));
-        for (int i = space.size() - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            LaunchPlan swap = space.get(i);
-            space.set(i, space.get(j));
-            space.set(j, swap);
-        }
-        List<LaunchPlan> plans = new ArrayList<>(builtIn);
-        plans.addAll(space);
-        plans.removeIf(plan -> plan.variant() != KernelVariant.DIRECT
-                && (!plan.isWellFormed() || !plan.supports(problem, device)));
-        if (plans.isEmpty()) {
-            plans.add(direct());
-        }
-        return plans.subList(0, Math.min(limit, plans.size()));
+        return space;
     }
 
     /** The form the tuning file stores, e.g. {@code tiled:16:4:8} or {@code gemm:64:64:32:16:8:4}. */

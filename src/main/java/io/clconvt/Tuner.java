@@ -24,6 +24,8 @@ final class Tuner {
     /** Tuning on first use stops starting candidates after this long (one program build is about a second on POCL). */
     static final long FIRST_USE_BUDGET_NANOS = 2_000_000_000L;
     private static final int FIRST_USE_CANDIDATES = 8;
+    /** A candidate whose checked run takes this many times the best median so far is not timed. */
+    private static final double SLOW_FACTOR = 3;
     private static final long SEED = 0x7E57_ED5EL;
     private static final AtomicInteger FIRST_USE_TUNINGS = new AtomicInteger();
 
@@ -94,6 +96,10 @@ final class Tuner {
             if (!(Tensor.maxRelativeDifference(backend.run(problem, plan, x, weight, bias), reference) <= tolerance)) {
                 LOG.debug("{} rejected: differs from the reference", plan);
                 continue;
+            }
+            if (backend.lastKernelNanos() / 1e6 > SLOW_FACTOR * bestMs) {
+                LOG.debug("{} skipped: {} ms on its checked run", plan, backend.lastKernelNanos() / 1e6);
+                continue; // far behind the best: not worth timing (some corners of the space are very slow)
             }
             double[] device = new double[runs];
             for (int i = 0; i < device.length; i++) {
