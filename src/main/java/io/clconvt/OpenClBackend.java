@@ -121,7 +121,7 @@ final class OpenClBackend implements Backend {
     }
 
     /** The launch plan a call of {@code problem} uses: a tuned winner under AUTO, else the built-in rule. */
-    LaunchPlan plan(ConvProblem problem) {
+    synchronized LaunchPlan plan(ConvProblem problem) {
         if (variant == KernelVariant.AUTO) {
             LaunchPlan tuned = tuning.plan(context.device().info(), problem);
             if (tuned == null && tuneOnFirstUse && firstUseTried.add(TuningFile.shapeClass(problem))) {
