@@ -113,6 +113,10 @@ record ClDevice(cl_platform_id platform, cl_device_id id, DeviceInfo info, long 
 
     /** "platform / device (version)", the way {@link Backend#describe()} shows a device. */
     String label() {
+        return label(info);
+    }
+
+    static String label(DeviceInfo info) {
         return info.platform() + " / " + info.name() + " (" + info.version() + ")";
     }
 }

@@ -139,6 +139,7 @@ final class OpenClBackend implements Backend {
         return LaunchPlan.defaultFor(problem, variant, context.device().info());
     }
 
+    /** What this backend's device reports, which launch plans are derived from. */
     DeviceInfo device() {
         return context.device().info();
     }

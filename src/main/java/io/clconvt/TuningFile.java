@@ -98,7 +98,7 @@ final class TuningFile {
 
     /** How the file names a device: the way {@link ClDevice#label()} shows it. */
     static String deviceKey(DeviceInfo device) {
-        return device.platform() + " / " + device.name() + " (" + device.version() + ")";
+        return ClDevice.label(device);
     }
 
     /** The class of shapes that share a winner: what fixes the kernel's code and the tile's fill. */
