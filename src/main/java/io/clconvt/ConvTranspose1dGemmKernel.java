@@ -16,13 +16,19 @@ import org.jocl.cl_kernel;
 final class ConvTranspose1dGemmKernel {
     static final String SOURCE_FILE = "conv_transpose1d_gemm.cl";
     private static final String KERNEL_NAME = "conv_transpose1d_gemm";
+    /**
+     * Work-groups along the (sample, group, phase) axis: every phase gets its own, so a huge stride with a
+     * short output would launch mostly empty ones (such calls go to the direct kernel).
+     */
+    static final long MAX_SLICES = 1 << 24;
 
     private ConvTranspose1dGemmKernel() {
     }
 
     /**
      * Whether {@code tile} runs {@code problem} on {@code device}: its work-group fits the device's limits
-     * and its slabs (input rows with the halo of the widest phase, and one tap's weights) fit local memory.
+     * and its slabs (input rows with the halo of the widest phase, and one tap's weights) fit local memory,
+     * and there are at most {@link #MAX_SLICES} (sample, group, phase) slices.
      */
     static boolean supports(ConvProblem problem, GemmTile tile, DeviceInfo device) {
         if (tile == null || !tile.isWellFormed()) {
@@ -32,7 +38,9 @@ final class ConvTranspose1dGemmKernel {
         long slabElements = tile.kwg() * (tile.nwg() + reach) + (long) tile.kwg() * tile.mwg();
         long workGroup = (long) tile.mdimc() * tile.ndimc();
         long packedWeights = (long) problem.inChannels() * problem.kernelSize() * packedGroupOut(problem, tile);
-        return workGroup <= device.maxWorkGroupSize()
+        long slices = (long) problem.batch() * problem.groups() * problem.stride();
+        return slices <= MAX_SLICES
+                && workGroup <= device.maxWorkGroupSize()
                 && device.maxWorkItemSizes().size() >= 2
                 && tile.ndimc() <= device.maxWorkItemSizes().get(0)
                 && tile.mdimc() <= device.maxWorkItemSizes().get(1)

@@ -128,6 +128,18 @@ class LaunchPlanTest {
     }
 
     @Test
+    void gemmLeavesHugeStridesToTheDirectKernel() {
+        Tensor x = Tensor.wrap(new float[] {1, 2}, 1, 1, 2);
+        Tensor w = Tensor.wrap(new float[] {3}, 1, 1, 1);
+        int stride = 1 << 30;
+        ConvProblem huge = ConvProblem.resolve(x, w, null,
+                ConvTranspose1dParams.builder().stride(stride).padding(stride - 1, 0).build());
+        assertEquals(LaunchPlan.direct(), LaunchPlan.defaultFor(huge, KernelVariant.GEMM, NVIDIA));
+        ConvProblem usual = ConvProblem.resolve(x, w, null, ConvTranspose1dParams.builder().stride(8).build());
+        assertEquals(KernelVariant.GEMM, LaunchPlan.defaultFor(usual, KernelVariant.GEMM, NVIDIA).variant());
+    }
+
+    @Test
     void storedPlansOutsideThePlanSpaceAreRefused() {
         for (String bad : List.of("tiled:0:4:16", "tiled:16:4:0", "phase:1:0:32", "tiled:5:4:16", "phase:2:4:32",
                 "tiled:16:4", "fast:1:1:1", "auto:1:1:64", "gemm:64:64:32:16:16", "gemm:64:64:32:16:16:3",
