@@ -68,8 +68,9 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
      * a group has fewer channels), the register file is {@link #cpuVectorRegisters}, and the stride rows
      * per work-item follow {@link #cpuRows}; AUTO takes tiled where a group fills half a native vector,
      * else the scalar phase variant. GPU and other devices: AUTO takes gemm (tile from
-     * {@link #gpuGemmTile}) where a group has 16 or more output channels, else phase; the phase and tiled
-     * variants keep at most 32 accumulators per work-item.
+     * {@link #gpuGemmTile}) where a group has 16 or more output channels and local memory is dedicated
+     * (tiled where it is not), else phase; the phase and tiled variants keep at most 32 accumulators per
+     * work-item.
      */
     static LaunchPlan defaultFor(ConvProblem problem, KernelVariant variant, DeviceInfo device) {
         int groupOut = problem.groupOutChannels();
@@ -78,8 +79,11 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
         if (chosen == KernelVariant.AUTO) {
             if (device.isCpu()) {
                 chosen = groupOut >= Math.max(2, width / 2) ? KernelVariant.TILED : KernelVariant.PHASE;
+            } else if (groupOut < 16) {
+                chosen = KernelVariant.PHASE;
             } else {
-                chosen = groupOut >= 16 ? KernelVariant.GEMM : KernelVariant.PHASE;
+                // Staging slabs pays only where local memory is a dedicated on-chip store.
+                chosen = device.dedicatedLocalMemory() ? KernelVariant.GEMM : KernelVariant.TILED;
             }
         }
         LaunchPlan plan = device.isCpu() ? cpuPlan(problem, chosen, width, device) : gpuPlan(problem, chosen, device);

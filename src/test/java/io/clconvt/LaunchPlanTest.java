@@ -121,6 +121,15 @@ class LaunchPlanTest {
     }
 
     @Test
+    void aGpuWithoutDedicatedLocalMemoryRunsDenseLayersTiled() {
+        DeviceInfo shared = new DeviceInfo("0:0", "Other", "emulated", "GPU", "OpenCL 3.0", 8, 1L << 30, 1L << 28,
+                false, "1.0", 4, 4, 0, 0, 256, List.of(256L, 256L, 256L), false, 32 << 10);
+        LaunchPlan plan = LaunchPlan.defaultFor(problem(DType.FLOAT32, 256, 128, 1, 4, 2), KernelVariant.AUTO, shared);
+        assertEquals(KernelVariant.TILED, plan.variant());
+        assertTrue(plan.tileChannels() * plan.tileRows() * 2 <= 32, plan.toString());
+    }
+
+    @Test
     void aGemmTileThatOverflowsLocalMemoryFallsBackToDirect() {
         DeviceInfo small = gpu("NVIDIA CUDA", "tiny", 1024, 1 << 10);
         assertEquals(LaunchPlan.direct(), LaunchPlan.defaultFor(problem(DType.FLOAT32, 256, 128, 1, 4, 2),
