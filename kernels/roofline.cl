@@ -4,8 +4,22 @@
 // never wait for memory or for a previous result. copy: a streaming copy, one read and one write per
 // element, so it runs at the memory bandwidth the device can sustain.
 
+// The host sizes the probe to the device: WIDTH is its native float vector and CHAINS as many
+// independent accumulators as its register file holds beside the two constants.
+
 #ifndef CHAINS
 #define CHAINS 8
+#endif
+#ifndef WIDTH
+#define WIDTH 16
+#endif
+
+#define CONCAT_(a, b) a##b
+#define CONCAT(a, b) CONCAT_(a, b)
+#if WIDTH == 1
+typedef float floatn;
+#else
+typedef CONCAT(float, WIDTH) floatn;
 #endif
 
 __kernel void peak_flops(
@@ -14,26 +28,30 @@ __kernel void peak_flops(
     const float scale)               // slightly below 1, keeps the values finite
 {
     const size_t gid = get_global_id(0);
-    float16 chain[CHAINS];
+    floatn chain[CHAINS];
     #pragma unroll
     for (int c = 0; c < CHAINS; ++c) {
-        chain[c] = (float16)((float)(gid + c) * 1e-3f);
+        chain[c] = (floatn)((float)(gid + c) * 1e-3f);
     }
-    const float16 multiplier = (float16)scale;
-    const float16 addend = (float16)(1.0f - scale);
+    const floatn multiplier = (floatn)scale;
+    const floatn addend = (floatn)(1.0f - scale);
     for (int i = 0; i < iterations; ++i) {
         #pragma unroll
         for (int c = 0; c < CHAINS; ++c) {
             chain[c] = fma(chain[c], multiplier, addend);
         }
     }
-    float16 total = chain[0];
+    floatn total = chain[0];
     #pragma unroll
     for (int c = 1; c < CHAINS; ++c) {
         total += chain[c];
     }
-    sink[gid] = total.s0 + total.s1 + total.s2 + total.s3 + total.s4 + total.s5 + total.s6 + total.s7
-              + total.s8 + total.s9 + total.sa + total.sb + total.sc + total.sd + total.se + total.sf;
+    float sum = 0.0f;
+    #pragma unroll
+    for (int lane = 0; lane < WIDTH; ++lane) {
+        sum += ((const float*)&total)[lane];
+    }
+    sink[gid] = sum;
 }
 
 __kernel void copy(

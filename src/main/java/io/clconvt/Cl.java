@@ -3,6 +3,8 @@ package io.clconvt;
 import static org.jocl.CL.CL_SUCCESS;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
 import org.jocl.CL;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
@@ -66,6 +68,14 @@ final class Cl {
         long[] value = new long[1];
         check(CL.clGetDeviceInfo(device, param, Sizeof.size_t, Pointer.to(value), null), "clGetDeviceInfo");
         return value[0];
+    }
+
+    /** A size_t[] query of {@code count} elements. */
+    static List<Long> deviceSizes(cl_device_id device, int param, int count) {
+        long[] values = new long[count];
+        check(CL.clGetDeviceInfo(device, param, (long) Sizeof.size_t * count, Pointer.to(values), null),
+                "clGetDeviceInfo");
+        return Arrays.stream(values).boxed().toList();
     }
 
     /** Waits for {@code event} and returns its execution time from the queue's profiling counters. */

@@ -89,8 +89,17 @@ record ClDevice(cl_platform_id platform, cl_device_id id, DeviceInfo info, long 
                 Cl.deviceInt(id, CL_DEVICE_MAX_COMPUTE_UNITS),
                 Cl.deviceLong(id, CL_DEVICE_GLOBAL_MEM_SIZE),
                 Cl.deviceLong(id, CL_DEVICE_MAX_MEM_ALLOC_SIZE),
-                extensions.contains("cl_khr_fp64"));
-        return new ClDevice(platform, id, info, Cl.deviceSize(id, CL_DEVICE_MAX_WORK_GROUP_SIZE));
+                extensions.contains("cl_khr_fp64"),
+                Cl.deviceString(id, CL_DRIVER_VERSION),
+                Cl.deviceInt(id, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT),
+                Cl.deviceInt(id, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT),
+                Cl.deviceInt(id, CL_DEVICE_NATIVE_VECTOR_WIDTH_DOUBLE),
+                Cl.deviceInt(id, CL_DEVICE_PREFERRED_VECTOR_WIDTH_DOUBLE),
+                Cl.deviceSize(id, CL_DEVICE_MAX_WORK_GROUP_SIZE),
+                Cl.deviceSizes(id, CL_DEVICE_MAX_WORK_ITEM_SIZES, Cl.deviceInt(id, CL_DEVICE_MAX_WORK_ITEM_DIMENSIONS)),
+                Cl.deviceInt(id, CL_DEVICE_LOCAL_MEM_TYPE) == CL_LOCAL,
+                Cl.deviceLong(id, CL_DEVICE_LOCAL_MEM_SIZE));
+        return new ClDevice(platform, id, info, info.maxWorkGroupSize());
     }
 
     private static String typeName(long type) {
@@ -108,6 +117,10 @@ record ClDevice(cl_platform_id platform, cl_device_id id, DeviceInfo info, long 
 
     /** "platform / device (version)", the way {@link Backend#describe()} shows a device. */
     String label() {
+        return label(info);
+    }
+
+    static String label(DeviceInfo info) {
         return info.platform() + " / " + info.name() + " (" + info.version() + ")";
     }
 }

@@ -18,10 +18,12 @@ final class ClProgram implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClProgram.class);
 
     private final cl_program program;
+    private final String buildLog;
     private boolean closed;
 
-    private ClProgram(cl_program program) {
+    private ClProgram(cl_program program, String buildLog) {
         this.program = program;
+        this.buildLog = buildLog;
     }
 
     /** The source of {@code kernels/<file>} on the classpath (the jar ships the top-level kernels/ folder there). */
@@ -55,8 +57,15 @@ final class ClProgram implements AutoCloseable {
             throw new OpenClException("clBuildProgram", Cl.statusName(buildStatus),
                     "program " + name + " with options '" + options + "'", log, null);
         }
-        LOG.debug("built {} with options '{}' in {} ms", name, options, (System.nanoTime() - start) / 1_000_000);
-        return new ClProgram(program);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        // The compiler's messages of a successful build are for developers, never for the user's stderr.
+        String log = buildLog(program, device).strip();
+        if (log.isEmpty()) {
+            LOG.debug("built {} with options '{}' in {} ms", name, options, millis);
+        } else {
+            LOG.debug("built {} with options '{}' in {} ms; build log:\n{}", name, options, millis, log);
+        }
+        return new ClProgram(program, log);
     }
 
     private static String buildLog(cl_program program, cl_device_id device) {
@@ -71,6 +80,11 @@ final class ClProgram implements AutoCloseable {
         }
         int length = log.length > 0 && log[log.length - 1] == 0 ? log.length - 1 : log.length;
         return new String(log, 0, length, StandardCharsets.UTF_8);
+    }
+
+    /** What the compiler said while building this program (empty when it said nothing). */
+    String buildLog() {
+        return buildLog;
     }
 
     /** A new kernel object; the caller releases it. */

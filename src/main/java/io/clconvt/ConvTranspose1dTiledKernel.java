@@ -78,7 +78,11 @@ final class ConvTranspose1dTiledKernel {
 
     /** Names the packed weight layout, for the device weight cache. */
     static String packing(ConvProblem problem, LaunchPlan plan) {
-        return "tiled:" + packedGroupOut(problem, plan);
+        return packing(packedGroupOut(problem, plan));
+    }
+
+    static String packing(int packedGroupOut) {
+        return "tiled:" + packedGroupOut;
     }
 
     /**
@@ -86,7 +90,11 @@ final class ConvTranspose1dTiledKernel {
      * tap's channel tile is a contiguous vector.
      */
     static Tensor pack(Tensor weight, ConvProblem problem, LaunchPlan plan) {
-        int packed = packedGroupOut(problem, plan);
+        return pack(weight, problem, packedGroupOut(problem, plan));
+    }
+
+    /** {@link #pack(Tensor, ConvProblem, LaunchPlan)} to a given packed width (the gemm variant's too). */
+    static Tensor pack(Tensor weight, ConvProblem problem, int packed) {
         int[] shape = {problem.inChannels(), problem.kernelSize(), packed};
         int elements = Validation.toIntExact("packed weight elements",
                 (long) problem.inChannels() * problem.kernelSize() * packed);

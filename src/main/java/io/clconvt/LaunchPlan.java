@@ -2,47 +2,95 @@ package io.clconvt;
 
 import io.clconvt.bench.KernelVariant;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.SplittableRandom;
 
 /**
- * How one call runs: the variant and, for the phase and tiled variants, the work-item tile
- * (output channels x stride rows) and the work-group size along the rows.
+ * How one call runs: the variant and, for the phase and tiled variants, the work-item tile (output
+ * channels x stride rows) and the work-group size along the rows; for the gemm variant its
+ * {@link GemmTile} (and {@code localSize} is that tile's work-group size).
  */
-record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int localSize) {
+record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int localSize, GemmTile gemm) {
     static final int DIRECT_LOCAL_SIZE = 64;
+    /** More stride rows per work-item than this never won in tuning, whatever the registers allow. */
+    static final int MAX_DEFAULT_ROWS = 8;
+    /** What a work-item needs besides its accumulators in the tiled loop: one tap's weights and one broadcast input. */
+    static final int TAP_REGISTERS = 2;
+    private static final int MAX_ROWS = 64;
+    private static final int MAX_LOCAL_SIZE = 1024;
+
+    LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int localSize) {
+        this(variant, tileChannels, tileRows, localSize, null);
+    }
 
     static LaunchPlan direct() {
         return new LaunchPlan(KernelVariant.DIRECT, 1, 1, DIRECT_LOCAL_SIZE);
     }
 
+    static LaunchPlan gemm(GemmTile tile) {
+        return new LaunchPlan(KernelVariant.GEMM, 0, 0, tile.mdimc() * tile.ndimc(), tile);
+    }
+
     /**
-     * The built-in choice for a variant (AUTO picks one), from {@code bench --tune} on POCL (see the
-     * README's Performance section): a channel vector of 16 floats (8 doubles) where a group has more
-     * than 8 output channels, work-groups of 16, and 8 stride rows per work-item up to stride 2, else
-     * 4: a work-item keeps rows x stride vector accumulators, and beyond about 16 of them they no
-     * longer fit in registers (AVX-512 has 32, the tap's weights need some). The scalar phase variant
-     * serves depthwise and narrow groups.
+     * The vector registers of a CPU whose native float vector holds {@code nativeFloatWidth} floats: 16
+     * at a width of 8 or less (AVX2, SSE, NEON's 128-bit view), 32 at 16 (AVX-512).
      */
-    static LaunchPlan defaultFor(ConvProblem problem, KernelVariant variant) {
+    static int cpuVectorRegisters(int nativeFloatWidth) {
+        return nativeFloatWidth >= 16 ? 32 : 16;
+    }
+
+    /** Elements of {@code dtype} per native vector of {@code device} (at least 1). */
+    static int nativeWidth(DeviceInfo device, DType dtype) {
+        int width = dtype == DType.FLOAT64
+                ? (device.nativeDoubleWidth() > 0 ? device.nativeDoubleWidth() : device.nativeFloatWidth() / 2)
+                : device.nativeFloatWidth();
+        return Math.max(1, Integer.highestOneBit(Math.max(1, width)));
+    }
+
+    /**
+     * Stride rows per work-item on a CPU: the most (a power of two, at most {@link #MAX_DEFAULT_ROWS})
+     * whose rows x stride vector accumulators plus one tap's weights fit the register file.
+     */
+    static int cpuRows(int registers, int stride) {
+        int rows = MAX_DEFAULT_ROWS;
+        while (rows > 1 && (long) rows * stride + TAP_REGISTERS > registers) {
+            rows /= 2;
+        }
+        return rows;
+    }
+
+    /**
+     * The built-in choice for a variant on {@code device} (AUTO picks one), derived from what the device
+     * reports. CPU: the channel vector is the native vector (floats, or doubles for FLOAT64; narrower when
+     * a group has fewer channels), the register file is {@link #cpuVectorRegisters}, and the stride rows
+     * per work-item follow {@link #cpuRows}; AUTO takes tiled where a group fills half a native vector,
+     * else the scalar phase variant. GPU and other devices: AUTO takes gemm (tile from
+     * {@link #gpuGemmTile}) where a group has 16 or more output channels and local memory is dedicated
+     * (tiled where it is not), else phase; the phase and tiled variants keep at most 32 accumulators per
+     * work-item.
+     */
+    static LaunchPlan defaultFor(ConvProblem problem, KernelVariant variant, DeviceInfo device) {
         int groupOut = problem.groupOutChannels();
+        int width = nativeWidth(device, problem.dtype());
         KernelVariant chosen = variant;
         if (chosen == KernelVariant.AUTO) {
-            chosen = groupOut >= 8 ? KernelVariant.TILED : KernelVariant.PHASE;
+            if (device.isCpu()) {
+                chosen = groupOut >= Math.max(2, width / 2) ? KernelVariant.TILED : KernelVariant.PHASE;
+            } else if (groupOut < 16) {
+                chosen = KernelVariant.PHASE;
+            } else {
+                // Staging slabs pays only where local memory is a dedicated on-chip store.
+                chosen = device.dedicatedLocalMemory() ? KernelVariant.GEMM : KernelVariant.TILED;
+            }
         }
-        int rows = problem.stride() <= 2 ? 8 : 4;
-        LaunchPlan plan = switch (chosen) {
-            case DIRECT, AUTO -> direct();
-            case PHASE -> new LaunchPlan(KernelVariant.PHASE, 1, rows, 32);
-            case TILED -> new LaunchPlan(KernelVariant.TILED,
-                    problem.dtype() == DType.FLOAT64 || groupOut <= 8 ? 8 : 16, rows, 16);
-        };
-        if (plan.variant() == KernelVariant.DIRECT) {
-            return plan;
-        }
-        // Fewer rows shrink the accumulators, window and unrolled taps into the program's envelope;
-        // a layer outside it even at one row runs on the direct variant.
-        while (!ConvTranspose1dTiledKernel.supports(problem, plan)) {
-            if (plan.tileRows() == 1) {
+        LaunchPlan plan = device.isCpu() ? cpuPlan(problem, chosen, width, device) : gpuPlan(problem, chosen, device);
+        // Fewer rows shrink the accumulators, window and unrolled taps into the program's envelope; a
+        // layer outside it even at one row (or outside the gemm's) runs on the direct variant.
+        while (!plan.supports(problem, device)) {
+            if (plan.variant() == KernelVariant.GEMM || plan.tileRows() == 1) {
                 return direct();
             }
             plan = new LaunchPlan(plan.variant(), plan.tileChannels(), plan.tileRows() / 2, plan.localSize());
@@ -50,46 +98,271 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
         return plan;
     }
 
-    /** This plan with its work-group size cut to a power of two the device accepts, if it exceeds {@code limit}. */
-    LaunchPlan withLocalSizeAtMost(long limit) {
-        return localSize <= limit ? this
-                : new LaunchPlan(variant, tileChannels, tileRows, (int) Long.highestOneBit(Math.max(limit, 1)));
+    private static LaunchPlan cpuPlan(ConvProblem problem, KernelVariant variant, int width, DeviceInfo device) {
+        int registers = cpuVectorRegisters(device.nativeFloatWidth());
+        int rows = cpuRows(registers, problem.stride());
+        return switch (variant) {
+            case DIRECT, AUTO -> direct();
+            case PHASE -> new LaunchPlan(KernelVariant.PHASE, 1, rows, 32);
+            case TILED -> new LaunchPlan(KernelVariant.TILED, channelTile(width, problem.groupOutChannels()), rows, 16);
+            case GEMM -> gemm(cpuGemmTile(width, registers, problem.groupOutChannels()));
+        };
     }
 
-    /** What {@code bench --tune} tries for {@code problem}: phase and tiled plans around the defaults. */
-    static List<LaunchPlan> candidates(ConvProblem problem) {
-        List<LaunchPlan> plans = new ArrayList<>();
-        for (int rows : new int[] {4, 8, 16}) {
-            for (int local : new int[] {8, 32}) {
-                plans.add(new LaunchPlan(KernelVariant.PHASE, 1, rows, local));
+    /** The native width, halved while a group's channels fill no more than half of it (never below 2). */
+    static int channelTile(int width, int groupOut) {
+        int tile = Math.max(2, width);
+        while (tile > 2 && tile / 2 >= groupOut) {
+            tile /= 2;
+        }
+        return tile;
+    }
+
+    /**
+     * A gemm tile for a CPU: vectors of the native width along the output channels, one work-item row
+     * per work-group column, and as many columns per work-item as the register file holds beside one
+     * weight vector per channel vector and a broadcast input.
+     */
+    static GemmTile cpuGemmTile(int width, int registers, int groupOut) {
+        int vw = Math.max(1, width);
+        int vectors = groupOut >= 2 * vw ? 2 : 1;
+        int columns = MAX_DEFAULT_ROWS;
+        while (columns > 1 && vectors * columns + vectors + 1 > registers) {
+            columns /= 2;
+        }
+        int ndimc = 8;
+        return new GemmTile(vectors * vw, columns * ndimc, 16, 1, ndimc, vw);
+    }
+
+    private static LaunchPlan gpuPlan(ConvProblem problem, KernelVariant variant, DeviceInfo device) {
+        int channels = problem.dtype() == DType.FLOAT64 ? 2 : 4;
+        int rows = 1;
+        while (rows < MAX_DEFAULT_ROWS && 2L * rows * problem.stride() * channels <= 32) {
+            rows *= 2;
+        }
+        int local = (int) Math.min(64, Math.max(1, device.maxWorkGroupSize()));
+        return switch (variant) {
+            case DIRECT, AUTO -> direct();
+            case PHASE -> new LaunchPlan(KernelVariant.PHASE, 1, Math.max(1, rows * channels / 4), local);
+            case TILED -> new LaunchPlan(KernelVariant.TILED, channels, rows, local);
+            case GEMM -> gemm(gpuGemmTile(device));
+        };
+    }
+
+    /**
+     * A gemm tile for a GPU from CLBlast's published tuning database for its single-precision Xgemm
+     * kernel (src/database/kernels/xgemm/xgemm_32.hpp; MWG, NWG, KWG, MDIMC, NDIMC, VWM), chosen by the
+     * vendor in the platform or device name: NVIDIA's Pascal (SM6.1) default, AMD's and Intel's GPU
+     * defaults, else the database's overall default. Not measured here: no GPU was available.
+     */
+    static GemmTile gpuGemmTile(DeviceInfo device) {
+        String vendor = (device.platform() + " " + device.name()).toLowerCase(Locale.ROOT);
+        GemmTile tile;
+        if (vendor.contains("nvidia")) {
+            tile = new GemmTile(64, 64, 32, 16, 16, 4);
+        } else if (vendor.contains("amd") || vendor.contains("advanced micro devices")) {
+            tile = new GemmTile(64, 64, 32, 16, 8, 4);
+        } else if (vendor.contains("intel")) {
+            tile = new GemmTile(64, 64, 32, 16, 8, 4);
+        } else {
+            tile = new GemmTile(32, 32, 32, 8, 16, 4);
+        }
+        // A device that takes smaller work-groups than the published tile's keeps its shape in fewer threads.
+        while (tile.mdimc() * tile.ndimc() > device.maxWorkGroupSize() && tile.ndimc() > 1) {
+            tile = new GemmTile(tile.mwg(), tile.nwg(), tile.kwg(), tile.mdimc(), tile.ndimc() / 2, tile.vw());
+        }
+        return tile;
+    }
+
+    /** Whether this plan can run {@code problem} on {@code device}. */
+    boolean supports(ConvProblem problem, DeviceInfo device) {
+        return switch (variant) {
+            case DIRECT -> true;
+            case PHASE, TILED -> ConvTranspose1dTiledKernel.supports(problem, this);
+            case GEMM -> ConvTranspose1dGemmKernel.supports(problem, gemm, device);
+            case AUTO -> false;
+        };
+    }
+
+    /**
+     * Whether this plan is a point of its variant's plan space at all (whatever the problem): what a
+     * plan read from the tuning file must be before it is used.
+     */
+    boolean isWellFormed() {
+        return switch (variant) {
+            case DIRECT -> tileChannels == 1 && tileRows == 1 && isPowerOfTwo(localSize, MAX_LOCAL_SIZE);
+            case PHASE -> tileChannels == 1 && tileRows >= 1 && tileRows <= MAX_ROWS
+                    && isPowerOfTwo(localSize, MAX_LOCAL_SIZE);
+            case TILED -> tileChannels >= 2 && isPowerOfTwo(tileChannels, 16) && tileRows >= 1 && tileRows <= MAX_ROWS
+                    && isPowerOfTwo(localSize, MAX_LOCAL_SIZE);
+            case GEMM -> gemm != null && gemm.isWellFormed() && localSize == gemm.mdimc() * gemm.ndimc();
+            case AUTO -> false;
+        };
+    }
+
+    static boolean isPowerOfTwo(int value, int max) {
+        return value >= 1 && value <= max && Integer.bitCount(value) == 1;
+    }
+
+    /** This plan with its work-group size cut to a power of two the device accepts, if it exceeds {@code limit}. */
+    LaunchPlan withLocalSizeAtMost(long limit) {
+        if (localSize <= limit || variant == KernelVariant.GEMM) {
+            return this; // a gemm tile's work-group is part of its shape: supports() refuses one too large
+        }
+        return new LaunchPlan(variant, tileChannels, tileRows, (int) Long.highestOneBit(Math.max(limit, 1)));
+    }
+
+    /**
+     * What {@code bench --tune} and tuning on first use try for {@code problem}, in order: the built-in
+     * plan (so a winner is never one the rule would beat) and its neighbours (rows, work-group and tile
+     * sizes halved and doubled), every variant's built-in plan and their neighbours, then the rest of each variant's space shuffled by
+     * {@code random} and taken in turn (tiled, gemm, phase), so that a large space is sampled at random
+     * without crowding out the smaller ones; cut to {@code limit}, only plans that support the problem.
+     */
+    static List<LaunchPlan> candidates(ConvProblem problem, DeviceInfo device, SplittableRandom random, int limit) {
+        Set<LaunchPlan> ordered = new LinkedHashSet<>();
+        LaunchPlan auto = defaultFor(problem, KernelVariant.AUTO, device);
+        ordered.add(auto);
+        ordered.addAll(auto.neighbours());
+        for (KernelVariant v : List.of(KernelVariant.TILED, KernelVariant.GEMM, KernelVariant.PHASE)) {
+            ordered.add(defaultFor(problem, v, device));
+        }
+        for (KernelVariant v : List.of(KernelVariant.TILED, KernelVariant.GEMM, KernelVariant.PHASE)) {
+            ordered.addAll(defaultFor(problem, v, device).neighbours());
+        }
+        List<List<LaunchPlan>> spaces = List.of(tiledSpace(problem, device), gemmSpace(), phaseSpace());
+        for (List<LaunchPlan> space : spaces) {
+            for (int i = space.size() - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                LaunchPlan swap = space.get(i);
+                space.set(i, space.get(j));
+                space.set(j, swap);
             }
         }
-        int[] widths = problem.dtype() == DType.FLOAT64 ? new int[] {4, 8} : new int[] {8, 16};
-        for (int width : widths) {
-            for (int rows : new int[] {1, 2, 4, 8}) {
-                for (int local : new int[] {4, 8, 16}) {
-                    plans.add(new LaunchPlan(KernelVariant.TILED, width, rows, local));
+        int longest = spaces.stream().mapToInt(List::size).max().orElse(0);
+        for (int i = 0; i < longest; i++) {
+            for (List<LaunchPlan> space : spaces) {
+                if (i < space.size()) {
+                    ordered.add(space.get(i));
                 }
             }
         }
-        plans.removeIf(plan -> !ConvTranspose1dTiledKernel.supports(problem, plan));
+        List<LaunchPlan> plans = new ArrayList<>(ordered);
+        plans.removeIf(plan -> plan.variant() != KernelVariant.DIRECT
+                && (!plan.isWellFormed() || !plan.supports(problem, device)));
         if (plans.isEmpty()) {
             plans.add(direct());
         }
-        return plans;
+        return new ArrayList<>(plans.subList(0, Math.min(limit, plans.size())));
     }
 
-    /** The form the tuning file stores, e.g. {@code tiled:16:4:8}. */
+    /** Plans one step away from this one: each size halved and doubled in turn. */
+    private List<LaunchPlan> neighbours() {
+        List<LaunchPlan> near = new ArrayList<>();
+        switch (variant) {
+            case PHASE, TILED -> {
+                for (int factor : new int[] {2, -2}) {
+                    near.add(new LaunchPlan(variant, tileChannels, scale(tileRows, factor), localSize));
+                    near.add(new LaunchPlan(variant, tileChannels, tileRows, scale(localSize, factor)));
+                    if (variant == KernelVariant.TILED) {
+                        near.add(new LaunchPlan(variant, scale(tileChannels, factor), tileRows, localSize));
+                    }
+                }
+            }
+            case GEMM -> {
+                GemmTile t = gemm;
+                for (int factor : new int[] {2, -2}) {
+                    near.add(gemm(new GemmTile(t.mwg(), scale(t.nwg(), factor), t.kwg(), t.mdimc(), t.ndimc(), t.vw())));
+                    near.add(gemm(new GemmTile(scale(t.mwg(), factor), t.nwg(), t.kwg(), t.mdimc(), t.ndimc(), t.vw())));
+                    near.add(gemm(new GemmTile(t.mwg(), t.nwg(), scale(t.kwg(), factor), t.mdimc(), t.ndimc(), t.vw())));
+                    near.add(gemm(new GemmTile(t.mwg(), scale(t.nwg(), factor), t.kwg(), t.mdimc(),
+                            scale(t.ndimc(), factor), t.vw())));
+                }
+            }
+            default -> {
+            }
+        }
+        near.removeIf(plan -> !plan.isWellFormed());
+        return near;
+    }
+
+    /** {@code value} times {@code factor}, or divided by {@code -factor} when it is negative. */
+    private static int scale(int value, int factor) {
+        return factor > 0 ? value * factor : value / -factor;
+    }
+
+    private static List<LaunchPlan> phaseSpace() {
+        List<LaunchPlan> space = new ArrayList<>();
+        for (int rows : new int[] {1, 2, 4, 8, 16}) {
+            for (int local : new int[] {8, 16, 32, 64}) {
+                space.add(new LaunchPlan(KernelVariant.PHASE, 1, rows, local));
+            }
+        }
+        return space;
+    }
+
+    private static List<LaunchPlan> tiledSpace(ConvProblem problem, DeviceInfo device) {
+        List<LaunchPlan> space = new ArrayList<>();
+        int width = nativeWidth(device, problem.dtype());
+        for (int channels : new int[] {Math.max(2, width / 4), Math.max(2, width / 2), Math.max(2, width)}) {
+            for (int rows : new int[] {1, 2, 4, 8}) {
+                for (int local : new int[] {4, 8, 16, 32, 64}) {
+                    space.add(new LaunchPlan(KernelVariant.TILED, channels, rows, local));
+                }
+            }
+        }
+        return space;
+    }
+
+    private static List<LaunchPlan> gemmSpace() {
+        List<LaunchPlan> space = new ArrayList<>();
+        for (int vw : new int[] {1, 2, 4, 8, 16}) {
+            for (int mdimc : new int[] {1, 2, 4, 8, 16}) {
+                for (int ndimc : new int[] {1, 2, 4, 8, 16}) {
+                    for (int mwi : new int[] {1, 2, 4}) {
+                        for (int nwi : new int[] {1, 2, 4, 8}) {
+                            for (int kwg : new int[] {8, 16, 32}) {
+                                LaunchPlan plan = gemm(new GemmTile(mwi * vw * mdimc, nwi * ndimc, kwg, mdimc, ndimc,
+                                        vw));
+                                if (plan.isWellFormed()) {
+                                    space.add(plan);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return space;
+    }
+
+    /** The form the tuning file stores, e.g. {@code tiled:16:4:8} or {@code gemm:64:64:32:16:8:4}. */
     String encode() {
-        return variant.name().toLowerCase() + ":" + tileChannels + ":" + tileRows + ":" + localSize;
+        if (variant == KernelVariant.GEMM) {
+            return "gemm:" + gemm.mwg() + ":" + gemm.nwg() + ":" + gemm.kwg() + ":" + gemm.mdimc() + ":"
+                    + gemm.ndimc() + ":" + gemm.vw();
+        }
+        return variant.name().toLowerCase(Locale.ROOT) + ":" + tileChannels + ":" + tileRows + ":" + localSize;
     }
 
-    /** Reads {@link #encode()}'s form; null when it is not one (a file from another version). */
+    /** Reads {@link #encode()}'s form; null when it is not one or not {@link #isWellFormed() well formed}. */
     static LaunchPlan parse(String encoded) {
-        String[] parts = encoded.split(":");
+        String[] parts = encoded.trim().split(":");
         try {
-            return new LaunchPlan(KernelVariant.valueOf(parts[0].toUpperCase()), Integer.parseInt(parts[1]),
-                    Integer.parseInt(parts[2]), Integer.parseInt(parts[3]));
+            KernelVariant variant = KernelVariant.valueOf(parts[0].toUpperCase(Locale.ROOT));
+            int[] numbers = new int[parts.length - 1];
+            for (int i = 0; i < numbers.length; i++) {
+                numbers[i] = Integer.parseInt(parts[i + 1]);
+            }
+            LaunchPlan plan;
+            if (variant == KernelVariant.GEMM && numbers.length == 6) {
+                plan = gemm(new GemmTile(numbers[0], numbers[1], numbers[2], numbers[3], numbers[4], numbers[5]));
+            } else if (variant != KernelVariant.GEMM && numbers.length == 3) {
+                plan = new LaunchPlan(variant, numbers[0], numbers[1], numbers[2]);
+            } else {
+                return null;
+            }
+            return plan.isWellFormed() ? plan : null;
         } catch (RuntimeException e) {
             return null;
         }
@@ -97,8 +370,38 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
 
     @Override
     public String toString() {
-        return variant == KernelVariant.DIRECT
-                ? "direct"
-                : variant.name().toLowerCase() + "(" + tileChannels + "x" + tileRows + ",local " + localSize + ")";
+        return switch (variant) {
+            case DIRECT -> "direct";
+            case GEMM -> "gemm(" + gemm + ")";
+            default -> variant.name().toLowerCase(Locale.ROOT) + "(" + tileChannels + "x" + tileRows + ",local "
+                    + localSize + ")";
+        };
+    }
+
+    /**
+     * The gemm variant's tile, named as in CLBlast's Xgemm: a work-group computes MWG output channels x
+     * NWG rows with MDIMC x NDIMC work-items, each holding (MWG / MDIMC) x (NWG / NDIMC) accumulators as
+     * vectors of VW channels, and stages KWG input channels of weights and input rows per step in local
+     * memory.
+     */
+    record GemmTile(int mwg, int nwg, int kwg, int mdimc, int ndimc, int vw) {
+        /**
+         * Beyond this many private accumulator elements a work-item spills on any device (16 AVX-512
+         * vectors, or a GPU thread's whole register budget).
+         */
+        static final int MAX_ACCUMULATORS = 256;
+        private static final int MAX_TILE = 256;
+
+        boolean isWellFormed() {
+            return isPowerOfTwo(vw, 16) && isPowerOfTwo(mdimc, MAX_LOCAL_SIZE) && isPowerOfTwo(ndimc, MAX_LOCAL_SIZE)
+                    && isPowerOfTwo(mwg, MAX_TILE) && isPowerOfTwo(nwg, MAX_TILE) && isPowerOfTwo(kwg, 64)
+                    && mwg % (mdimc * vw) == 0 && nwg % ndimc == 0 && mdimc * ndimc <= MAX_LOCAL_SIZE
+                    && (mwg / mdimc) * (nwg / ndimc) <= MAX_ACCUMULATORS;
+        }
+
+        @Override
+        public String toString() {
+            return mwg + "x" + nwg + "x" + kwg + ",wg " + mdimc + "x" + ndimc + ",vw " + vw;
+        }
     }
 }

@@ -6,6 +6,7 @@ import static org.jocl.CL.clReleaseEvent;
 
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,6 +36,9 @@ final class OpenClBackend implements Backend {
     private final KernelVariant variant;
     private final TuningFile tuning;
     private final boolean poisonOutputs;
+    private final boolean tuneOnFirstUse;
+    /** Shape classes tuned on first use (or found failing to) by this backend, so each is tried once. */
+    private final Set<String> firstUseTried = new HashSet<>();
     /** Device tensors not yet closed, released by {@link #close()} if their owners forget. */
     private final Set<ResidentTensor> resident = Collections.newSetFromMap(new IdentityHashMap<>());
     private long lastKernelNanos;
@@ -53,6 +57,7 @@ final class OpenClBackend implements Backend {
         this.variant = variant;
         this.tuning = TuningFile.load(TuningFile.defaultPath());
         this.poisonOutputs = poisonOutputs;
+        this.tuneOnFirstUse = Tuner.firstUseEnabled();
         if (ANNOUNCED.add(device.info().index() + " " + device.label())) {
             LOG.info("OpenCL device {}: {}", device.info().index(), device.label());
         } else {
@@ -116,20 +121,32 @@ final class OpenClBackend implements Backend {
     }
 
     /** The launch plan a call of {@code problem} uses: a tuned winner under AUTO, else the built-in rule. */
-    LaunchPlan plan(ConvProblem problem) {
+    synchronized LaunchPlan plan(ConvProblem problem) {
         if (variant == KernelVariant.AUTO) {
-            LaunchPlan tuned = tuning.plan(context.device().label(), problem);
-            if (tuned != null && (tuned.variant() == KernelVariant.DIRECT
-                    || ConvTranspose1dTiledKernel.supports(problem, tuned))) {
+            LaunchPlan tuned = tuning.plan(context.device().info(), problem);
+            if (tuned == null && tuneOnFirstUse && firstUseTried.add(TuningFile.shapeClass(problem))) {
+                try {
+                    tuned = Tuner.tuneOnFirstUse(this, problem);
+                } catch (RuntimeException e) {
+                    LOG.warn("tuning {} on first use failed, using the built-in plan: {}",
+                            TuningFile.shapeClass(problem), e.toString());
+                }
+            }
+            if (tuned != null && tuned.supports(problem, context.device().info())) {
                 return tuned;
             }
         }
-        return LaunchPlan.defaultFor(problem, variant);
+        return LaunchPlan.defaultFor(problem, variant, context.device().info());
+    }
+
+    /** What this backend's device reports, which launch plans are derived from. */
+    DeviceInfo device() {
+        return context.device().info();
     }
 
     /** Makes {@code plan} the tuned winner for {@code problem}'s shape class on this device. */
     synchronized void storeTuned(ConvProblem problem, LaunchPlan plan) {
-        tuning.store(context.device().label(), problem, plan);
+        tuning.store(context.device().info(), problem, plan);
     }
 
     /** Runs an already validated call with a given plan (the tuner tries several). */
@@ -155,9 +172,8 @@ final class OpenClBackend implements Backend {
      * the kernel; the caller owns the result (and releases it to the pool).
      */
     private ClBuffer launch(ConvProblem problem, LaunchPlan requested, ClBuffer input, Tensor weight, Tensor bias) {
-        // A plan outside the phase/tiled program's envelope could fail to build or crash the compiler.
-        LaunchPlan supported = requested.variant() == KernelVariant.DIRECT
-                || ConvTranspose1dTiledKernel.supports(problem, requested) ? requested : LaunchPlan.direct();
+        // A plan outside its program's envelope could fail to build or crash the compiler.
+        LaunchPlan supported = requested.supports(problem, context.device().info()) ? requested : LaunchPlan.direct();
         LaunchPlan plan = supported.withLocalSizeAtMost(context.device().maxWorkGroupSize());
         ClBuffer output = buffers.acquire((long) problem.outputElements() * problem.dtype().byteSize());
         cl_event event = null;
@@ -170,6 +186,12 @@ final class OpenClBackend implements Backend {
                 ClBuffer weightBuffer = parameters.get(weight, "plain", this::uploadParameter);
                 event = ConvTranspose1dKernel.enqueue(context, programs, problem, plan.localSize(), input,
                         weightBuffer, biasBuffer, output);
+            } else if (plan.variant() == KernelVariant.GEMM) {
+                int packed = ConvTranspose1dGemmKernel.packedGroupOut(problem, plan.gemm());
+                ClBuffer packedWeight = parameters.get(weight, ConvTranspose1dTiledKernel.packing(packed),
+                        w -> uploadParameter(ConvTranspose1dTiledKernel.pack(w, problem, packed)));
+                event = ConvTranspose1dGemmKernel.enqueue(context, programs, problem, plan.gemm(), input,
+                        packedWeight, biasBuffer, output);
             } else {
                 ClBuffer packedWeight = parameters.get(weight, ConvTranspose1dTiledKernel.packing(problem, plan),
                         w -> uploadParameter(ConvTranspose1dTiledKernel.pack(w, problem, plan)));
@@ -237,6 +259,12 @@ final class OpenClBackend implements Backend {
     synchronized void buildKernel(String file, String kernelName, String options) {
         requireOpen();
         programs.kernel(file, kernelName, options);
+    }
+
+    /** Builds (or finds) a kernel as {@link #buildKernel} does and returns the compiler's log; for tests. */
+    synchronized String buildLog(String file, String kernelName, String options) {
+        requireOpen();
+        return programs.buildLog(file, kernelName, options);
     }
 
     @Override

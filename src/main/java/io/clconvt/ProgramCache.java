@@ -71,6 +71,12 @@ final class ProgramCache implements AutoCloseable {
         return entry.kernel();
     }
 
+    /** The build log of the program {@link #kernel} built (or finds) for these arguments, for tests. */
+    String buildLog(String file, String kernelName, String options) {
+        kernel(file, kernelName, options);
+        return entries.get(new Key(file, kernelName, options)).program().buildLog();
+    }
+
     /** How many programs are built, for tests that check nothing rebuilds. */
     int size() {
         return entries.size();

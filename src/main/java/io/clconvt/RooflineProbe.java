@@ -15,7 +15,10 @@ import org.jocl.cl_kernel;
  */
 final class RooflineProbe {
     private static final String SOURCE_FILE = "roofline.cl";
-    private static final int CHAINS = 12;
+    /** Registers the probe leaves to its two constants and the compiler. */
+    private static final int RESERVED_REGISTERS = 4;
+    /** A GPU hides latency across work-items, so a few chains per work-item suffice there. */
+    private static final int GPU_CHAINS = 8;
     private static final int ITERATIONS = 4096;
     private static final int RUNS = 7;
     private static final long COPY_BYTES = 64L << 20;
@@ -29,16 +32,40 @@ final class RooflineProbe {
     }
 
     private static double peakGflops(ClContext context, ProgramCache programs) {
-        cl_kernel kernel = programs.kernel(SOURCE_FILE, "peak_flops", "-DCHAINS=" + CHAINS);
-        long workItems = 64L * context.device().info().computeUnits() * LOCAL_SIZE;
+        DeviceInfo device = context.device().info();
+        int width = width(device);
+        int chains = chains(device);
+        cl_kernel kernel = programs.kernel(SOURCE_FILE, "peak_flops", options(device));
+        // 64 work-groups per compute unit on a CPU (each runs on one core); 4x that many work-items on a GPU.
+        long workItems = (device.isCpu() ? 64L : 256L) * device.computeUnits() * LOCAL_SIZE;
         try (ClBuffer sink = ClBuffer.allocate(context, workItems * Sizeof.cl_float)) {
             new KernelArguments(kernel)
                     .buffer(sink)                      // sink
                     .integer(ITERATIONS)               // iterations
                     .real(DType.FLOAT32, 0.999);       // scale
-            double flops = 2.0 * 16 * CHAINS * ITERATIONS * workItems;
+            double flops = 2.0 * width * chains * ITERATIONS * workItems;
             return flops / medianNanos(context, kernel, workItems);
         }
+    }
+
+    /** The probe's vector: the device's native float vector. */
+    static int width(DeviceInfo device) {
+        return LaunchPlan.nativeWidth(device, DType.FLOAT32);
+    }
+
+    /**
+     * Independent multiply-add chains per work-item: on a CPU every vector register but a few (the
+     * register file follows the native width, {@link LaunchPlan#cpuVectorRegisters}), so the chains hide
+     * the multiply-add latency without spilling.
+     */
+    static int chains(DeviceInfo device) {
+        return device.isCpu()
+                ? LaunchPlan.cpuVectorRegisters(device.nativeFloatWidth()) - RESERVED_REGISTERS
+                : GPU_CHAINS;
+    }
+
+    static String options(DeviceInfo device) {
+        return "-DCHAINS=" + chains(device) + " -DWIDTH=" + width(device);
     }
 
     private static double copyGbps(ClContext context, ProgramCache programs) {

@@ -2,35 +2,113 @@ package io.clconvt;
 
 import io.clconvt.bench.KernelVariant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Finds the fastest launch plan of a shape class on a device: every candidate plan is run once and
- * checked against a reference, then timed by profiling events, and the winner is stored in the
- * tuning file, where {@link KernelVariant#AUTO} finds it from then on.
+ * Finds the fastest launch plan of a shape class on a device: each candidate plan is run once and
+ * checked against a reference, then timed by profiling events, and the winner is stored in the tuning
+ * file, where {@link KernelVariant#AUTO} finds it from then on. The built-in plans are always among the
+ * candidates, so a stored winner was measured at least as fast as the built-in rule.
  */
 final class Tuner {
+    private static final Logger LOG = LoggerFactory.getLogger(Tuner.class);
     private static final int RUNS = 5;
+    private static final int FIRST_USE_RUNS = 3;
+    /** What {@code bench --tune} tries per shape: every variant's built-in plan, then a random sample. */
+    static final int SEARCH_CANDIDATES = 40;
+    /** Tuning on first use stops starting candidates after this long (one program build is about a second on POCL). */
+    static final long FIRST_USE_BUDGET_NANOS = 2_000_000_000L;
+    private static final int FIRST_USE_CANDIDATES = 8;
+    /** A candidate whose checked run takes this many times the best median so far is not timed. */
+    private static final double SLOW_FACTOR = 3;
+    private static final long SEED = 0x7E57_ED5EL;
+    private static final AtomicInteger FIRST_USE_TUNINGS = new AtomicInteger();
 
     private Tuner() {
+    }
+
+    /** Whether tuning on first use is switched on: {@code -Dclconvt.tune} or {@code CLCONVT_TUNE} set to 1 or true. */
+    static boolean firstUseEnabled() {
+        String setting = System.getProperty("clconvt.tune", System.getenv("CLCONVT_TUNE"));
+        return setting != null && (setting.equals("1") || setting.equalsIgnoreCase("true"));
     }
 
     /** @return the winner and its median device time, e.g. {@code tiled(16x4,local 8) 3.120 ms} */
     static String tune(OpenClBackend backend, ConvProblem problem, Tensor x, Tensor weight, Tensor bias,
             Tensor reference, double tolerance) {
+        List<LaunchPlan> candidates = LaunchPlan.candidates(problem, backend.device(), new SplittableRandom(SEED),
+                SEARCH_CANDIDATES);
+        Result best = search(backend, problem, candidates, x, weight, bias, reference, tolerance, RUNS, Long.MAX_VALUE);
+        backend.storeTuned(problem, best.plan());
+        return String.format(Locale.ROOT, "%s %.3f ms", best.plan(), best.ms());
+    }
+
+    /**
+     * Tuning on first use of {@code problem}'s shape class: a few candidates, the built-in plans first, on
+     * seeded random data of the problem's shape, checked against the direct kernel, within about
+     * {@link #FIRST_USE_BUDGET_NANOS}; stores and returns the winner.
+     */
+    static LaunchPlan tuneOnFirstUse(OpenClBackend backend, ConvProblem problem) {
+        long start = System.nanoTime();
+        SplittableRandom random = new SplittableRandom(SEED);
+        Tensor x = randomTensor(random, problem.dtype(), problem.batched()
+                ? new int[] {problem.batch(), problem.inChannels(), problem.inputLength()}
+                : new int[] {problem.inChannels(), problem.inputLength()}, problem.layout());
+        Tensor weight = randomTensor(random, problem.dtype(),
+                new int[] {problem.inChannels(), problem.groupOutChannels(), problem.kernelSize()}, Layout.NCL);
+        Tensor bias = problem.hasBias()
+                ? randomTensor(random, problem.dtype(), new int[] {problem.outChannels()}, Layout.NCL) : null;
+        Tensor reference = backend.run(problem, LaunchPlan.direct(), x, weight, bias);
+        List<LaunchPlan> candidates = LaunchPlan.candidates(problem, backend.device(), random, FIRST_USE_CANDIDATES);
+        Result best = search(backend, problem, candidates, x, weight, bias, reference,
+                tolerance(problem), FIRST_USE_RUNS, start + FIRST_USE_BUDGET_NANOS);
+        backend.storeTuned(problem, best.plan());
+        FIRST_USE_TUNINGS.incrementAndGet();
+        LOG.info("tuned {} on first use in {} ms: {} ({} ms per call on the device, {} candidates)",
+                TuningFile.shapeClass(problem), (System.nanoTime() - start) / 1_000_000, best.plan(),
+                String.format(Locale.ROOT, "%.3f", best.ms()), best.tried());
+        return best.plan();
+    }
+
+    /** How many shape classes this process tuned on first use, for tests. */
+    static int firstUseTunings() {
+        return FIRST_USE_TUNINGS.get();
+    }
+
+    private record Result(LaunchPlan plan, double ms, int tried) {
+    }
+
+    private static Result search(OpenClBackend backend, ConvProblem problem, List<LaunchPlan> candidates, Tensor x,
+            Tensor weight, Tensor bias, Tensor reference, double tolerance, int runs, long deadline) {
         LaunchPlan best = null;
         double bestMs = Double.POSITIVE_INFINITY;
-        for (LaunchPlan plan : LaunchPlan.candidates(problem)) {
+        int tried = 0;
+        for (LaunchPlan plan : candidates) {
+            if (tried > 0 && System.nanoTime() > deadline) {
+                break;
+            }
+            tried++;
             if (!(Tensor.maxRelativeDifference(backend.run(problem, plan, x, weight, bias), reference) <= tolerance)) {
+                LOG.debug("{} rejected: differs from the reference", plan);
                 continue;
             }
-            double[] device = new double[RUNS];
+            if (backend.lastKernelNanos() / 1e6 > SLOW_FACTOR * bestMs) {
+                LOG.debug("{} skipped: {} ms on its checked run", plan, backend.lastKernelNanos() / 1e6);
+                continue; // far behind the best: not worth timing (some corners of the space are very slow)
+            }
+            double[] device = new double[runs];
             for (int i = 0; i < device.length; i++) {
                 backend.run(problem, plan, x, weight, bias);
                 device[i] = backend.lastKernelNanos() / 1e6;
             }
             Arrays.sort(device);
-            double ms = device[RUNS / 2];
+            double ms = device[runs / 2];
+            LOG.debug("{}: {} ms", plan, ms);
             if (ms < bestMs) {
                 bestMs = ms;
                 best = plan;
@@ -40,7 +118,39 @@ final class Tuner {
             throw new IllegalStateException("no launch plan for " + TuningFile.shapeClass(problem)
                     + " matched the reference");
         }
-        backend.storeTuned(problem, best);
-        return String.format(Locale.ROOT, "%s %.3f ms", best, bestMs);
+        return new Result(best, bestMs, tried);
+    }
+
+    /**
+     * Four unit roundoffs per term of the reduction, relative to the largest reference output (as
+     * {@code bench} checks): R = (Cin / groups) * ceil(K / (stride / gcd(stride, dilation))).
+     */
+    static double tolerance(ConvProblem problem) {
+        int tapStep = problem.stride() / ConvTranspose1dKernel.gcd(problem.stride(), problem.dilation());
+        long reduction = (long) problem.groupInChannels() * ((problem.kernelSize() + tapStep - 1) / tapStep);
+        return 4 * reduction * (problem.dtype() == DType.FLOAT32 ? 0x1p-24 : 0x1p-53);
+    }
+
+    private static Tensor randomTensor(SplittableRandom random, DType dtype, int[] ncl, Layout layout) {
+        int[] shape = ncl.clone();
+        if (layout == Layout.NLC && shape.length >= 2) {
+            int last = shape.length - 1;
+            int channels = shape[last - 1];
+            shape[last - 1] = shape[last];
+            shape[last] = channels;
+        }
+        int size = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+        if (dtype == DType.FLOAT32) {
+            float[] data = new float[size];
+            for (int i = 0; i < size; i++) {
+                data[i] = (float) (random.nextDouble() * 2 - 1);
+            }
+            return Tensor.wrap(data, shape);
+        }
+        double[] data = new double[size];
+        for (int i = 0; i < size; i++) {
+            data[i] = random.nextDouble() * 2 - 1;
+        }
+        return Tensor.wrap(data, shape);
     }
 }

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * OpenCL against the CPU reference on seeded random configurations spanning every option: both
  * layouts and dtypes, rank 2 and 3, dense, grouped and depthwise channels, dilation 1-4, stride 1-8
  * (also beyond K), K = 1, Lin = 1, symmetric, asymmetric, SAME and VALID padding, outputPadding and
- * outputSize, on every kernel variant. Output buffers are poisoned with NaN, so an element a kernel
+ * outputSize, on every kernel variant (gemm included). Output buffers are poisoned with NaN, so an element a kernel
  * skips fails the test.
  */
 class RandomConfigurationsTest {
@@ -75,6 +75,12 @@ class RandomConfigurationsTest {
     @MethodSource("cases")
     void tiledMatchesCpu(Case c) {
         check(KernelVariant.TILED, c);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void gemmMatchesCpu(Case c) {
+        check(KernelVariant.GEMM, c);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -19,7 +19,12 @@ public enum KernelVariant {
     PHASE,
     /**
      * Like {@link #PHASE}, but a work-item holds a vector of output channels in registers, so each
-     * input value feeds a whole vector of multiply-adds: for dense and wide grouped layers.
+     * input value feeds a whole vector of multiply-adds: for dense and wide grouped layers on CPUs.
      */
-    TILED
+    TILED,
+    /**
+     * An implicit GEMM per stride phase with work-group tiles of weights and input rows staged in local
+     * memory and a small register tile per work-item: for dense and wide grouped layers on GPUs.
+     */
+    GEMM
 }

@@ -54,7 +54,7 @@ final class BenchCommand implements Callable<Integer> {
             description = "Default: ${DEFAULT-VALUE}.")
     private BackendChoice backend;
 
-    @Option(names = "--variant", defaultValue = "auto", paramLabel = "auto|direct|phase|tiled|all",
+    @Option(names = "--variant", defaultValue = "auto", paramLabel = "auto|direct|phase|tiled|gemm|all",
             description = "OpenCL kernel variant(s) to time. Default: ${DEFAULT-VALUE}.")
     private String variant;
 
@@ -65,7 +65,7 @@ final class BenchCommand implements Callable<Integer> {
     private Path json;
 
     @Option(names = "--tune", description = "Try every launch plan per shape on OpenCL and store the fastest in the "
-            + "tuning file (CLCONVT_TUNING_FILE, default ~/.cache/clconvt/tuning.json), which the auto variant uses.")
+            + "tuning file (CLCONVT_TUNING_FILE, default ~/.cache/clconvt/tuning.tsv), which the auto variant uses.")
     private boolean tune;
 
     @Option(names = "--roofline", description = "Also measure the OpenCL device's peak FP32 multiply-add rate and "
@@ -153,12 +153,13 @@ final class BenchCommand implements Callable<Integer> {
 
     private List<KernelVariant> selectedVariants() {
         if (variant.equalsIgnoreCase("all")) {
-            return List.of(KernelVariant.DIRECT, KernelVariant.PHASE, KernelVariant.TILED, KernelVariant.AUTO);
+            return List.of(KernelVariant.DIRECT, KernelVariant.PHASE, KernelVariant.TILED, KernelVariant.GEMM,
+                    KernelVariant.AUTO);
         }
         try {
             return List.of(KernelVariant.valueOf(variant.toUpperCase(Locale.ROOT)));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--variant must be auto, direct, phase, tiled or all, got '" + variant
+            throw new IllegalArgumentException("--variant must be auto, direct, phase, tiled, gemm or all, got '" + variant
                     + "'");
         }
     }

@@ -64,18 +64,18 @@ class BenchCommandTest {
     @Test
     void tuneStoresAWinnerThatAutoThenUses() throws Exception {
         OpenClRequirement.requireUsableDevice();
-        Path tuning = dir.resolve("tuning.json");
+        Path tuning = dir.resolve("tuning.tsv");
         String previous = System.setProperty("clconvt.tuningFile", tuning.toString());
         try {
             CliResult tuned = CliResult.run("bench", "--tune", "--shape", SMALL, "--runs", "2");
             assertEquals(0, tuned.exitCode(), tuned.toString());
-            JsonNode file = new ObjectMapper().readTree(tuning.toFile());
-            String device = file.fieldNames().next();
-            String shapeClass = file.get(device).fieldNames().next();
-            assertTrue(shapeClass.contains("k4 s2 d1"), shapeClass);
+            List<String> entries = Files.readAllLines(tuning).stream().filter(l -> !l.startsWith("#")).toList();
+            assertEquals(1, entries.size(), entries.toString());
+            String[] fields = entries.get(0).split("\t");
+            assertEquals(4, fields.length, entries.get(0));
+            assertTrue(fields[2].contains("k4 s2 d1"), fields[2]);
             // A plan the built-in rule never picks, so only the file can make AUTO use it.
-            Files.writeString(tuning, new ObjectMapper().writeValueAsString(
-                    java.util.Map.of(device, java.util.Map.of(shapeClass, "tiled:8:2:4"))));
+            Files.writeString(tuning, fields[0] + "\t" + fields[1] + "\t" + fields[2] + "\ttiled:8:2:4\n");
             CliResult auto = CliResult.run("bench", "--shape", SMALL, "--backend", "opencl", "--runs", "2");
             assertEquals(0, auto.exitCode(), auto.toString());
             assertTrue(auto.out().contains("tiled(8x2,local 4)"), "the tuned plan is not used:\n" + auto.out());

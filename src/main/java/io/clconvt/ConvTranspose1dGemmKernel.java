@@ -1,0 +1,103 @@
+package io.clconvt;
+
+import static org.jocl.CL.clEnqueueNDRangeKernel;
+
+import io.clconvt.LaunchPlan.GemmTile;
+import org.jocl.cl_event;
+import org.jocl.cl_kernel;
+
+/**
+ * Host launcher of {@code kernels/conv_transpose1d_gemm.cl}, the {@code gemm} variant: an implicit GEMM
+ * per stride phase with work-group tiles staged in local memory, shaped for GPUs. K, stride, dilation,
+ * the tile, layout and dtype are build options; lengths and channel counts are runtime arguments. The
+ * weights are packed as for the tiled variant, (Cin, K, packedGroupOut), with packedGroupOut a multiple
+ * of the tile's MWG.
+ */
+final class ConvTranspose1dGemmKernel {
+    static final String SOURCE_FILE = "conv_transpose1d_gemm.cl";
+    private static final String KERNEL_NAME = "conv_transpose1d_gemm";
+    /**
+     * Work-groups along the (sample, group, phase) axis: every phase gets its own, so a huge stride with a
+     * short output would launch mostly empty ones (such calls go to the direct kernel).
+     */
+    static final long MAX_SLICES = 1 << 24;
+
+    private ConvTranspose1dGemmKernel() {
+    }
+
+    /**
+     * Whether {@code tile} runs {@code problem} on {@code device}: its work-group fits the device's limits
+     * and its slabs (input rows with the halo of the widest phase, and one tap's weights) fit local memory,
+     * and there are at most {@link #MAX_SLICES} (sample, group, phase) slices.
+     */
+    static boolean supports(ConvProblem problem, GemmTile tile, DeviceInfo device) {
+        if (tile == null || !tile.isWellFormed()) {
+            return false;
+        }
+        long reach = (long) (problem.kernelSize() - 1) * problem.dilation() / problem.stride();
+        long slabElements = tile.kwg() * (tile.nwg() + reach) + (long) tile.kwg() * tile.mwg();
+        long workGroup = (long) tile.mdimc() * tile.ndimc();
+        long packedWeights = (long) problem.inChannels() * problem.kernelSize() * packedGroupOut(problem, tile);
+        long slices = (long) problem.batch() * problem.groups() * problem.stride();
+        return slices <= MAX_SLICES
+                && workGroup <= device.maxWorkGroupSize()
+                && device.maxWorkItemSizes().size() >= 2
+                && tile.ndimc() <= device.maxWorkItemSizes().get(0)
+                && tile.mdimc() <= device.maxWorkItemSizes().get(1)
+                && slabElements * problem.dtype().byteSize() <= device.localMemoryBytes()
+                && packedWeights <= Integer.MAX_VALUE;
+    }
+
+    static int packedGroupOut(ConvProblem problem, GemmTile tile) {
+        return (problem.groupOutChannels() + tile.mwg() - 1) / tile.mwg() * tile.mwg();
+    }
+
+    static String options(ConvProblem problem, GemmTile tile) {
+        return "-DUSE_FP64=" + ConvTranspose1dKernel.fp64Flag(problem)
+                + " -DKERNEL_SIZE=" + problem.kernelSize()
+                + " -DSTRIDE=" + problem.stride()
+                + " -DDILATION=" + problem.dilation()
+                + " -DMWG=" + tile.mwg()
+                + " -DNWG=" + tile.nwg()
+                + " -DKWG=" + tile.kwg()
+                + " -DMDIMC=" + tile.mdimc()
+                + " -DNDIMC=" + tile.ndimc()
+                + " -DVW=" + tile.vw()
+                + " -DCHANNELS_LAST=" + (problem.layout() == Layout.NLC ? 1 : 0)
+                + ConvTranspose1dKernel.activationOption(problem);
+    }
+
+    /** Enqueues {@code problem} into {@code y}; {@code packedWeight} is packed to {@link #packedGroupOut}. */
+    static cl_event enqueue(ClContext context, ProgramCache programs, ConvProblem problem, GemmTile tile,
+            ClBuffer x, ClBuffer packedWeight, ClBuffer bias, ClBuffer y) {
+        cl_kernel kernel = programs.kernel(SOURCE_FILE, KERNEL_NAME, options(problem, tile));
+        int packed = packedGroupOut(problem, tile);
+        new KernelArguments(kernel)
+                .buffer(x)                              // x
+                .buffer(packedWeight)                   // packedWeight
+                .buffer(bias)                           // bias, NULL when absent
+                .buffer(y)                              // y
+                .integer(problem.inChannels())          // inChannels
+                .integer(problem.outChannels())         // outChannels
+                .integer(problem.groups())              // groups
+                .integer(problem.inputLength())         // inputLength
+                .integer(problem.outputLength())        // outputLength
+                .integer(problem.padLeft())             // padLeft
+                .integer(packed)                        // packedGroupOut
+                .real(problem.dtype(), problem.activation().slope()); // slope
+        // Rows of t-space that hold at least one output position, in tiles of NWG.
+        long firstRow = problem.padLeft() / problem.stride();
+        long lastRow = ((long) problem.padLeft() + problem.outputLength() - 1) / problem.stride();
+        long rowTiles = (lastRow - firstRow + tile.nwg()) / tile.nwg();
+        long channelTiles = packed / tile.mwg();
+        long[] global = {
+            rowTiles * tile.ndimc(),
+            channelTiles * tile.mdimc(),
+            (long) problem.batch() * problem.groups() * problem.stride()};
+        cl_event event = new cl_event();
+        Cl.check(clEnqueueNDRangeKernel(context.queue(), kernel, 3, null, global,
+                new long[] {tile.ndimc(), tile.mdimc(), 1}, 0, null, event),
+                "clEnqueueNDRangeKernel(" + KERNEL_NAME + ")");
+        return event;
+    }
+}

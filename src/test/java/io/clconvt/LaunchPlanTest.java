@@ -1,0 +1,177 @@
+package io.clconvt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.clconvt.LaunchPlan.GemmTile;
+import io.clconvt.bench.KernelVariant;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The built-in plan rule on synthetic device descriptions (no device needed): an AVX2 CPU (native float
+ * width 8), an AVX-512 CPU (16) and GPUs of three vendors, as their OpenCL drivers report them.
+ */
+class LaunchPlanTest {
+    static final DeviceInfo AVX2 = cpu(8, 4);
+    static final DeviceInfo AVX512 = cpu(16, 8);
+    static final DeviceInfo NVIDIA = gpu("NVIDIA CUDA", "NVIDIA GeForce RTX 3080", 1024, 48 << 10);
+    static final DeviceInfo AMD = gpu("AMD Accelerated Parallel Processing", "gfx1030", 256, 64 << 10);
+    static final DeviceInfo INTEL = gpu("Intel(R) OpenCL Graphics", "Intel(R) UHD Graphics 630", 256, 64 << 10);
+
+    static DeviceInfo cpu(int floatWidth, int doubleWidth) {
+        return new DeviceInfo("0:0", "Portable Computing Language", "pthread-cpu", "CPU", "OpenCL 3.0 PoCL", 2,
+                24L << 30, 8L << 30, true, "3.1", floatWidth, floatWidth, doubleWidth, doubleWidth, 4096,
+                List.of(4096L, 4096L, 4096L), false, 1 << 20);
+    }
+
+    static DeviceInfo gpu(String platform, String name, long maxWorkGroup, long localBytes) {
+        return new DeviceInfo("0:0", platform, name, "GPU", "OpenCL 3.0", 40, 10L << 30, 2L << 30, true, "1.0", 1, 1,
+                1, 1, maxWorkGroup, List.of(maxWorkGroup, maxWorkGroup, 64L), true, localBytes);
+    }
+
+    static ConvProblem problem(DType dtype, int cin, int cout, int groups, int k, int stride) {
+        Tensor x = dtype == DType.FLOAT32 ? Tensor.wrap(new float[cin * 64], 1, cin, 64)
+                : Tensor.wrap(new double[cin * 64], 1, cin, 64);
+        int elements = cin * (cout / groups) * k;
+        Tensor w = dtype == DType.FLOAT32 ? Tensor.wrap(new float[elements], cin, cout / groups, k)
+                : Tensor.wrap(new double[elements], cin, cout / groups, k);
+        return ConvProblem.resolve(x, w, null, ConvTranspose1dParams.builder().stride(stride).groups(groups).build());
+    }
+
+    @Test
+    void avx2UsesEightFloatVectorsAndFitsSixteenRegisters() {
+        LaunchPlan plan = LaunchPlan.defaultFor(problem(DType.FLOAT32, 256, 128, 1, 4, 2), KernelVariant.AUTO, AVX2);
+        assertEquals(new LaunchPlan(KernelVariant.TILED, 8, 4, 16), plan);
+        assertEquals(16, LaunchPlan.cpuVectorRegisters(8));
+        // HiFi-GAN's stride 8: one row of 8 accumulators (the AVX-512 figure of 4 rows would need 34 registers)
+        assertEquals(1, LaunchPlan.defaultFor(problem(DType.FLOAT32, 512, 256, 1, 16, 8), KernelVariant.AUTO, AVX2)
+                .tileRows());
+        assertEquals(4, LaunchPlan.defaultFor(problem(DType.FLOAT64, 256, 128, 1, 4, 2), KernelVariant.AUTO, AVX2)
+                .tileChannels());
+    }
+
+    @Test
+    void avx512UsesSixteenFloatVectorsAndFitsThirtyTwoRegisters() {
+        assertEquals(new LaunchPlan(KernelVariant.TILED, 16, 8, 16),
+                LaunchPlan.defaultFor(problem(DType.FLOAT32, 256, 128, 1, 4, 2), KernelVariant.AUTO, AVX512));
+        assertEquals(32, LaunchPlan.cpuVectorRegisters(16));
+        assertEquals(4, LaunchPlan.defaultFor(problem(DType.FLOAT32, 256, 256, 8, 8, 4), KernelVariant.AUTO, AVX512)
+                .tileRows());
+        assertEquals(8, LaunchPlan.defaultFor(problem(DType.FLOAT64, 256, 128, 1, 4, 2), KernelVariant.AUTO, AVX512)
+                .tileChannels());
+    }
+
+    @Test
+    void onEveryCpuAndStrideTheAccumulatorsAndOneTapFitTheRegisters() {
+        for (DeviceInfo device : List.of(AVX2, AVX512, cpu(4, 2))) {
+            int registers = LaunchPlan.cpuVectorRegisters(device.nativeFloatWidth());
+            for (int stride = 1; stride <= 16; stride++) {
+                for (KernelVariant variant : List.of(KernelVariant.AUTO, KernelVariant.TILED, KernelVariant.PHASE)) {
+                    LaunchPlan plan = LaunchPlan.defaultFor(problem(DType.FLOAT32, 64, 64, 1, 2 * stride, stride),
+                            variant, device);
+                    assertTrue(plan.tileRows() == 1
+                            || plan.tileRows() * stride + LaunchPlan.TAP_REGISTERS <= registers,
+                            plan + " at stride " + stride + " needs more than " + registers + " registers");
+                    assertTrue(plan.tileChannels() <= device.nativeFloatWidth(), plan + " on width "
+                            + device.nativeFloatWidth());
+                }
+            }
+            GemmTile tile = LaunchPlan.defaultFor(problem(DType.FLOAT32, 64, 64, 1, 4, 2), KernelVariant.GEMM, device)
+                    .gemm();
+            int vectors = tile.mwg() / (tile.mdimc() * tile.vw());
+            assertTrue(vectors * (tile.nwg() / tile.ndimc()) + vectors + 1 <= registers, tile.toString());
+            assertEquals(device.nativeFloatWidth(), tile.vw());
+        }
+    }
+
+    @Test
+    void narrowGroupsUseTheScalarPhaseVariantOrNarrowerVectors() {
+        assertEquals(KernelVariant.PHASE, LaunchPlan.defaultFor(problem(DType.FLOAT32, 256, 256, 256, 4, 2),
+                KernelVariant.AUTO, AVX512).variant());
+        assertEquals(KernelVariant.PHASE, LaunchPlan.defaultFor(problem(DType.FLOAT32, 16, 12, 4, 4, 2),
+                KernelVariant.AUTO, AVX512).variant()); // 3 channels per group
+        assertEquals(new LaunchPlan(KernelVariant.TILED, 4, 4, 16), LaunchPlan.defaultFor(
+                problem(DType.FLOAT32, 16, 16, 4, 4, 2), KernelVariant.AUTO, AVX2)); // 4 channels: half of 8
+        assertEquals(8, LaunchPlan.defaultFor(problem(DType.FLOAT32, 16, 16, 2, 4, 2), KernelVariant.AUTO, AVX512)
+                .tileChannels());
+    }
+
+    @Test
+    void gpusRunDenseLayersAsGemmWithPublishedTilesAndSmallRegisterTiles() {
+        ConvProblem dense = problem(DType.FLOAT32, 256, 128, 1, 4, 2);
+        assertEquals(new GemmTile(64, 64, 32, 16, 16, 4), LaunchPlan.defaultFor(dense, KernelVariant.AUTO, NVIDIA).gemm());
+        assertEquals(new GemmTile(64, 64, 32, 16, 8, 4), LaunchPlan.defaultFor(dense, KernelVariant.AUTO, AMD).gemm());
+        assertEquals(new GemmTile(64, 64, 32, 16, 8, 4), LaunchPlan.defaultFor(dense, KernelVariant.AUTO, INTEL).gemm());
+        for (DeviceInfo gpu : List.of(NVIDIA, AMD, INTEL, gpu("Other", "accelerated", 128, 32 << 10))) {
+            LaunchPlan plan = LaunchPlan.defaultFor(dense, KernelVariant.AUTO, gpu);
+            assertEquals(KernelVariant.GEMM, plan.variant(), gpu.name());
+            GemmTile tile = plan.gemm();
+            int accumulators = (tile.mwg() / tile.mdimc()) * (tile.nwg() / tile.ndimc());
+            assertTrue(accumulators >= 8 && accumulators <= 64, tile + " holds " + accumulators);
+            assertTrue(tile.mdimc() * tile.ndimc() <= gpu.maxWorkGroupSize(), tile.toString());
+            assertEquals(KernelVariant.PHASE, LaunchPlan.defaultFor(problem(DType.FLOAT32, 64, 64, 64, 4, 2),
+                    KernelVariant.AUTO, gpu).variant());
+            LaunchPlan tiled = LaunchPlan.defaultFor(dense, KernelVariant.TILED, gpu);
+            assertTrue(tiled.tileChannels() * tiled.tileRows() * 2 <= 32, tiled.toString());
+        }
+    }
+
+    @Test
+    void aGpuWithoutDedicatedLocalMemoryRunsDenseLayersTiled() {
+        DeviceInfo shared = new DeviceInfo("0:0", "Other", "emulated", "GPU", "OpenCL 3.0", 8, 1L << 30, 1L << 28,
+                false, "1.0", 4, 4, 0, 0, 256, List.of(256L, 256L, 256L), false, 32 << 10);
+        LaunchPlan plan = LaunchPlan.defaultFor(problem(DType.FLOAT32, 256, 128, 1, 4, 2), KernelVariant.AUTO, shared);
+        assertEquals(KernelVariant.TILED, plan.variant());
+        assertTrue(plan.tileChannels() * plan.tileRows() * 2 <= 32, plan.toString());
+    }
+
+    @Test
+    void aGemmTileThatOverflowsLocalMemoryFallsBackToDirect() {
+        DeviceInfo small = gpu("NVIDIA CUDA", "tiny", 1024, 1 << 10);
+        assertEquals(LaunchPlan.direct(), LaunchPlan.defaultFor(problem(DType.FLOAT32, 256, 128, 1, 4, 2),
+                KernelVariant.GEMM, small));
+    }
+
+    @Test
+    void gemmLeavesHugeStridesToTheDirectKernel() {
+        Tensor x = Tensor.wrap(new float[] {1, 2}, 1, 1, 2);
+        Tensor w = Tensor.wrap(new float[] {3}, 1, 1, 1);
+        int stride = 1 << 30;
+        ConvProblem huge = ConvProblem.resolve(x, w, null,
+                ConvTranspose1dParams.builder().stride(stride).padding(stride - 1, 0).build());
+        assertEquals(LaunchPlan.direct(), LaunchPlan.defaultFor(huge, KernelVariant.GEMM, NVIDIA));
+        ConvProblem usual = ConvProblem.resolve(x, w, null, ConvTranspose1dParams.builder().stride(8).build());
+        assertEquals(KernelVariant.GEMM, LaunchPlan.defaultFor(usual, KernelVariant.GEMM, NVIDIA).variant());
+    }
+
+    @Test
+    void storedPlansOutsideThePlanSpaceAreRefused() {
+        for (String bad : List.of("tiled:0:4:16", "tiled:16:4:0", "phase:1:0:32", "tiled:5:4:16", "phase:2:4:32",
+                "tiled:16:4", "fast:1:1:1", "auto:1:1:64", "gemm:64:64:32:16:16", "gemm:64:64:32:16:16:3",
+                "gemm:64:64:32:32:16:4", "gemm:256:256:32:1:1:16", "tiled:16:-4:16", "tiled:16:4:2147483647", "")) {
+            assertNull(LaunchPlan.parse(bad), bad);
+        }
+        for (String good : List.of("tiled:16:4:16", "phase:1:8:32", "direct:1:1:64", "gemm:64:64:32:16:8:4")) {
+            LaunchPlan plan = LaunchPlan.parse(good);
+            assertNotNull(plan, good);
+            assertEquals(good, plan.encode());
+        }
+    }
+
+    @Test
+    void candidatesStartWithTheBuiltInPlansAndSampleEveryVariant() {
+        ConvProblem dense = problem(DType.FLOAT32, 256, 128, 1, 4, 2);
+        List<LaunchPlan> plans = LaunchPlan.candidates(dense, AVX512, new SplittableRandom(1), 40);
+        assertEquals(40, plans.size());
+        assertEquals(LaunchPlan.defaultFor(dense, KernelVariant.AUTO, AVX512), plans.get(0));
+        for (KernelVariant variant : List.of(KernelVariant.PHASE, KernelVariant.TILED, KernelVariant.GEMM)) {
+            assertTrue(plans.stream().anyMatch(p -> p.variant() == variant), variant + " missing from " + plans);
+        }
+        assertTrue(plans.stream().allMatch(p -> p.isWellFormed() && p.supports(dense, AVX512)), plans.toString());
+        assertEquals(plans.size(), plans.stream().distinct().count());
+    }
+}
