@@ -22,7 +22,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ActivationTest {
     static final List<Activation> ACTIVATIONS = List.of(Activation.NONE, Activation.RELU,
             Activation.leakyRelu(0.1), Activation.leakyRelu(-2.5), Activation.TANH, Activation.SILU);
-    private static final KernelVariant[] VARIANTS = {KernelVariant.DIRECT, KernelVariant.PHASE, KernelVariant.TILED};
+    private static final KernelVariant[] VARIANTS = {
+        KernelVariant.DIRECT, KernelVariant.PHASE, KernelVariant.TILED, KernelVariant.GEMM};
     private static final Map<KernelVariant, Backend> OPEN_CL = new EnumMap<>(KernelVariant.class);
 
     @AfterAll

@@ -31,7 +31,7 @@ class NumericsTest {
      * are finite and non-zero, so 0 * Inf never arises on either side.
      */
     @ParameterizedTest
-    @EnumSource(value = KernelVariant.class, names = {"DIRECT", "PHASE", "TILED"})
+    @EnumSource(value = KernelVariant.class, names = {"DIRECT", "PHASE", "TILED", "GEMM"})
     void nanAndInfinityPropagateAsOnTheCpu(KernelVariant variant) {
         SplittableRandom random = new SplittableRandom(9);
         for (DType dtype : DType.values()) {
@@ -62,7 +62,7 @@ class NumericsTest {
      * channels or a mis-indexed tap would break.
      */
     @ParameterizedTest
-    @EnumSource(value = KernelVariant.class, names = {"DIRECT", "PHASE", "TILED"})
+    @EnumSource(value = KernelVariant.class, names = {"DIRECT", "PHASE", "TILED", "GEMM"})
     void aHundredThousandTermReductionInFloat32StaysWithinTheBound(KernelVariant variant) {
         SplittableRandom random = new SplittableRandom(1);
         int inChannels = 25_000;
