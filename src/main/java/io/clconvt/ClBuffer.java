@@ -59,6 +59,18 @@ final class ClBuffer implements AutoCloseable {
                 "clEnqueueWriteBuffer");
     }
 
+    /**
+     * Copies {@code rows} rows of {@code rowBytes} from {@code source} (rows {@code sourcePitch} bytes apart,
+     * the first at {@code sourceOffset}) into this buffer (rows {@code targetPitch} apart, the first at
+     * {@code targetOffset}), on the device; the in-order queue runs it before any later command.
+     */
+    void copyRows(ClBuffer source, long sourceOffset, long sourcePitch, long targetOffset, long targetPitch,
+            long rowBytes, long rows) {
+        Cl.check(clEnqueueCopyBufferRect(context.queue(), source.memory, memory, new long[] {sourceOffset, 0, 0},
+                new long[] {targetOffset, 0, 0}, new long[] {rowBytes, rows, 1}, sourcePitch, 0, targetPitch, 0,
+                0, null, null), "clEnqueueCopyBufferRect");
+    }
+
     /** Fills the buffer with NaN so that elements a kernel fails to write stand out. */
     void poison(DType dtype) {
         Pointer pattern = dtype == DType.FLOAT32 ? Pointer.to(new float[] {Float.NaN}) : Pointer.to(new double[] {Double.NaN});

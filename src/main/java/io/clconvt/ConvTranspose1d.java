@@ -95,6 +95,17 @@ public final class ConvTranspose1d {
         return run(backend, x, params);
     }
 
+    /**
+     * A stream applying the layer to an input that arrives in chunks; see {@link ChunkStream}. The caller
+     * closes it.
+     *
+     * @throws IllegalArgumentException if the layer's params set outputSize, which depends on the whole
+     *     length and cannot stream, or {@code backend} is null or not one of {@link Backends}'
+     */
+    public ChunkStream stream(Backend backend) {
+        return new ConvTranspose1dStream(backend, this, params);
+    }
+
     Tensor run(Backend backend, Tensor x, ConvTranspose1dParams callParams) {
         Validation.requireNonNull("backend", backend);
         Validation.requireNonNull("input", x);
@@ -107,7 +118,7 @@ public final class ConvTranspose1d {
         return backend.convTranspose1d(x, weightFor(x.dtype()), biasFor(x.dtype()), callParams);
     }
 
-    private Tensor weightFor(DType dtype) {
+    Tensor weightFor(DType dtype) {
         if (dtype == DType.FLOAT32) {
             return weight;
         }
@@ -119,7 +130,7 @@ public final class ConvTranspose1d {
         return widened;
     }
 
-    private Tensor biasFor(DType dtype) {
+    Tensor biasFor(DType dtype) {
         if (bias == null || dtype == DType.FLOAT32) {
             return bias;
         }

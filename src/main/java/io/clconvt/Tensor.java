@@ -50,6 +50,51 @@ public final class Tensor {
         return new Tensor(checkShape(data.length, shape), null, data);
     }
 
+    /** A tensor of {@code dtype} with no elements, such as a stream's step that finalises no output. */
+    static Tensor empty(DType dtype, int... shape) {
+        return switch (dtype) {
+            case FLOAT32 -> wrap(new float[0], shape);
+            case FLOAT64 -> wrap(new double[0], shape);
+        };
+    }
+
+    /**
+     * {@code head} from position {@code from} of the length axis on, followed by {@code tail}, along the
+     * length axis {@code lengthAxis}; the other dimensions and the dtype must agree (the caller checked).
+     * A null head contributes nothing.
+     */
+    static Tensor joinLength(Tensor head, int from, Tensor tail, int lengthAxis) {
+        int[] shape = tail.shape();
+        int tailLength = shape[lengthAxis];
+        int headLength = head == null ? 0 : head.shape[lengthAxis] - from;
+        int rows = 1;
+        for (int axis = 0; axis < lengthAxis; axis++) {
+            rows *= shape[axis];
+        }
+        int unit = 1; // elements per position: the dimensions after the length axis
+        for (int axis = lengthAxis + 1; axis < shape.length; axis++) {
+            unit *= shape[axis];
+        }
+        shape[lengthAxis] = headLength + tailLength;
+        Object source = tail.storage();
+        Object joined = java.lang.reflect.Array.newInstance(source.getClass().getComponentType(),
+                rows * shape[lengthAxis] * unit);
+        for (int row = 0; row < rows; row++) {
+            int target = row * shape[lengthAxis] * unit;
+            if (headLength > 0) {
+                int headRow = row * head.shape[lengthAxis] * unit;
+                System.arraycopy(head.storage(), headRow + from * unit, joined, target, headLength * unit);
+            }
+            System.arraycopy(source, row * tailLength * unit, joined, target + headLength * unit, tailLength * unit);
+        }
+        return new Tensor(shape, joined instanceof float[] f ? f : null, joined instanceof double[] d ? d : null);
+    }
+
+    /** The backing array, whatever the dtype. */
+    private Object storage() {
+        return floats != null ? floats : doubles;
+    }
+
     private static int[] checkShape(int length, int[] shape) {
         if (shape == null) {
             throw new IllegalArgumentException("shape must not be null");
