@@ -1,14 +1,17 @@
 package io.clconvt;
 
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A transposed-convolution layer in the style of PyTorch's {@code nn.ConvTranspose1d}: it owns a
  * weight (Cin, Cout / groups, K) and an optional bias (Cout), initialised uniformly in (-sqrt(k), sqrt(k))
  * with k = groups / (Cout * K) from a seed, and applies them with a {@link Backend}.
  *
- * <p>Parameters are stored FLOAT32 as in PyTorch; a FLOAT64 input is computed with the same values
- * widened exactly. Output lengths follow {@link ConvTranspose1dParams}:
+ * <p>Parameters are stored FLOAT32 as in PyTorch; an input of another dtype is computed with the
+ * parameters converted to it once (widened exactly to FLOAT64, rounded to nearest even to FLOAT16 or
+ * BFLOAT16) and kept. Output lengths follow {@link ConvTranspose1dParams}:
  * {@code Lout = (Lin - 1) * stride - padLeft - padRight + dilation * (K - 1) + 1 + outputPadding} for
  * explicit padding, {@code Lin * stride} for SAME. The input is (N, Cin, L) or (N, L, Cin) by layout, or
  * rank 2 unbatched. The params' {@link Activation} is applied after the bias, fused into the same pass.
@@ -23,11 +26,11 @@ public final class ConvTranspose1d {
     private final Tensor weight;
     private final Tensor bias;
     /**
-     * The parameters widened to FLOAT64, made on the first FLOAT64 call and kept, so that later calls pass
-     * the same tensors and the OpenCL backend's weight cache (keyed by identity) uploads them once.
+     * The parameters converted to other dtypes, made on the first call of each and kept, so that later calls
+     * pass the same tensors and the OpenCL backend's weight cache (keyed by identity) uploads them once.
      */
-    private volatile Tensor weight64;
-    private volatile Tensor bias64;
+    private final Map<DType, Tensor> convertedWeights = new ConcurrentHashMap<>();
+    private final Map<DType, Tensor> convertedBiases = new ConcurrentHashMap<>();
 
     public ConvTranspose1d(int inChannels, int outChannels, int kernelSize, ConvTranspose1dParams params,
             boolean bias, long seed) {
@@ -118,32 +121,17 @@ public final class ConvTranspose1d {
         return backend.convTranspose1d(x, weightFor(x.dtype()), biasFor(x.dtype()), callParams);
     }
 
+    /** The weight in {@code dtype}, converted once. */
     Tensor weightFor(DType dtype) {
-        if (dtype == DType.FLOAT32) {
-            return weight;
-        }
-        Tensor widened = weight64;
-        if (widened == null) {
-            widened = widen(weight);
-            weight64 = widened;
-        }
-        return widened;
+        return dtype == DType.FLOAT32 ? weight : convertedWeights.computeIfAbsent(dtype, weight::to);
     }
 
+    /** The bias in {@code dtype}, converted once; null when the layer has none. */
     Tensor biasFor(DType dtype) {
         if (bias == null || dtype == DType.FLOAT32) {
             return bias;
         }
-        Tensor widened = bias64;
-        if (widened == null) {
-            widened = widen(bias);
-            bias64 = widened;
-        }
-        return widened;
-    }
-
-    private static Tensor widen(Tensor t) {
-        return Tensor.wrap(t.toDoubleArray(), t.shape());
+        return convertedBiases.computeIfAbsent(dtype, bias::to);
     }
 
     /** PyTorch's repr, e.g. {@code ConvTranspose1d(512, 256, kernel_size=(16,), stride=(8,), padding=(4,))}. */

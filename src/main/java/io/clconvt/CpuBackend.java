@@ -150,6 +150,9 @@ final class CpuBackend implements StreamingBackend {
         if (problem.dtype() == DType.FLOAT64) {
             return Tensor.wrap(output, shape);
         }
+        if (problem.dtype().isHalf()) {
+            return Tensor.wrapHalf(problem.dtype(), Tensor.roundHalf(problem.dtype(), output), shape);
+        }
         float[] rounded = new float[output.length];
         for (int i = 0; i < output.length; i++) {
             rounded[i] = (float) output[i];
