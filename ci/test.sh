@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need (JDK, Maven, an OpenCL runtime) and runs the whole test suite.
 # Under CI (CI set) a missing OpenCL device fails the run; elsewhere the OpenCL tests are skipped.
+# Then checks that an application depending on the library inherits only jocl and slf4j-api.
+# MAVEN_ARGS passes options to every mvn call, as Maven 3.9 does itself (e.g. MAVEN_ARGS=-o to stay offline).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here/.."
@@ -13,4 +15,6 @@ if ! "$here/install-opencl.sh"; then
   fi
   echo "warning: no OpenCL device; the OpenCL tests will be skipped" >&2
 fi
-mvn -B verify
+read -r -a maven_args <<< "${MAVEN_ARGS:-}"
+mvn -B "${maven_args[@]}" verify
+"$here/consumer-check.sh"

@@ -57,11 +57,12 @@ __kernel void conv_transpose1d(
     if (t % phaseGcd == 0) {
         const int tapStep = stride / phaseGcd;
         const int inputStep = dilation / phaseGcd;
-        int k = (int)(((t / phaseGcd) % tapStep) * dilationInverse % tapStep);
+        // long: k + tapStep can pass INT_MAX when K and the stride are both large.
+        long k = ((t / phaseGcd) % tapStep) * dilationInverse % tapStep;
         long i = (t - (long)k * dilation) / stride;
         if (i >= inputLength) {
             const long skip = (i - inputLength) / inputStep + 1;
-            k = (int)min((long)kernelSize, k + skip * tapStep);
+            k = min((long)kernelSize, k + skip * tapStep);
             i -= skip * inputStep;
         }
         const int channelStride = channelsLast ? 1 : inputLength;

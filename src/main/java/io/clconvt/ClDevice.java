@@ -10,6 +10,8 @@ import org.jocl.cl_platform_id;
 
 /** One OpenCL device with the facts the backend needs; platform and device ids are never released. */
 record ClDevice(cl_platform_id platform, cl_device_id id, DeviceInfo info, long maxWorkGroupSize) {
+    static final String NO_DEVICE = "OpenCL platforms are installed but report no device; for POCL make sure HOME "
+            + "is writable or set POCL_CACHE_DIR to a writable folder";
 
     /**
      * Every device of every platform.
@@ -58,11 +60,13 @@ record ClDevice(cl_platform_id platform, cl_device_id id, DeviceInfo info, long 
      * @throws OpenClException if there is no device or none matches the request
      */
     static ClDevice select(DeviceSelection selection) {
-        List<ClDevice> devices = all();
+        return select(selection, all());
+    }
+
+    /** {@link #select(DeviceSelection)} among {@code devices}. */
+    static ClDevice select(DeviceSelection selection, List<ClDevice> devices) {
         if (devices.isEmpty()) {
-            throw new OpenClException("clGetDeviceIDs", Cl.statusName(CL_DEVICE_NOT_FOUND),
-                    "OpenCL platforms are installed but report no device; for POCL make sure HOME is writable "
-                            + "or set POCL_CACHE_DIR to a writable folder");
+            throw new OpenClException("clGetDeviceIDs", Cl.statusName(CL_DEVICE_NOT_FOUND), NO_DEVICE);
         }
         if (selection.request() == null) {
             return devices.stream().filter(d -> d.info().type().equals("GPU")).findFirst().orElse(devices.get(0));

@@ -1,5 +1,8 @@
 package io.clconvt;
 
+import io.clconvt.io.StateDict;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,6 +58,115 @@ public final class ConvTranspose1d {
         this.bias = bias ? Tensor.wrap(uniform(random, outChannels, bound), outChannels) : null;
     }
 
+    private ConvTranspose1d(Tensor weight, Tensor bias, ConvTranspose1dParams params) {
+        this.params = Validation.requireNonNull("params", params);
+        Validation.requireNonNull("weight", weight);
+        if (weight.rank() != 3 || weight.size() == 0) {
+            throw new IllegalArgumentException("weight must be (Cin, Cout / groups, K) with no zero dimension, got "
+                    + Arrays.toString(weight.shape()));
+        }
+        this.inChannels = weight.dim(0);
+        this.outChannels = Validation.toIntExact("outChannels", (long) weight.dim(1) * params.groups());
+        this.kernelSize = weight.dim(2);
+        if (inChannels % params.groups() != 0) {
+            throw new IllegalArgumentException("weight's Cin (" + inChannels + ") must be divisible by groups ("
+                    + params.groups() + ")");
+        }
+        if (bias != null && (bias.rank() != 1 || bias.dim(0) != outChannels)) {
+            throw new IllegalArgumentException("bias must be (Cout) = (" + outChannels + ") for weight "
+                    + Arrays.toString(weight.shape()) + " and groups " + params.groups() + ", got "
+                    + Arrays.toString(bias.shape()));
+        }
+        this.weight = narrow("weight", weight);
+        this.bias = bias == null ? null : narrow("bias", bias);
+        // Parameters given in another dtype serve inputs of that dtype as given: FLOAT64 ones not through
+        // their FLOAT32 rounding, 16-bit ones (widened exactly above) without a round trip.
+        if (weight.dtype() != DType.FLOAT32) {
+            convertedWeights.put(weight.dtype(), weight);
+        }
+        if (bias != null && bias.dtype() != DType.FLOAT32) {
+            convertedBiases.put(bias.dtype(), bias);
+        }
+    }
+
+    /**
+     * A layer with the given parameters: weight (Cin, Cout / groups, K) and bias (Cout) or null, of any dtype.
+     * Parameters of another dtype than FLOAT32 are kept for inputs of that dtype and converted to FLOAT32 (and
+     * so {@link #weight()}): FLOAT64 ones rounded, 16-bit ones widened exactly.
+     *
+     * @throws IllegalArgumentException if the shapes do not fit each other or {@code params}' groups
+     */
+    public static ConvTranspose1d of(Tensor weight, Tensor bias, ConvTranspose1dParams params) {
+        return new ConvTranspose1d(weight, bias, params);
+    }
+
+    /**
+     * The layer {@code prefix} of a PyTorch state dict, e.g. {@code "ups.0"} of a HiFi-GAN generator: its
+     * {@code prefix.weight}, or for a weight-normalised layer {@code prefix.weight_g} and {@code prefix.weight_v}
+     * ({@code torch.nn.utils.weight_norm}) or {@code prefix.parametrizations.weight.original0} and
+     * {@code original1} ({@code torch.nn.utils.parametrizations.weight_norm}), folded as PyTorch does with its
+     * default {@code dim=0}: {@code w[i] = g[i] * v[i] / ||v[i]||}, the norm over every axis but the first,
+     * computed in double. {@code prefix.bias} is the bias if present. {@code params} carries what the state
+     * dict does not: stride, padding, dilation, groups and so on.
+     *
+     * @throws IllegalArgumentException if the layer's keys are missing (the message names the prefix and the
+     *     keys found under it) or their shapes do not fit
+     */
+    public static ConvTranspose1d fromStateDict(StateDict dict, String prefix, ConvTranspose1dParams params) {
+        Validation.requireNonNull("dict", dict);
+        Validation.requireNonNull("prefix", prefix);
+        String p = prefix.isEmpty() ? "" : prefix + ".";
+        List<String> under = dict.keys().stream().filter(key -> key.startsWith(p)).toList();
+        Tensor weight;
+        if (under.contains(p + "weight")) {
+            weight = dict.get(p + "weight");
+        } else if (under.contains(p + "weight_g") && under.contains(p + "weight_v")) {
+            weight = foldWeightNorm(dict.get(p + "weight_g"), dict.get(p + "weight_v"), p + "weight_g");
+        } else if (under.contains(p + "parametrizations.weight.original0")
+                && under.contains(p + "parametrizations.weight.original1")) {
+            weight = foldWeightNorm(dict.get(p + "parametrizations.weight.original0"),
+                    dict.get(p + "parametrizations.weight.original1"), p + "parametrizations.weight.original0");
+        } else {
+            throw new IllegalArgumentException("no weight for layer '" + prefix + "' in " + dict.file() + ": expected '"
+                    + p + "weight', '" + p + "weight_g' with '" + p + "weight_v', or '" + p
+                    + "parametrizations.weight.original0' with '...original1'; "
+                    + (under.isEmpty() ? "no key starts with '" + p + "' (keys: " + dict.keys() + ")"
+                            : "keys under '" + p + "': " + under));
+        }
+        Tensor bias = under.contains(p + "bias") ? dict.get(p + "bias") : null;
+        return of(weight, bias, params);
+    }
+
+    /** w = g * v / ||v|| per slice of the first axis, in double; g holds one value per slice. */
+    static Tensor foldWeightNorm(Tensor g, Tensor v, String gName) {
+        if (v.rank() == 0 || v.dim(0) == 0 || g.size() != v.dim(0)) {
+            throw new IllegalArgumentException(gName + " has shape " + Arrays.toString(g.shape())
+                    + " but weight_norm's direction has shape " + Arrays.toString(v.shape()) + "; expected "
+                    + (v.rank() == 0 ? "a direction of rank 1 or more" : v.dim(0) + " magnitudes (dim=0)"));
+        }
+        double[] magnitude = g.toDoubleArray();
+        double[] w = v.toDoubleArray();
+        int slice = w.length / magnitude.length;
+        for (int i = 0; i < magnitude.length; i++) {
+            double squares = 0;
+            for (int j = i * slice; j < (i + 1) * slice; j++) {
+                squares += w[j] * w[j];
+            }
+            double scale = magnitude[i] / Math.sqrt(squares);
+            for (int j = i * slice; j < (i + 1) * slice; j++) {
+                w[j] *= scale;
+            }
+        }
+        return Tensor.wrap(w, v.shape());
+    }
+
+    private static Tensor narrow(String name, Tensor t) {
+        return switch (t.dtype()) {
+            case FLOAT32 -> t;
+            case FLOAT64, FLOAT16, BFLOAT16 -> Tensor.wrap(t.toFloatArray(), t.shape());
+        };
+    }
+
     private static float[] uniform(SplittableRandom random, int count, double bound) {
         float[] values = new float[count];
         for (int i = 0; i < count; i++) {
@@ -75,6 +187,20 @@ public final class ConvTranspose1d {
 
     public ConvTranspose1dParams params() {
         return params;
+    }
+
+    /**
+     * The weight as the layer applies it to inputs of {@code dtype}: for FLOAT32 {@link #weight()}; for another
+     * dtype the weight it was given in that dtype (e.g. a weight norm folded in double), else {@link #weight()}
+     * converted once (widened exactly to FLOAT64, rounded to nearest even to FLOAT16 or BFLOAT16).
+     */
+    public Tensor weight(DType dtype) {
+        return weightFor(Validation.requireNonNull("dtype", dtype));
+    }
+
+    /** The bias as the layer applies it to inputs of {@code dtype} (see {@link #weight(DType)}), or null. */
+    public Tensor bias(DType dtype) {
+        return biasFor(Validation.requireNonNull("dtype", dtype));
     }
 
     /** Applies the layer with its parameters' output length. */

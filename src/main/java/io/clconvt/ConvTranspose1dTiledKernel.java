@@ -1,6 +1,9 @@
 package io.clconvt;
 
+import io.clconvt.bench.KernelVariant;
 import static org.jocl.CL.clEnqueueNDRangeKernel;
+
+import java.util.Arrays;
 
 import org.jocl.cl_event;
 import org.jocl.cl_kernel;
@@ -14,16 +17,57 @@ import org.jocl.cl_kernel;
 final class ConvTranspose1dTiledKernel {
     static final String SOURCE_FILE = "conv_transpose1d_tiled.cl";
     private static final String KERNEL_NAME = "conv_transpose1d_tiled";
-    /** Beyond these the fully unrolled loops stop paying: such layers use the direct variant. */
+    /**
+     * The envelope of the program, which unrolls its loops completely: beyond these bounds a tap loop
+     * stops paying, the accumulators no longer fit in registers, POCL takes seconds to build the
+     * program (it also compiles it again per work-group size), and a window of a few thousand elements
+     * crashes its compiler. Layers outside use the direct variant.
+     */
     static final int MAX_KERNEL_SIZE = 64;
-    static final int MAX_ACCUMULATORS = 128;
+    /** Vector accumulators per work-item: tile rows x stride. */
+    static final int MAX_ACCUMULATORS = 32;
+    /** Input values one work-item keeps per channel: tile rows + (K - 1) * dilation / stride. */
+    static final int MAX_WINDOW = 256;
+    /** Multiply-adds unrolled per input channel: K x tile rows. */
+    static final int MAX_UNROLLED_TAPS = 256;
+    /**
+     * K x accumulators: past 16 accumulators they spill, and the build time then grows with the taps
+     * that update them (K=64 at 32 accumulators took 5 to 7 s on POCL, K=32 about 2 s).
+     */
+    static final int MAX_TAPS_TIMES_ACCUMULATORS = 1024;
+    /** Vector widths of the tiled variant; the phase variant is width 1. */
+    private static final int[] TILE_WIDTHS = {2, 4, 8, 16};
 
     private ConvTranspose1dTiledKernel() {
     }
 
+    /**
+     * Whether {@code plan} (a phase or tiled plan) can run {@code problem}: a well-formed tile inside the
+     * envelope above, and every index the kernel computes in 32 bits within range. All in 64-bit
+     * arithmetic, so no product of large parameters can wrap into the envelope.
+     */
     static boolean supports(ConvProblem problem, LaunchPlan plan) {
+        boolean wellFormed = plan.tileRows() >= 1 && plan.localSize() >= 1
+                && (plan.variant() == KernelVariant.PHASE ? plan.tileChannels() == 1
+                        : plan.variant() == KernelVariant.TILED
+                                && Arrays.stream(TILE_WIDTHS).anyMatch(width -> width == plan.tileChannels()));
+        if (!wellFormed) {
+            return false;
+        }
+        long stride = problem.stride();
+        long rows = plan.tileRows();
+        long reach = (long) (problem.kernelSize() - 1) * problem.dilation() / stride;
+        long window = rows + reach;
+        long accumulators = rows * stride;
+        // The kernel's int indices: rows of t-space (one past the last tile), input positions of a window.
+        long lastTileEnd = ((long) problem.padLeft() + problem.outputLength()) / stride + 2 * rows;
         return problem.kernelSize() <= MAX_KERNEL_SIZE
-                && plan.tileRows() * problem.stride() <= MAX_ACCUMULATORS;
+                && accumulators <= MAX_ACCUMULATORS
+                && problem.kernelSize() * accumulators <= MAX_TAPS_TIMES_ACCUMULATORS
+                && window <= MAX_WINDOW
+                && problem.kernelSize() * rows <= MAX_UNROLLED_TAPS
+                && lastTileEnd <= Integer.MAX_VALUE
+                && (long) problem.inputLength() + window <= Integer.MAX_VALUE;
     }
 
     /** The output channels of a group rounded up to whole channel tiles. */

@@ -140,6 +140,7 @@ final class CpuBackend implements StreamingBackend {
     }
 
     private static Tensor compute(ConvProblem problem, Tensor x, Tensor weight, Tensor bias) {
+        requireHeapFor(problem);
         double[] input = channelsContiguous(problem, x);
         double[] weights = weight.toDoubleArray();
         double[] biases = bias == null ? null : bias.toDoubleArray();
@@ -158,6 +159,26 @@ final class CpuBackend implements StreamingBackend {
             rounded[i] = (float) output[i];
         }
         return Tensor.wrap(rounded, shape);
+    }
+
+    /**
+     * Refuses a call whose working set cannot fit the heap that is left, before allocating any of it: the
+     * input, weight and output in double (the input twice for NLC), the rounded output and one row of
+     * accumulators per row computed at once.
+     */
+    private static void requireHeapFor(ConvProblem p) {
+        long cells = accumulatorCells(p);
+        if (cells > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("the CPU backend needs " + cells + " accumulators per output row"
+                    + " (output length " + p.outputLength() + ", stride " + p.stride() + "), more than a Java"
+                    + " array holds");
+        }
+        long doubles = (long) p.inputElements() * (p.layout() == Layout.NLC ? 2 : 1) + p.weightElements()
+                + p.outChannels() + p.outputElements()
+                + Math.min(Runtime.getRuntime().availableProcessors(), (long) p.batch() * p.outChannels()) * cells;
+        Validation.requireHeap("the CPU backend's working set for an output of shape "
+                + Arrays.toString(p.outputShape()), doubles * Double.BYTES
+                + (long) p.outputElements() * p.dtype().byteSize());
     }
 
     /** The input as double, (N, Cin, Lin) whatever its layout, so that each channel is one contiguous row. */
@@ -180,7 +201,12 @@ final class CpuBackend implements StreamingBackend {
         return transposed;
     }
 
-    /** Computes out[n, co, :] for row = n * Cout + co. */
+    /**
+     * Computes out[n, co, :] for row = n * Cout + co. The accumulators hold the rows of the window's
+     * stride phases, stride x rows cells, at most Lout + 2 * (stride - 1): within three times the output
+     * while the stride is at most Lout. A larger stride accumulates by output position instead (each tap
+     * then reaches at most one output), so scratch stays proportional to the output, never the stride.
+     */
     private static void computeRow(ConvProblem p, double[] input, double[] weights, double[] biases, int row,
             double[] output) {
         int n = row / p.outChannels();
@@ -190,30 +216,50 @@ final class CpuBackend implements StreamingBackend {
         int stride = p.stride();
         int inputLength = p.inputLength();
         int kernelSize = p.kernelSize();
-        // Rows of the unpadded output that hold the window [padLeft, padLeft + Lout).
         int firstRow = p.padLeft() / stride;
-        int rows = (int) (((long) p.padLeft() + p.outputLength() - 1) / stride - firstRow + 1);
-        double[] acc = new double[stride * rows]; // phase-major: acc[phase * rows + row - firstRow]
+        int rows = windowRows(p);
+        boolean byPhase = byPhase(p);
+        // By phase: acc[phase * rows + row - firstRow]; by position: acc[o].
+        double[] acc = new double[(int) accumulatorCells(p)];
+        // Tap k of input positions [iFirst[k], iEnd[k]) lands inside the window, at acc[base[k] + i].
+        int[] iFirst = new int[kernelSize];
+        int[] iEnd = new int[kernelSize];
+        int[] base = new int[kernelSize];
+        for (int k = 0; k < kernelSize; k++) {
+            long reach = (long) k * p.dilation(); // 64-bit: K x dilation may pass 2^31
+            long first;
+            long end;
+            if (byPhase) {
+                long shift = reach / stride;
+                first = Math.max(0, firstRow - shift);
+                end = Math.min(inputLength, (long) firstRow + rows - shift);
+                base[k] = first < end ? (int) ((reach % stride) * rows + shift - firstRow) : 0;
+            } else {
+                // Output o = i * stride + reach - padLeft; one i at most, as the stride exceeds Lout.
+                first = Math.max(0, ceilDiv(p.padLeft() - reach, stride));
+                end = Math.min(inputLength, ceilDiv(p.padLeft() + (long) p.outputLength() - reach, stride));
+                base[k] = first < end ? (int) (first * stride + reach - p.padLeft() - first) : 0;
+            }
+            iFirst[k] = (int) Math.min(first, inputLength);
+            iEnd[k] = (int) Math.max(iFirst[k], end);
+        }
 
         int firstChannel = group * p.groupInChannels();
         int endChannel = firstChannel + p.groupInChannels();
         for (int c0 = firstChannel; c0 < endChannel; c0 += CHANNEL_BLOCK) {
             int block = Math.min(CHANNEL_BLOCK, endChannel - c0);
             for (int k = 0; k < kernelSize; k++) {
-                int reach = k * p.dilation();
-                int shift = reach / stride;
-                int base = (reach % stride) * rows + shift - firstRow;
-                // Input positions whose tap k lands inside the window's rows.
-                int iFirst = Math.max(0, firstRow - shift);
-                int iEnd = Math.min(inputLength, firstRow + rows - shift);
+                if (iFirst[k] == iEnd[k]) {
+                    continue;
+                }
                 if (block == CHANNEL_BLOCK) {
-                    addChannelBlock(p, input, weights, n, c0, groupOutChannel, k, acc, base, iFirst, iEnd);
+                    addChannelBlock(p, input, weights, n, c0, groupOutChannel, k, acc, base[k], iFirst[k], iEnd[k]);
                 } else {
                     for (int ci = c0; ci < c0 + block; ci++) {
                         double w = weights[(ci * p.groupOutChannels() + groupOutChannel) * kernelSize + k];
                         int x = (n * p.inChannels() + ci) * inputLength;
-                        for (int i = iFirst; i < iEnd; i++) {
-                            acc[base + i] += input[x + i] * w;
+                        for (int i = iFirst[k]; i < iEnd[k]; i++) {
+                            acc[base[k] + i] += input[x + i] * w;
                         }
                     }
                 }
@@ -226,6 +272,12 @@ final class CpuBackend implements StreamingBackend {
         int channelStride = p.channelStride(p.outputLength());
         int positionStride = p.positionStride(p.outChannels());
         int out = outputSample + co * channelStride;
+        if (!byPhase) {
+            for (int o = 0; o < p.outputLength(); o++) {
+                output[out + o * positionStride] = activation.apply(start + acc[o]);
+            }
+            return;
+        }
         long firstOutput = (long) firstRow * stride - p.padLeft(); // output position of row firstRow, phase 0
         for (int q = 0; q < rows; q++) {
             for (int phase = 0; phase < stride; phase++) {
@@ -235,6 +287,25 @@ final class CpuBackend implements StreamingBackend {
                 }
             }
         }
+    }
+
+    /** Rows of the unpadded output that hold the window [padLeft, padLeft + Lout). */
+    private static int windowRows(ConvProblem p) {
+        return (int) (((long) p.padLeft() + p.outputLength() - 1) / p.stride() - p.padLeft() / p.stride() + 1);
+    }
+
+    /** Whether a row accumulates by stride phase (the stride is at most Lout) rather than by position. */
+    private static boolean byPhase(ConvProblem p) {
+        return p.stride() <= p.outputLength();
+    }
+
+    /** Accumulators of one output row: stride x rows by phase, at most 3 x Lout; Lout by position. */
+    private static long accumulatorCells(ConvProblem p) {
+        return byPhase(p) ? (long) p.stride() * windowRows(p) : p.outputLength();
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return -Math.floorDiv(-a, b);
     }
 
     /** Adds tap k of CHANNEL_BLOCK consecutive input channels, one unit-stride pass over the row. */

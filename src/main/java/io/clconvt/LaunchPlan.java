@@ -1,5 +1,6 @@
 package io.clconvt;
 
+import io.clconvt.bench.KernelVariant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -35,8 +36,16 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
             case TILED -> new LaunchPlan(KernelVariant.TILED,
                     problem.dtype() == DType.FLOAT64 || groupOut <= 8 ? 8 : 16, rows, 16);
         };
-        if (plan.variant() != KernelVariant.DIRECT && !ConvTranspose1dTiledKernel.supports(problem, plan)) {
-            return direct();
+        if (plan.variant() == KernelVariant.DIRECT) {
+            return plan;
+        }
+        // Fewer rows shrink the accumulators, window and unrolled taps into the program's envelope;
+        // a layer outside it even at one row runs on the direct variant.
+        while (!ConvTranspose1dTiledKernel.supports(problem, plan)) {
+            if (plan.tileRows() == 1) {
+                return direct();
+            }
+            plan = new LaunchPlan(plan.variant(), plan.tileChannels(), plan.tileRows() / 2, plan.localSize());
         }
         return plan;
     }

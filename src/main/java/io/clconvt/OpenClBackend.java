@@ -1,5 +1,7 @@
 package io.clconvt;
 
+import io.clconvt.bench.Roofline;
+import io.clconvt.bench.KernelVariant;
 import static org.jocl.CL.clReleaseEvent;
 
 import java.util.Arrays;
@@ -181,6 +183,8 @@ final class OpenClBackend implements StreamingBackend {
     synchronized Tensor run(ConvProblem problem, LaunchPlan plan, Tensor x, Tensor weight, Tensor bias) {
         requireOpen();
         requireSupported(problem);
+        Validation.requireHeap("the output of shape " + Arrays.toString(problem.outputShape()),
+                (long) problem.outputElements() * problem.dtype().byteSize());
         ClBuffer input = buffers.acquire((long) x.size() * x.dtype().byteSize());
         ClBuffer output = null;
         try {
@@ -198,7 +202,10 @@ final class OpenClBackend implements StreamingBackend {
      * the kernel; the caller owns the result (and releases it to the pool).
      */
     private ClBuffer launch(ConvProblem problem, LaunchPlan requested, ClBuffer input, Tensor weight, Tensor bias) {
-        LaunchPlan plan = requested.withLocalSizeAtMost(context.device().maxWorkGroupSize());
+        // A plan outside the phase/tiled program's envelope could fail to build or crash the compiler.
+        LaunchPlan supported = requested.variant() == KernelVariant.DIRECT
+                || ConvTranspose1dTiledKernel.supports(problem, requested) ? requested : LaunchPlan.direct();
+        LaunchPlan plan = supported.withLocalSizeAtMost(context.device().maxWorkGroupSize());
         ClBuffer output = buffers.acquire((long) problem.outputElements() * problem.dtype().byteSize());
         cl_event event = null;
         try {
@@ -222,6 +229,7 @@ final class OpenClBackend implements StreamingBackend {
             buffers.release(output);
             throw e;
         } finally {
+            parameters.unpinAll();
             if (event != null) {
                 clReleaseEvent(event);
             }
@@ -261,7 +269,7 @@ final class OpenClBackend implements StreamingBackend {
     /** The device's measured compute and bandwidth ceilings. */
     synchronized Roofline roofline() {
         requireOpen();
-        return Roofline.measure(context, programs);
+        return RooflineProbe.measure(context, programs);
     }
 
     /** Device tensors open on this backend, for tests that check streams keep and release their histories. */

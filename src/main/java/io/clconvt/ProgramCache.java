@@ -3,6 +3,8 @@ package io.clconvt;
 import static org.jocl.CL.clReleaseKernel;
 
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jocl.cl_kernel;
 import org.slf4j.Logger;
@@ -12,14 +14,17 @@ import org.slf4j.LoggerFactory;
  * Built programs of one context, one per kernel file and build-option set, each with its kernel
  * object: a program is compiled once (about a second on POCL) and every later call reuses it. Every
  * kernel file is compiled after {@code kernels/storage.cl}, the storage types and load/store macros, and
- * {@code kernels/activation.cl}, the fused epilogue, which they share. A build
- * that fails caches nothing, so the cache stays usable for every other program.
+ * {@code kernels/activation.cl}, the fused epilogue, which they share. A build that fails caches nothing,
+ * so the cache stays usable for every other program. At most
+ * {@link #MAX_PROGRAMS} are kept: the least recently used is released when a new one is built, so a
+ * process that meets many shape classes does not accumulate compiled code without bound.
  * Not thread-safe: the owning backend serialises calls.
  */
 final class ProgramCache implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProgramCache.class);
     private static final String STORAGE_FILE = "storage.cl";
     private static final String EPILOGUE_FILE = "activation.cl";
+    static final int MAX_PROGRAMS = 64;
 
     private record Key(String file, String kernelName, String options) {
     }
@@ -28,11 +33,18 @@ final class ProgramCache implements AutoCloseable {
     }
 
     private final ClContext context;
+    private final int maxPrograms;
     private final Map<String, String> sources = new HashMap<>();
-    private final Map<Key, Entry> entries = new HashMap<>();
+    private final LinkedHashMap<Key, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
 
     ProgramCache(ClContext context) {
+        this(context, MAX_PROGRAMS);
+    }
+
+    /** A cache with another bound, for tests. */
+    ProgramCache(ClContext context, int maxPrograms) {
         this.context = context;
+        this.maxPrograms = maxPrograms;
     }
 
     /** The kernel {@code kernelName} of {@code kernels/<file>} built with {@code options}. */
@@ -54,6 +66,11 @@ final class ProgramCache implements AutoCloseable {
             throw e;
         }
         entries.put(key, entry);
+        Iterator<Entry> oldest = entries.values().iterator();
+        while (entries.size() > maxPrograms) {
+            release(oldest.next());
+            oldest.remove();
+        }
         return entry.kernel();
     }
 
@@ -64,10 +81,12 @@ final class ProgramCache implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Entry entry : entries.values()) {
-            clReleaseKernel(entry.kernel());
-            entry.program().close();
-        }
+        entries.values().forEach(ProgramCache::release);
         entries.clear();
+    }
+
+    private static void release(Entry entry) {
+        clReleaseKernel(entry.kernel());
+        entry.program().close();
     }
 }

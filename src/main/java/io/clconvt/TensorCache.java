@@ -1,59 +1,140 @@
 package io.clconvt;
 
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.function.Function;
 
 /**
  * Device copies of weights and biases, keyed by the host tensor's identity and the packing the kernel
  * wants. Tensors are immutable, so a tensor seen again needs no upload (nor repacking): a layer called
- * in a loop uploads its weights once. Least recently used copies are released beyond
- * {@link #MAX_BYTES}. Not thread-safe.
+ * in a loop uploads its weights once.
+ *
+ * <p>Bounded two ways. The keys are weak: once a host tensor is unreachable its device copies are
+ * released, on the next access (the collector only queues the key; the release runs on the caller's
+ * thread, since buffers are not thread-safe). And beyond a budget, {@link #MAX_BYTES} by default, the
+ * least recently used copies are released, except those handed out since the last {@link #unpinAll()}:
+ * a call's weight and bias stay valid until the call ends, even when together they exceed the budget.
+ * Not thread-safe.
  */
 final class TensorCache implements AutoCloseable {
     static final long MAX_BYTES = 512L << 20;
 
-    /** Identity of the tensor, equality of the packing (e.g. "plain" or "tiled:16"). */
-    private record Key(Tensor tensor, String packing) {
+    /** Identity of the tensor, held weakly, and equality of the packing (e.g. "plain" or "tiled:16"). */
+    private static final class Key extends WeakReference<Tensor> {
+        private final String packing;
+        private final int hash;
+
+        Key(Tensor tensor, String packing, ReferenceQueue<Tensor> queue) {
+            super(tensor, queue);
+            this.packing = packing;
+            this.hash = 31 * packing.hashCode() + System.identityHashCode(tensor);
+        }
+
         @Override
         public boolean equals(Object other) {
-            return other instanceof Key k && k.tensor == tensor && k.packing.equals(packing);
+            if (other == this) {
+                return true;
+            }
+            // A cleared key equals only itself, so it can still be found and removed.
+            Tensor tensor = get();
+            return other instanceof Key k && k.hash == hash && tensor != null && k.get() == tensor
+                    && k.packing.equals(packing);
         }
 
         @Override
         public int hashCode() {
-            return 31 * packing.hashCode() + System.identityHashCode(tensor);
+            return hash;
         }
     }
 
-    private final LinkedHashMap<Key, ClBuffer> buffers = new LinkedHashMap<>(16, 0.75f, true);
+    private static final class Entry {
+        final ClBuffer buffer;
+        boolean pinned;
+
+        Entry(ClBuffer buffer) {
+            this.buffer = buffer;
+        }
+    }
+
+    private final ReferenceQueue<Tensor> collected = new ReferenceQueue<>();
+    private final LinkedHashMap<Key, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
+    private final long maxBytes;
     private long bytes;
 
-    /** The device copy of {@code tensor} in {@code packing}, made by {@code upload} on a miss. */
+    TensorCache() {
+        this(MAX_BYTES);
+    }
+
+    /** A cache with another budget, for tests. */
+    TensorCache(long maxBytes) {
+        this.maxBytes = maxBytes;
+    }
+
+    /**
+     * The device copy of {@code tensor} in {@code packing}, made by {@code upload} on a miss; it stays
+     * allocated at least until the next {@link #unpinAll()}.
+     */
     ClBuffer get(Tensor tensor, String packing, Function<Tensor, ClBuffer> upload) {
-        Key key = new Key(tensor, packing);
-        ClBuffer buffer = buffers.get(key);
-        if (buffer != null) {
-            return buffer;
+        releaseCollected();
+        Entry entry = entries.get(new Key(tensor, packing, null));
+        if (entry == null) {
+            entry = new Entry(upload.apply(tensor));
+            entries.put(new Key(tensor, packing, collected), entry);
+            bytes += entry.buffer.bytes();
         }
-        buffer = upload.apply(tensor);
-        buffers.put(key, buffer);
-        bytes += buffer.bytes();
-        Iterator<Map.Entry<Key, ClBuffer>> oldest = buffers.entrySet().iterator();
-        while (bytes > MAX_BYTES && buffers.size() > 1) {
-            ClBuffer evicted = oldest.next().getValue();
-            oldest.remove();
-            bytes -= evicted.bytes();
-            evicted.close();
+        entry.pinned = true;
+        evictBeyondBudget();
+        return entry.buffer;
+    }
+
+    /** Ends a call: the copies it used may be evicted again. */
+    void unpinAll() {
+        entries.values().forEach(entry -> entry.pinned = false);
+    }
+
+    /** How many device copies are held, for tests. */
+    int size() {
+        releaseCollected();
+        return entries.size();
+    }
+
+    /** Bytes of the device copies held, for tests. */
+    long bytes() {
+        return bytes;
+    }
+
+    private void releaseCollected() {
+        for (Reference<? extends Tensor> key = collected.poll(); key != null; key = collected.poll()) {
+            Entry entry = entries.remove(key);
+            if (entry != null) {
+                release(entry);
+            }
         }
-        return buffer;
+    }
+
+    private void evictBeyondBudget() {
+        Iterator<Entry> oldest = entries.values().iterator();
+        while (bytes > maxBytes && oldest.hasNext()) {
+            Entry entry = oldest.next();
+            if (!entry.pinned) {
+                oldest.remove();
+                release(entry);
+            }
+        }
+    }
+
+    private void release(Entry entry) {
+        bytes -= entry.buffer.bytes();
+        entry.buffer.close();
     }
 
     @Override
     public void close() {
-        buffers.values().forEach(ClBuffer::close);
-        buffers.clear();
+        entries.values().forEach(entry -> entry.buffer.close());
+        entries.clear();
         bytes = 0;
     }
 }

@@ -1,5 +1,6 @@
 package io.clconvt;
 
+import io.clconvt.bench.KernelVariant;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

@@ -1,16 +1,19 @@
 package io.clconvt;
 
+import io.clconvt.bench.KernelVariant;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.abort;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.clconvt.npy.Npy;
+import io.clconvt.io.Npy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,13 +21,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Every case of the shared PyTorch golden set ({@code ../shared/golden/torch/manifest.json}, float64
- * references) on the CPU backend and on each OpenCL kernel variant: "ok" cases must match within {@link Accuracy}'s bound, "error" cases
+ * Every case of the PyTorch golden set ({@code src/test/resources/golden/torch/manifest.json}, read from
+ * the classpath; float64 references derived by its {@code make_golden.py}) on the CPU backend and on each OpenCL kernel variant: "ok" cases must match within {@link Accuracy}'s bound, "error" cases
  * must be rejected with IllegalArgumentException. Arrays are read with the project's own .npy reader.
  * The "ok" cases run again stored in 16 bits, alternately FLOAT16 and BFLOAT16: inputs rounded to the dtype,
  * the reference recomputed from those rounded inputs on the CPU backend in FLOAT64 and rounded once.
@@ -46,17 +51,37 @@ class GoldenCasesTest {
                 : OpenClSupport.backend(KernelVariant.valueOf(n.toUpperCase())));
     }
 
+    /** The upstream copy in the project's workspace, beside the repository; absent in a plain clone. */
+    private static final Path UPSTREAM = Path.of("..", "shared", "golden", "torch");
+
     private static Path goldenDirectory() {
-        String configured = System.getProperty("clconvt.golden", "../shared/golden/torch");
-        Path dir = Path.of(configured);
-        if (!Files.isRegularFile(dir.resolve("manifest.json"))) {
-            String why = "golden cases not found at " + dir.toAbsolutePath() + " (set -Dclconvt.golden)";
-            if (OpenClSupport.inCi()) {
-                fail("CI is set: " + why);
-            }
-            abort(why);
+        URL manifest = GoldenCasesTest.class.getResource("/golden/torch/manifest.json");
+        assertTrue(manifest != null, "golden/torch/manifest.json is not on the test classpath");
+        try {
+            return Path.of(manifest.toURI()).getParent();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
         }
-        return dir;
+    }
+
+    /** Where the upstream copy exists, the repository's copy must be the same files, byte for byte. */
+    @Test
+    void repositoryCopyMatchesUpstream() throws IOException {
+        assumeTrue(Files.isRegularFile(UPSTREAM.resolve("manifest.json")), "no upstream copy at " + UPSTREAM);
+        Path copy = goldenDirectory();
+        List<String> upstreamFiles = fileNames(UPSTREAM);
+        List<String> copiedFiles = fileNames(copy).stream().filter(name -> !name.equals("make_golden.py")).toList();
+        assertEquals(upstreamFiles, copiedFiles, "file list of " + copy + " vs " + UPSTREAM);
+        for (String name : upstreamFiles) {
+            assertArrayEquals(Files.readAllBytes(UPSTREAM.resolve(name)), Files.readAllBytes(copy.resolve(name)),
+                    name + " differs from the upstream copy; copy it again and rerun make_golden.py");
+        }
+    }
+
+    private static List<String> fileNames(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(file -> file.getFileName().toString()).sorted().toList();
+        }
     }
 
     @TestFactory

@@ -1,5 +1,6 @@
 package io.clconvt;
 
+import io.clconvt.bench.KernelVariant;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.SplittableRandom;

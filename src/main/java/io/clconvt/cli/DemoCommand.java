@@ -3,7 +3,7 @@ package io.clconvt.cli;
 import io.clconvt.Activation;
 import io.clconvt.Backend;
 import io.clconvt.Backends;
-import io.clconvt.Benchmark;
+import io.clconvt.bench.Benchmark;
 import io.clconvt.DType;
 import io.clconvt.ConvTranspose1d;
 import io.clconvt.ConvTranspose1dParams;
@@ -49,6 +49,8 @@ final class DemoCommand implements Callable<Integer> {
     /** Timed runs of the whole stack per mode; the fastest counts, the usual guard against a noisy machine. */
     private static final int STACK_RUNS = 3;
     private static final long INPUT_SEED = 2024;
+    /** The audio sample rate of this HiFi-GAN configuration (V1, hop 256). */
+    static final double AUDIO_RATE_HZ = 22_050;
 
     @Spec
     private CommandSpec spec;
@@ -129,6 +131,11 @@ final class DemoCommand implements Callable<Integer> {
         out.println();
         out.println("whole stack on the device: host round trip per layer " + format("%.2f", roundTrips.millis())
                 + " ms, device-resident (one upload, one download) " + format("%.2f", resident.millis()) + " ms");
+        // The stack's output positions are audio samples: the question a vocoder user asks is whether it keeps up.
+        long samples = resident.output().shape()[2];
+        out.println("real time at " + format("%.0f", AUDIO_RATE_HZ) + " Hz: device-resident " + realTime(samples,
+                resident.millis()) + "; CPU reference " + realTime(samples,
+                cpuRuns.stream().mapToDouble(Timed::millis).sum()));
         if (!Arrays.equals(resident.output().toFloatArray(), roundTrips.output().toFloatArray())) {
             spec.commandLine().getErr().println(Main.ERROR_PREFIX
                     + "the device-resident stack differs from the same stack with host round trips");
@@ -142,6 +149,16 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.println("All layers agree within tolerance.");
         return ExitCode.OK;
+    }
+
+    /** E.g. "1.00 s of audio in 39.0 ms: 25x faster than real time". */
+    static String realTime(long samples, double millis) {
+        double seconds = samples / AUDIO_RATE_HZ;
+        double factor = seconds * 1000 / millis;
+        String speed = factor >= 1
+                ? format(factor >= 10 ? "%.0f" : "%.1f", factor) + "x faster than real time"
+                : format("%.1f", 1 / factor) + "x slower than real time";
+        return format("%.2f", seconds) + " s of audio in " + format("%.1f", millis) + " ms: " + speed;
     }
 
     /** Batch 1, NCL float32, uniform in [-1, 1) from a fixed seed. */

@@ -2,9 +2,12 @@ package io.clconvt.cli;
 
 import io.clconvt.Backend;
 import io.clconvt.Backends;
+import io.clconvt.ConvTranspose1d;
+import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.Tensor;
 import io.clconvt.compat.CoreCall;
-import io.clconvt.npy.Npy;
+import io.clconvt.io.Npy;
+import io.clconvt.io.StateDict;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +28,9 @@ import picocli.CommandLine.Spec;
                     + "(computed in float32, rounded once).",
             "--convention tensorflow: the weight is TensorFlow's (K, Cout, Cin) filters, --layout NWC (default) or "
                     + "NCW, --padding SAME (default) or VALID, --output-size required; no bias, groups or output "
-                    + "padding."})
+                    + "padding.",
+            "--weights FILE.safetensors|FILE.npz --layer PREFIX takes the weight and bias of one layer of a "
+                    + "PyTorch state dict instead of --weight/--bias, folding weight normalisation."})
 final class RunCommand implements Callable<Integer> {
     /** Which backend computes; AUTO is OpenCL when a device is usable, else the CPU. */
     enum BackendChoice {
@@ -51,13 +56,24 @@ final class RunCommand implements Callable<Integer> {
                     + "are reported in its own words. Default: ${DEFAULT-VALUE}.")
     private Convention convention;
 
-    @Option(names = "--weight", required = true, paramLabel = "w.npy",
+    @Option(names = "--weight", paramLabel = "w.npy",
             description = "The (Cin, Cout/groups, K) weight; TensorFlow's (K, Cout, Cin) filters for "
-                    + "--convention tensorflow.")
+                    + "--convention tensorflow. Required unless --weights is given.")
     private Path weight;
 
     @Option(names = "--bias", paramLabel = "b.npy", description = "The (Cout) bias; none by default.")
     private Path bias;
+
+    @Option(names = "--weights", paramLabel = "FILE.safetensors|FILE.npz",
+            description = "A PyTorch state dict to take the layer's weight and bias from, instead of --weight "
+                    + "and --bias (torch and paddle conventions); needs --layer.")
+    private Path weights;
+
+    @Option(names = "--layer", paramLabel = "PREFIX",
+            description = "The layer's key prefix in --weights, e.g. ups.0: PREFIX.weight, or PREFIX.weight_g and "
+                    + "PREFIX.weight_v (or parametrizations.weight.original0/1) folded as PyTorch's weight_norm "
+                    + "does; PREFIX.bias if present.")
+    private String layer;
 
     @Option(names = "--output", required = true, paramLabel = "y.npy",
             description = "Where to write the result; replaced atomically, never left partial.")
@@ -100,8 +116,28 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         requireWritableDirectoryFor(output);
         Tensor x = read("--input", input);
-        Tensor w = read("--weight", weight);
-        Tensor b = bias == null ? null : read("--bias", bias);
+        Tensor w;
+        Tensor b;
+        if (weights != null) {
+            if (weight != null || bias != null || layer == null || convention == Convention.TENSORFLOW) {
+                throw new IllegalArgumentException("--weights needs --layer, excludes --weight and --bias, and "
+                        + "holds PyTorch's (Cin, Cout/groups, K) weights, not TensorFlow's filters");
+            }
+            // The layer's hyper-parameters come from the other options through the convention; here only its
+            // parameters are needed, in the input's dtype.
+            ConvTranspose1d loaded = ConvTranspose1d.fromStateDict(readStateDict(), layer,
+                    ConvTranspose1dParams.builder().groups(groups).build());
+            w = loaded.weight(x.dtype());
+            b = loaded.bias(x.dtype());
+        } else if (weight == null) {
+            throw new IllegalArgumentException("give the weight: --weight w.npy, or --weights FILE --layer PREFIX");
+        } else {
+            if (layer != null) {
+                throw new IllegalArgumentException("--layer needs --weights");
+            }
+            w = read("--weight", weight);
+            b = bias == null ? null : read("--bias", bias);
+        }
         CoreCall call = convention.translate(new Convention.RunArguments(stride, padding, outputPadding, dilation,
                 groups, layout, outputSize), x, w, b);
         // Validate before a backend opens: opening OpenCL logs the device, and invalid input must
@@ -135,6 +171,14 @@ final class RunCommand implements Callable<Integer> {
         }
         if (!Files.isWritable(directory)) {
             throw new IllegalArgumentException("--output directory " + directory + " is not writable");
+        }
+    }
+
+    private StateDict readStateDict() {
+        try {
+            return StateDict.read(weights);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read --weights " + weights + ": " + Messages.reason(e), e);
         }
     }
 

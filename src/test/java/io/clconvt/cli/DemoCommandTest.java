@@ -1,6 +1,6 @@
 package io.clconvt.cli;
 
-import io.clconvt.Benchmark;
+import io.clconvt.bench.Benchmark;
 import io.clconvt.DType;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -74,6 +74,17 @@ class DemoCommandTest {
         assertTrue(result.out().lines().anyMatch(line -> line.matches("whole stack on the device: host round trip "
                 + "per layer [0-9.]+ ms, device-resident \\(one upload, one download\\) [0-9.]+ ms")), result.out());
         assertTrue(result.out().contains("activation=LEAKY_RELU(0.1))"), "the layers' activations are fused");
+        // 1024 samples at 22,050 Hz are 0.046 s of audio.
+        assertTrue(result.out().lines().anyMatch(line -> line.matches("real time at 22050 Hz: device-resident 0\\.05 s "
+                + "of audio in [0-9.]+ ms: [0-9.]+x (faster|slower) than real time; CPU reference 0\\.05 s of audio in "
+                + "[0-9.]+ ms: [0-9.]+x (faster|slower) than real time")), result.out());
+    }
+
+    @Test
+    void realTimeFactorIsAudioDurationOverComputeTime() {
+        assertEquals("1.00 s of audio in 39.0 ms: 26x faster than real time", DemoCommand.realTime(22_050, 39));
+        assertEquals("0.50 s of audio in 100.0 ms: 5.0x faster than real time", DemoCommand.realTime(11_025, 100));
+        assertEquals("2.00 s of audio in 8000.0 ms: 4.0x slower than real time", DemoCommand.realTime(44_100, 8000));
     }
 
     @Test

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.clconvt.Tensor;
-import io.clconvt.npy.Npy;
+import io.clconvt.io.Npy;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.net.URL;

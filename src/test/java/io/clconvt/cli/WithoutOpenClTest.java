@@ -9,7 +9,7 @@ import io.clconvt.Backend;
 import io.clconvt.Backends;
 import io.clconvt.OpenClException;
 import io.clconvt.Tensor;
-import io.clconvt.npy.Npy;
+import io.clconvt.io.Npy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

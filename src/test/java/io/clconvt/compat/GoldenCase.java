@@ -3,7 +3,7 @@ package io.clconvt.compat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.clconvt.Tensor;
-import io.clconvt.npy.Npy;
+import io.clconvt.io.Npy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;

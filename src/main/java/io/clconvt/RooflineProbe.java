@@ -1,0 +1,75 @@
+package io.clconvt;
+
+import static org.jocl.CL.clEnqueueNDRangeKernel;
+import static org.jocl.CL.clReleaseEvent;
+
+import io.clconvt.bench.Roofline;
+import java.util.Arrays;
+import org.jocl.Sizeof;
+import org.jocl.cl_event;
+import org.jocl.cl_kernel;
+
+/**
+ * Host launcher of {@code kernels/roofline.cl}: the device's FP32 multiply-add ceiling and its
+ * streaming-copy bandwidth, measured with the same profiling events as the convolution kernels.
+ */
+final class RooflineProbe {
+    private static final String SOURCE_FILE = "roofline.cl";
+    private static final int CHAINS = 12;
+    private static final int ITERATIONS = 4096;
+    private static final int RUNS = 7;
+    private static final long COPY_BYTES = 64L << 20;
+    private static final long LOCAL_SIZE = 16;
+
+    private RooflineProbe() {
+    }
+
+    static Roofline measure(ClContext context, ProgramCache programs) {
+        return new Roofline(peakGflops(context, programs), copyGbps(context, programs));
+    }
+
+    private static double peakGflops(ClContext context, ProgramCache programs) {
+        cl_kernel kernel = programs.kernel(SOURCE_FILE, "peak_flops", "-DCHAINS=" + CHAINS);
+        long workItems = 64L * context.device().info().computeUnits() * LOCAL_SIZE;
+        try (ClBuffer sink = ClBuffer.allocate(context, workItems * Sizeof.cl_float)) {
+            new KernelArguments(kernel)
+                    .buffer(sink)                      // sink
+                    .integer(ITERATIONS)               // iterations
+                    .real(DType.FLOAT32, 0.999);       // scale
+            double flops = 2.0 * 16 * CHAINS * ITERATIONS * workItems;
+            return flops / medianNanos(context, kernel, workItems);
+        }
+    }
+
+    private static double copyGbps(ClContext context, ProgramCache programs) {
+        cl_kernel kernel = programs.kernel(SOURCE_FILE, "copy", "");
+        long bytes = Math.min(COPY_BYTES, context.device().info().maxAllocationBytes() / 2);
+        try (ClBuffer source = ClBuffer.allocate(context, bytes); ClBuffer target = ClBuffer.allocate(context, bytes)) {
+            new KernelArguments(kernel)
+                    .buffer(source)            // source
+                    .buffer(target);           // target
+            return 2.0 * bytes / medianNanos(context, kernel, bytes / (4 * Sizeof.cl_float));
+        }
+    }
+
+    /** Median device time of {@link #RUNS} launches after one warm-up. */
+    private static double medianNanos(ClContext context, cl_kernel kernel, long workItems) {
+        long global = (workItems + LOCAL_SIZE - 1) / LOCAL_SIZE * LOCAL_SIZE;
+        double[] nanos = new double[RUNS];
+        for (int run = -1; run < RUNS; run++) {
+            cl_event event = new cl_event();
+            Cl.check(clEnqueueNDRangeKernel(context.queue(), kernel, 1, null, new long[] {global},
+                    new long[] {LOCAL_SIZE}, 0, null, event), "clEnqueueNDRangeKernel(roofline)");
+            try {
+                long elapsed = Cl.elapsedNanos(event);
+                if (run >= 0) {
+                    nanos[run] = elapsed;
+                }
+            } finally {
+                clReleaseEvent(event);
+            }
+        }
+        Arrays.sort(nanos);
+        return nanos[RUNS / 2];
+    }
+}

@@ -1,0 +1,160 @@
+package io.clconvt.bench;
+
+import io.clconvt.Backend;
+import io.clconvt.Backends;
+import io.clconvt.ConvTranspose1dParams;
+import io.clconvt.DType;
+import io.clconvt.OpenClException;
+import io.clconvt.Tensor;
+import java.util.Arrays;
+
+/**
+ * Times backends on {@link BenchmarkShape}s: each result is first checked against the CPU reference,
+ * then {@code warmups} untimed calls run (program builds, weight uploads, pooled buffers), then
+ * {@code runs} timed calls give the median and minimum. OpenCL rows report device time from
+ * profiling events (what a decoder stack that stays on the device sees) beside host-to-host wall time.
+ */
+public final class Benchmark implements AutoCloseable {
+    private static final long SEED = 20_261_121L;
+    private static final int WARMUPS = 3;
+
+    private final EngineAccess engine = EngineAccess.get();
+    private final int runs;
+    private final Backend cpu = Backends.cpu();
+    private final Backend openCl;
+
+    /**
+     * @param variant the OpenCL kernel variant to time, or null to time only the CPU
+     * @throws OpenClException when a variant is given but no OpenCL device is usable
+     */
+    public Benchmark(KernelVariant variant, int runs) {
+        if (runs < 1) {
+            throw new IllegalArgumentException("runs must be positive, got " + runs);
+        }
+        this.runs = runs;
+        this.openCl = variant == null ? null : engine.openCl(variant);
+    }
+
+    /** The CPU reference result of {@code shape}, which every measured result is checked against. */
+    public Tensor reference(BenchmarkShape shape) {
+        Inputs in = Inputs.of(shape);
+        return cpu.convTranspose1d(in.x(), in.weight(), in.bias(), shape.params());
+    }
+
+    /** Times the OpenCL backend on {@code shape}. */
+    public BenchmarkResult openCl(BenchmarkShape shape, Tensor reference) {
+        requireOpenCl();
+        Inputs in = Inputs.of(shape);
+        String plan = engine.plan(openCl, in.x(), in.weight(), in.bias(), shape.params());
+        return measure(shape, in, reference, openCl, "opencl", plan, () -> engine.lastKernelNanos(openCl));
+    }
+
+    /**
+     * Tries every candidate launch plan for {@code shape} on the OpenCL device, keeps the fastest whose
+     * result is within {@link #tolerance} of {@code reference}, and stores it in the tuning file, where
+     * {@link KernelVariant#AUTO} finds it from then on.
+     *
+     * @return the winner and its median device time, e.g. {@code tiled(16x4,local 8) 3.120 ms}
+     */
+    public String tune(BenchmarkShape shape, Tensor reference) {
+        requireOpenCl();
+        Inputs in = Inputs.of(shape);
+        double limit = tolerance(shape.dtype(), shape.cin(), shape.groups(), shape.k(), shape.stride(), shape.dilation());
+        return engine.tune(openCl, in.x(), in.weight(), in.bias(), shape.params(), reference, limit);
+    }
+
+    /** The OpenCL device's FP32 multiply-add and streaming-copy ceilings. */
+    public Roofline roofline() {
+        requireOpenCl();
+        return engine.roofline(openCl);
+    }
+
+    /** Where {@link #tune} stores winners. */
+    public static String tuningFile() {
+        return EngineAccess.get().tuningFile();
+    }
+
+    /**
+     * The largest acceptable {@link Tensor#maxRelativeDifference} between a result and the
+     * double-accumulating CPU reference: four unit roundoffs of the dtype per term of the reduction,
+     * whose length R = (Cin / groups) * ceil(K / (stride / gcd(stride, dilation))) is the number of
+     * products summed into one output. Summation error grows at most linearly in R.
+     */
+    public static double tolerance(DType dtype, int inChannels, int groups, int kernelSize, int stride,
+            int dilation) {
+        int tapStep = stride / gcd(stride, dilation);
+        long reduction = (long) (inChannels / groups) * ((kernelSize + tapStep - 1) / tapStep);
+        return 4 * reduction * (dtype == DType.FLOAT32 ? 0x1p-24 : 0x1p-53);
+    }
+
+    private static int gcd(int a, int b) {
+        return b == 0 ? a : gcd(b, a % b);
+    }
+
+    /** Times the CPU backend on {@code shape}. */
+    public BenchmarkResult cpu(BenchmarkShape shape, Tensor reference) {
+        return measure(shape, Inputs.of(shape), reference, cpu, "cpu", "reference", null);
+    }
+
+    private void requireOpenCl() {
+        if (openCl == null) {
+            throw new IllegalStateException("this benchmark was made without an OpenCL variant");
+        }
+    }
+
+    /** A shape's seeded tensors, generated once per measurement. */
+    private record Inputs(Tensor x, Tensor weight, Tensor bias) {
+        static Inputs of(BenchmarkShape shape) {
+            return new Inputs(shape.input(SEED), shape.weight(SEED), shape.bias(SEED));
+        }
+    }
+
+    /** Device time of the last call; null for backends timed by the wall clock. */
+    private interface DeviceClock {
+        long lastNanos();
+    }
+
+    private BenchmarkResult measure(BenchmarkShape shape, Inputs in, Tensor reference, Backend backend,
+            String backendName, String variant, DeviceClock deviceClock) {
+        Tensor x = in.x();
+        Tensor weight = in.weight();
+        Tensor bias = in.bias();
+        ConvTranspose1dParams params = shape.params();
+        double maxRelErr = Tensor.maxRelativeDifference(backend.convTranspose1d(x, weight, bias, params), reference);
+        for (int i = 0; i < WARMUPS; i++) {
+            backend.convTranspose1d(x, weight, bias, params);
+        }
+        double[] wall = new double[runs];
+        double[] device = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            long start = System.nanoTime();
+            backend.convTranspose1d(x, weight, bias, params);
+            wall[i] = (System.nanoTime() - start) / 1e6;
+            device[i] = deviceClock == null ? wall[i] : deviceClock.lastNanos() / 1e6;
+        }
+        double median = median(device);
+        return new BenchmarkResult(shape.name(), backendName, variant, backend.describe(), median,
+                Arrays.stream(device).min().orElseThrow(), median(wall), shape.flops() / median / 1e6,
+                shape.minimalBytes() / median / 1e6, maxRelErr);
+    }
+
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int middle = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+
+    /** The device the OpenCL rows run on, or null. */
+    public String openClDevice() {
+        return openCl == null ? null : openCl.describe();
+    }
+
+    @Override
+    public void close() {
+        cpu.close();
+        if (openCl != null) {
+            openCl.close();
+        }
+    }
+}

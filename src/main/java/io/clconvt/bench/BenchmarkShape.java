@@ -1,0 +1,139 @@
+package io.clconvt.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.clconvt.ConvTranspose1dParams;
+import io.clconvt.DType;
+import io.clconvt.Layout;
+import io.clconvt.Tensor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One benchmark layer: a symmetric-padding transposed convolution of seeded random data.
+ * {@code flops = 2 * N * Cin * (Cout / groups) * K * Lin}; the minimal traffic reads input, weight and
+ * bias once and writes the output once.
+ */
+public record BenchmarkShape(String name, int n, int cin, int cout, int k, int stride, int padding, int dilation,
+        int groups, int lin, Layout layout, DType dtype) {
+
+    private static final String SUITE_RESOURCE = "decoder_suite.json";
+
+    /** The built-in {@code decoder} suite: layers of HiFi-GAN, EnCodec, 1-D U-Nets and more. */
+    public static List<BenchmarkShape> decoderSuite() {
+        try (InputStream in = BenchmarkShape.class.getResourceAsStream(SUITE_RESOURCE)) {
+            List<BenchmarkShape> shapes = new ArrayList<>();
+            for (JsonNode s : new ObjectMapper().readTree(in).get("shapes")) {
+                Map<String, String> fields = new HashMap<>();
+                s.fields().forEachRemaining(e -> fields.put(e.getKey(), e.getValue().asText()));
+                shapes.add(fromFields(fields));
+            }
+            return shapes;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the built-in suite " + SUITE_RESOURCE, e);
+        }
+    }
+
+    /**
+     * Parses {@code name=...,n=,cin=,cout=,k=,stride=,padding=,dilation=,groups=,lin=,layout=,dtype=};
+     * n, stride, padding, dilation and groups default to 1, 1, 0, 1, 1, layout to NCL and dtype to float32.
+     *
+     * @throws IllegalArgumentException naming a missing or malformed field
+     */
+    public static BenchmarkShape parse(String spec) {
+        Map<String, String> fields = new HashMap<>();
+        for (String part : spec.split(",")) {
+            String[] keyValue = part.split("=", 2);
+            if (keyValue.length != 2 || keyValue[0].isBlank()) {
+                throw new IllegalArgumentException("shape field '" + part + "' is not key=value (in '" + spec + "')");
+            }
+            fields.put(keyValue[0].trim(), keyValue[1].trim());
+        }
+        return fromFields(fields);
+    }
+
+    private static BenchmarkShape fromFields(Map<String, String> f) {
+        BenchmarkShape shape = new BenchmarkShape(
+                f.getOrDefault("name", "custom"),
+                integer(f, "n", "1"), integer(f, "cin", null), integer(f, "cout", null), integer(f, "k", null),
+                integer(f, "stride", "1"), integer(f, "padding", "0"), integer(f, "dilation", "1"),
+                integer(f, "groups", "1"), integer(f, "lin", null),
+                Layout.valueOf(f.getOrDefault("layout", "NCL").toUpperCase(Locale.ROOT)),
+                f.getOrDefault("dtype", "float32").equalsIgnoreCase("float64") ? DType.FLOAT64 : DType.FLOAT32);
+        for (String key : List.of("n", "cin", "cout", "k", "lin")) {
+            if (integer(f, key, "1") < 1) {
+                throw new IllegalArgumentException("shape field '" + key + "' must be positive, got "
+                        + integer(f, key, "1"));
+            }
+        }
+        if (shape.cin % shape.groups != 0 || shape.cout % shape.groups != 0) {
+            throw new IllegalArgumentException("shape " + shape.name + ": cin (" + shape.cin + ") and cout ("
+                    + shape.cout + ") must be divisible by groups (" + shape.groups + ")");
+        }
+        shape.params().outputLength(shape.lin, shape.k);
+        return shape;
+    }
+
+    private static int integer(Map<String, String> fields, String key, String defaultValue) {
+        String value = fields.getOrDefault(key, defaultValue);
+        if (value == null) {
+            throw new IllegalArgumentException("shape field '" + key + "' is required");
+        }
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("shape field '" + key + "' must be an integer, got '" + value + "'");
+        }
+    }
+
+    public ConvTranspose1dParams params() {
+        return ConvTranspose1dParams.builder().stride(stride).padding(padding).dilation(dilation).groups(groups)
+                .layout(layout).build();
+    }
+
+    public double flops() {
+        return 2.0 * n * cin * (cout / groups) * k * lin;
+    }
+
+    /** Bytes of input, weight, bias and output, each touched once. */
+    public double minimalBytes() {
+        long outputLength = params().outputLength(lin, k);
+        return (double) dtype.byteSize() * ((long) n * cin * lin + (long) cin * (cout / groups) * k + cout
+                + (long) n * cout * outputLength);
+    }
+
+    /** The seeded input, uniform in [-1, 1). */
+    public Tensor input(long seed) {
+        return random(seed, layout == Layout.NCL ? new int[] {n, cin, lin} : new int[] {n, lin, cin});
+    }
+
+    public Tensor weight(long seed) {
+        return random(seed + 1, cin, cout / groups, k);
+    }
+
+    public Tensor bias(long seed) {
+        return random(seed + 2, cout);
+    }
+
+    private Tensor random(long seed, int... shape) {
+        long size = 1;
+        for (int dim : shape) {
+            size *= dim;
+        }
+        double[] values = new java.util.SplittableRandom(seed).doubles(size, -1, 1).toArray();
+        if (dtype == DType.FLOAT64) {
+            return Tensor.of(values, shape);
+        }
+        float[] floats = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            floats[i] = (float) values[i];
+        }
+        return Tensor.of(floats, shape);
+    }
+}
