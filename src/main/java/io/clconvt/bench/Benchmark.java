@@ -76,15 +76,21 @@ public final class Benchmark implements AutoCloseable {
 
     /**
      * The largest acceptable {@link Tensor#maxRelativeDifference} between a result and the
-     * double-accumulating CPU reference: four unit roundoffs of the dtype per term of the reduction,
+     * double-accumulating CPU reference: four unit roundoffs of the arithmetic per term of the reduction,
      * whose length R = (Cin / groups) * ceil(K / (stride / gcd(stride, dilation))) is the number of
-     * products summed into one output. Summation error grows at most linearly in R.
+     * products summed into one output. Summation error grows at most linearly in R. FLOAT16 and BFLOAT16
+     * compute in FLOAT32 and both sides round their output once more: two unit roundoffs of the storage type.
      */
     public static double tolerance(DType dtype, int inChannels, int groups, int kernelSize, int stride,
             int dilation) {
         int tapStep = stride / gcd(stride, dilation);
         long reduction = (long) (inChannels / groups) * ((kernelSize + tapStep - 1) / tapStep);
-        return 4 * reduction * (dtype == DType.FLOAT32 ? 0x1p-24 : 0x1p-53);
+        double storage = switch (dtype) {
+            case FLOAT16 -> 0x1p-11;
+            case BFLOAT16 -> 0x1p-8;
+            default -> 0;
+        };
+        return 4 * reduction * (dtype == DType.FLOAT64 ? 0x1p-53 : 0x1p-24) + 2 * storage;
     }
 
     private static int gcd(int a, int b) {

@@ -9,6 +9,7 @@ import io.clconvt.bench.BenchmarkResult;
 import io.clconvt.bench.BenchmarkShape;
 import io.clconvt.bench.KernelVariant;
 import io.clconvt.bench.Roofline;
+import io.clconvt.DType;
 import io.clconvt.Tensor;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -49,6 +50,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--shape", paramLabel = "name=..,n=,cin=,cout=,k=,stride=,padding=,dilation=,groups=,lin=,"
             + "layout=,dtype=", description = "A shape to time instead of the suite; repeatable.")
     private List<String> shapes = new ArrayList<>();
+
+    @Option(names = "--dtype", paramLabel = "float32|float64|float16|bfloat16",
+            description = "Run every shape in this dtype instead of its own (the suite's are float32).")
+    private String dtype;
 
     @Option(names = "--backend", defaultValue = "all", paramLabel = "opencl|cpu|all",
             description = "Default: ${DEFAULT-VALUE}.")
@@ -101,14 +106,14 @@ final class BenchCommand implements Callable<Integer> {
             for (BenchmarkShape shape : selected) {
                 Tensor reference = cpuOnly.reference(shape);
                 for (int i = 0; i < variants.size(); i++) {
-                    progress.printf(Locale.ROOT, "[%d/%d] %s opencl %s%n", ++step, steps, shape.name(),
-                            variants.get(i).name().toLowerCase(Locale.ROOT));
+                    progress.printf(Locale.ROOT, "[%d/%d] %s %s opencl %s%n", ++step, steps, shape.name(),
+                            shape.dtype(), variants.get(i).name().toLowerCase(Locale.ROOT));
                     progress.flush();
                     results.add(benchmarks.get(i).openCl(shape, reference));
                     groups.add("opencl " + variants.get(i).name().toLowerCase(Locale.ROOT));
                 }
                 if (backend != BackendChoice.OPENCL) {
-                    progress.printf(Locale.ROOT, "[%d/%d] %s cpu%n", ++step, steps, shape.name());
+                    progress.printf(Locale.ROOT, "[%d/%d] %s %s cpu%n", ++step, steps, shape.name(), shape.dtype());
                     progress.flush();
                     results.add(cpuOnly.cpu(shape, reference));
                     groups.add("cpu");
@@ -142,13 +147,19 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private List<BenchmarkShape> selectedShapes() {
+        List<BenchmarkShape> selected;
         if (!shapes.isEmpty()) {
-            return shapes.stream().map(BenchmarkShape::parse).toList();
-        }
-        if (!suite.equals("decoder")) {
+            selected = shapes.stream().map(BenchmarkShape::parse).toList();
+        } else if (!suite.equals("decoder")) {
             throw new IllegalArgumentException("--suite must be 'decoder', got '" + suite + "'");
+        } else {
+            selected = BenchmarkShape.decoderSuite();
         }
-        return BenchmarkShape.decoderSuite();
+        if (dtype == null) {
+            return selected;
+        }
+        DType override = BenchmarkShape.dtype(dtype);
+        return selected.stream().map(shape -> shape.withDtype(override)).toList();
     }
 
     private List<KernelVariant> selectedVariants() {

@@ -48,6 +48,29 @@ class BenchCommandTest {
     }
 
     @Test
+    void dtypeOverridesEveryShapesDtype() throws Exception {
+        OpenClRequirement.requireUsableDevice();
+        for (String dtype : List.of("float16", "bfloat16")) {
+            Path json = dir.resolve(dtype + ".json");
+            CliResult result = CliResult.run("bench", "--shape", SMALL, "--shape", SMALL.replace("small", "nlc")
+                    + ",layout=NLC", "--dtype", dtype, "--runs", "2", "--json", json.toString());
+            assertEquals(0, result.exitCode(), result.toString());
+            assertTrue(result.err().contains("small " + dtype.toUpperCase(java.util.Locale.ROOT) + " opencl")
+                    && result.err().contains("nlc " + dtype.toUpperCase(java.util.Locale.ROOT) + " cpu"), result.err());
+            JsonNode rows = new ObjectMapper().readTree(json.toFile());
+            assertEquals(4, rows.size(), "two shapes times opencl and cpu");
+            for (JsonNode row : rows) {
+                // Both sides rounded to 16 bits: within two roundings of the dtype.
+                assertTrue(row.get("max_rel_err").asDouble() <= 2 * (dtype.equals("float16") ? 0x1p-11 : 0x1p-8)
+                        + 1e-5, row.toString());
+            }
+        }
+        CliResult bad = CliResult.run("bench", "--shape", SMALL, "--dtype", "int8");
+        assertEquals(2, bad.exitCode(), bad.toString());
+        assertTrue(bad.err().contains("float16"), bad.err());
+    }
+
+    @Test
     void everyVariantIsTimedAndComparedWithPyTorchNumbers() throws Exception {
         OpenClRequirement.requireUsableDevice();
         Path torch = dir.resolve("torch.jsonl");
