@@ -2,9 +2,11 @@ package io.clconvt.bench;
 
 import io.clconvt.Backend;
 import io.clconvt.Backends;
+import io.clconvt.ChunkStream;
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
 import io.clconvt.OpenClException;
+import io.clconvt.Sequential;
 import io.clconvt.Tensor;
 import java.util.Arrays;
 
@@ -33,6 +35,42 @@ public final class Benchmark implements AutoCloseable {
         }
         this.runs = runs;
         this.openCl = variant == null ? null : engine.openCl(variant);
+    }
+
+    /**
+     * The latency of streaming: {@code stack} fed {@code framesPerPush} random frames of {@code channels}
+     * channels per push on the OpenCL backend, after {@link #WARMUPS} pushes that build the programs and fill
+     * every layer's history; then {@code runs} timed pushes, host to host (upload, one kernel per layer and
+     * the history joins, download).
+     */
+    public StreamingResult streaming(Sequential stack, int channels, int framesPerPush, DType dtype) {
+        requireOpenCl();
+        double[] values = new java.util.SplittableRandom(SEED).doubles((long) channels * framesPerPush, -1, 1)
+                .toArray();
+        Tensor chunk = Tensor.of(values, 1, channels, framesPerPush).to(dtype);
+        try (ChunkStream stream = stack.stream(openCl)) {
+            for (int i = 0; i < WARMUPS; i++) {
+                stream.push(chunk);
+            }
+            double[] millis = new double[runs];
+            int samples = 0;
+            for (int i = 0; i < runs; i++) {
+                long start = System.nanoTime();
+                Tensor out = stream.push(chunk);
+                millis[i] = (System.nanoTime() - start) / 1e6;
+                samples = out.size() / out.dim(1); // one sample: every channel of one position
+            }
+            return new StreamingResult(openCl.describe(), framesPerPush, median(millis),
+                    Arrays.stream(millis).min().orElseThrow(), samples);
+        }
+    }
+
+    /**
+     * One streaming measurement: host-to-host milliseconds per push (median and minimum) and the output
+     * positions (audio samples) each push made final.
+     */
+    public record StreamingResult(String device, int framesPerPush, double medianMs, double minMs,
+            int samplesPerPush) {
     }
 
     /** The CPU reference result of {@code shape}, which every measured result is checked against. */

@@ -10,6 +10,7 @@ import io.clconvt.bench.BenchmarkShape;
 import io.clconvt.bench.KernelVariant;
 import io.clconvt.bench.Roofline;
 import io.clconvt.DType;
+import io.clconvt.Sequential;
 import io.clconvt.Tensor;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -77,6 +78,13 @@ final class BenchCommand implements Callable<Integer> {
             + "copy bandwidth, and show each row's share of them.")
     private boolean roofline;
 
+    @Option(names = "--stream", description = "Also stream HiFi-GAN V1's upsampling stack on OpenCL, "
+            + STREAM_FRAMES + " frames per push: milliseconds per push and the audio each push makes final.")
+    private boolean stream;
+
+    /** Frames per push of the streaming row: about 93 ms of 22.05 kHz audio at hop 256. */
+    static final int STREAM_FRAMES = 8;
+
     @Option(names = "--torch", paramLabel = "FILE",
             description = "Output of torch_reference.py (JSON lines) to show PyTorch's GFLOP/s and the ratio.")
     private Path torch;
@@ -140,10 +148,32 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
+        if (stream && !variants.isEmpty()) {
+            printStreaming(out);
+        }
         if (json != null) {
             writeJson(json, results);
         }
         return checkAccuracy(selected, results);
+    }
+
+    /** The streaming row: the demo's HiFi-GAN stack, fed {@link #STREAM_FRAMES} frames per push. */
+    private void printStreaming(PrintWriter out) {
+        Sequential.Builder builder = Sequential.builder();
+        long seed = 1;
+        for (DemoCommand.Stage stage : DemoCommand.STACK) {
+            builder.add(stage.layer(seed++));
+        }
+        DType streamDtype = dtype == null ? DType.FLOAT32 : BenchmarkShape.dtype(dtype);
+        try (Benchmark probe = new Benchmark(KernelVariant.AUTO, runs)) {
+            Benchmark.StreamingResult r = probe.streaming(builder.build(), DemoCommand.STACK.get(0).inChannels(),
+                    STREAM_FRAMES, streamDtype);
+            out.println();
+            out.printf(Locale.ROOT, "streaming HiFi-GAN V1 upsampling (%s, %s): %d frames per push, %.3f ms per push"
+                    + " (median; min %.3f), %d samples per push = %.1f ms of audio at %.0f Hz%n", streamDtype,
+                    r.device(), r.framesPerPush(), r.medianMs(), r.minMs(), r.samplesPerPush(),
+                    1e3 * r.samplesPerPush() / DemoCommand.AUDIO_RATE_HZ, DemoCommand.AUDIO_RATE_HZ);
+        }
     }
 
     private List<BenchmarkShape> selectedShapes() {

@@ -71,6 +71,19 @@ class BenchCommandTest {
     }
 
     @Test
+    void streamReportsMillisecondsAndAudioPerPush() throws Exception {
+        OpenClRequirement.requireUsableDevice();
+        CliResult result = CliResult.run("bench", "--shape", SMALL, "--backend", "opencl", "--runs", "2", "--stream");
+        assertEquals(0, result.exitCode(), result.toString());
+        // 8 frames of 256x upsampling make 2048 samples final per push once the histories are full.
+        java.util.regex.Matcher row = java.util.regex.Pattern.compile("streaming HiFi-GAN V1 upsampling \\(FLOAT32, "
+                + "opencl: .*\\): 8 frames per push, ([0-9.]+) ms per push \\(median; min [0-9.]+\\), 2048 samples per "
+                + "push = 92\\.9 ms of audio at 22050 Hz").matcher(result.out());
+        assertTrue(row.find(), result.out());
+        assertTrue(Double.parseDouble(row.group(1)) > 0, row.group());
+    }
+
+    @Test
     void everyVariantIsTimedAndComparedWithPyTorchNumbers() throws Exception {
         OpenClRequirement.requireUsableDevice();
         Path torch = dir.resolve("torch.jsonl");
