@@ -93,10 +93,11 @@ final class ConvTranspose1dStream implements ChunkStream {
     synchronized ConvProblem check(int[] shape, DType dtype) {
         requireUsable();
         Validation.requireNonNull("chunk dtype", dtype);
-        ConvProblem candidate = ConvProblem.resolveShapes(shape, dtype, layer.weightFor(dtype), layer.biasFor(dtype),
-                params);
-        if (shapes != null && (candidate.dtype() != shapes.dtype() || candidate.batched() != shapes.batched()
-                || candidate.batch() != shapes.batch())) {
+        // The first chunk's dtype picks the parameters; another dtype is refused before converting them.
+        DType parameters = shapes == null ? dtype : shapes.dtype();
+        ConvProblem candidate = ConvProblem.resolveShapes(shape, dtype, layer.weightFor(parameters),
+                layer.biasFor(parameters), params);
+        if (shapes != null && (candidate.batched() != shapes.batched() || candidate.batch() != shapes.batch())) {
             throw new IllegalArgumentException("chunk " + candidate.dtype() + " " + Arrays.toString(shape)
                     + " does not continue the stream's " + shapes.dtype() + " " + Arrays.toString(shapes.inputShape())
                     + " chunks: rank, batch, channels and dtype must stay the same");
