@@ -9,24 +9,14 @@
 // and the input position falls by dilation/g per step. The loop therefore visits only the taps
 // that contribute, with no division or modulo inside it.
 //
-// The result then goes through ACTIVATE (activation.cl), the activation chosen at build time.
-
-#ifndef USE_FP64
-#define USE_FP64 0
-#endif
-
-#if USE_FP64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-typedef double real;
-#else
-typedef float real;
-#endif
+// The result then goes through ACTIVATE (activation.cl), the activation chosen at build time. Tensors are
+// read and written through storage.cl's LOAD/STORE, so the storage type is a build option (STORAGE).
 
 __kernel void conv_transpose1d(
-    __global const real* restrict x,     // (N, Cin, Lin) or (N, Lin, Cin)
-    __global const real* restrict w,     // (Cin, Cout / groups, K)
-    __global const real* restrict bias,  // (Cout), or NULL
-    __global real* restrict y,           // (N, Cout, Lout) or (N, Lout, Cout)
+    __global const store_t* restrict x,     // (N, Cin, Lin) or (N, Lin, Cin)
+    __global const store_t* restrict w,     // (Cin, Cout / groups, K)
+    __global const store_t* restrict bias,  // (Cout), or NULL
+    __global store_t* restrict y,           // (N, Cout, Lout) or (N, Lout, Cout)
     const int batch,
     const int inChannels,
     const int outChannels,
@@ -62,7 +52,7 @@ __kernel void conv_transpose1d(
     const int groupIn = inChannels / groups;
     const int group = co / groupOut;
 
-    real acc = bias ? bias[co] : (real)0;
+    real acc = bias ? LOAD(bias, co) : (real)0;
     const long t = (long)o + padLeft;
     if (t % phaseGcd == 0) {
         const int tapStep = stride / phaseGcd;
@@ -78,16 +68,16 @@ __kernel void conv_transpose1d(
         const int channelStride = channelsLast ? 1 : inputLength;
         const int positionStride = channelsLast ? inChannels : 1;
         const int weightChannelStride = groupOut * kernelSize;
-        __global const real* xGroup = x + (long)n * inChannels * inputLength
+        __global const store_t* xGroup = x + (long)n * inChannels * inputLength
                                         + (long)group * groupIn * channelStride;
-        __global const real* wGroup = w + ((long)group * groupIn * groupOut + (co - group * groupOut)) * kernelSize;
+        __global const store_t* wGroup = w + ((long)group * groupIn * groupOut + (co - group * groupOut)) * kernelSize;
         for (; k < kernelSize && i >= 0; k += tapStep, i -= inputStep) {
-            __global const real* xTap = xGroup + i * positionStride;
-            __global const real* wTap = wGroup + k;
+            __global const store_t* xTap = xGroup + i * positionStride;
+            __global const store_t* wTap = wGroup + k;
             for (int c = 0; c < groupIn; ++c) {
-                acc += xTap[c * channelStride] * wTap[c * weightChannelStride];
+                acc += LOAD(xTap, c * channelStride) * LOAD(wTap, c * weightChannelStride);
             }
         }
     }
-    y[gid] = ACTIVATE(acc, slope, real);
+    STORE(y, gid, ACTIVATE(acc, slope, real));
 }

@@ -18,9 +18,6 @@
 // Every tunable has a default, so the file compiles with no options; lengths and channel counts are
 // runtime arguments.
 
-#ifndef USE_FP64
-#define USE_FP64 0
-#endif
 #ifndef KERNEL_SIZE
 #define KERNEL_SIZE 4
 #endif
@@ -52,17 +49,8 @@
 #define VW 4
 #endif
 
-#if USE_FP64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-typedef double real;
-#define REAL_NAME double
-#else
-typedef float real;
-#define REAL_NAME float
-#endif
-
-#define CONCAT_(a, b) a##b
-#define CONCAT(a, b) CONCAT_(a, b)
+// real, REAL_NAME, CONCAT, store_t and the LOAD/STORE macros come from storage.cl. The slabs in local
+// memory hold reals: a 16-bit tensor is widened once, when it is staged.
 #if VW == 1
 typedef real vec;
 #define VLOAD_LOCAL(pointer) (*(pointer))
@@ -80,10 +68,10 @@ typedef CONCAT(REAL_NAME, VW) vec;
 
 __kernel __attribute__((reqd_work_group_size(NDIMC, MDIMC, 1)))
 void conv_transpose1d_gemm(
-    __global const real* restrict x,             // (N, Cin, Lin) or (N, Lin, Cin)
-    __global const real* restrict packedWeight,  // (Cin, K, packedGroupOut)
-    __global const real* restrict bias,          // (Cout), or NULL
-    __global real* restrict y,                   // (N, Cout, Lout) or (N, Lout, Cout)
+    __global const store_t* restrict x,             // (N, Cin, Lin) or (N, Lin, Cin)
+    __global const store_t* restrict packedWeight,  // (Cin, K, packedGroupOut)
+    __global const store_t* restrict bias,          // (Cout), or NULL
+    __global store_t* restrict y,                   // (N, Cout, Lout) or (N, Lout, Cout)
     const int inChannels,
     const int outChannels,
     const int groups,
@@ -137,7 +125,7 @@ void conv_transpose1d_gemm(
             for (int lane = 0; lane < VW; ++lane) {
                 const int m = m0 + (mv * MDIMC + tidM) * VW + lane;
                 if (m < groupOut) {
-                    ((real*)&start)[lane] = bias[group * groupOut + m];
+                    ((real*)&start)[lane] = LOAD(bias, group * groupOut + m);
                 }
             }
         }
@@ -148,11 +136,11 @@ void conv_transpose1d_gemm(
     }
 
 #if CHANNELS_LAST
-    __global const real* xSample = x + (long)n * inputLength * inChannels + (long)group * groupIn;
+    __global const store_t* xSample = x + (long)n * inputLength * inChannels + (long)group * groupIn;
     const long channelStride = 1;
     const long positionStride = inChannels;
 #else
-    __global const real* xSample = x + ((long)n * inChannels + (long)group * groupIn) * inputLength;
+    __global const store_t* xSample = x + ((long)n * inChannels + (long)group * groupIn) * inputLength;
     const long channelStride = inputLength;
     const long positionStride = 1;
 #endif
@@ -164,7 +152,7 @@ void conv_transpose1d_gemm(
             const int channel = index / INPUT_ROWS;
             const int i = slabBase + (index - channel * INPUT_ROWS);
             inputSlab[index] = (channel < channels && i >= 0 && i < inputLength)
-                    ? xSample[(c0 + channel) * channelStride + i * positionStride] : (real)0;
+                    ? LOAD(xSample, (c0 + channel) * channelStride + i * positionStride) : (real)0;
         }
         for (int j = 0; j < taps; ++j) {
             const int k = k0 + j * tapStep;
@@ -172,8 +160,8 @@ void conv_transpose1d_gemm(
             for (int index = localId; index < KWG * MWG; index += WORK_GROUP) {
                 const int channel = index / MWG;
                 weightSlab[index] = channel < channels
-                        ? packedWeight[((long)(group * groupIn + c0 + channel) * KERNEL_SIZE + k) * packedGroupOut
-                                       + m0 + (index - channel * MWG)]
+                        ? LOAD(packedWeight, ((long)(group * groupIn + c0 + channel) * KERNEL_SIZE + k)
+                                                 * packedGroupOut + m0 + (index - channel * MWG))
                         : (real)0;
             }
             barrier(CLK_LOCAL_MEM_FENCE);
@@ -220,9 +208,9 @@ void conv_transpose1d_gemm(
                     const long co = (long)group * groupOut + m;
                     const real value = ((const real*)&acc[mv * NWI + ni])[lane];
 #if CHANNELS_LAST
-                    y[((long)n * outputLength + o) * outChannels + co] = ACTIVATE(value, slope, real);
+                    STORE(y, ((long)n * outputLength + o) * outChannels + co, ACTIVATE(value, slope, real));
 #else
-                    y[((long)n * outChannels + co) * outputLength + o] = ACTIVATE(value, slope, real);
+                    STORE(y, ((long)n * outChannels + co) * outputLength + o, ACTIVATE(value, slope, real));
 #endif
                 }
             }

@@ -16,11 +16,8 @@
 // one contiguous vector load.
 //
 // Before the stores every accumulator goes through ACTIVATE (activation.cl), the activation chosen at
-// build time.
-
-#ifndef USE_FP64
-#define USE_FP64 0
-#endif
+// build time. Tensors are read and written through storage.cl's LOAD/STORE/VLOADN/VSTOREN, so the storage
+// type is a build option (STORAGE); the accumulators are real.
 #ifndef KERNEL_SIZE
 #define KERNEL_SIZE 4
 #endif
@@ -40,24 +37,13 @@
 #define CHANNELS_LAST 0
 #endif
 
-#if USE_FP64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-typedef double real;
-#define REAL_NAME double
-#else
-typedef float real;
-#define REAL_NAME float
-#endif
-
-#define CONCAT_(a, b) a##b
-#define CONCAT(a, b) CONCAT_(a, b)
 #if TILE_CHANNELS == 1
 typedef real vec;
-#define VLOAD(offset, pointer) ((pointer)[offset])
+#define VLOAD(offset, pointer) LOAD(pointer, offset)
 #else
 typedef CONCAT(REAL_NAME, TILE_CHANNELS) vec;
-#define VLOAD CONCAT(vload, TILE_CHANNELS)
-#define VSTORE CONCAT(vstore, TILE_CHANNELS)
+#define VLOAD(offset, pointer) VLOADN(TILE_CHANNELS, offset, pointer)
+#define VSTORE(v, offset, pointer) VSTOREN(TILE_CHANNELS, v, offset, pointer)
 #endif
 
 // How many rows back the last tap reads, and the input window one tile needs per channel.
@@ -65,10 +51,10 @@ typedef CONCAT(REAL_NAME, TILE_CHANNELS) vec;
 #define WINDOW (TILE_ROWS + REACH)
 
 __kernel void conv_transpose1d_tiled(
-    __global const real* restrict x,             // (N, Cin, Lin) or (N, Lin, Cin)
-    __global const real* restrict packedWeight,  // (Cin, K, packedGroupOut)
-    __global const real* restrict bias,          // (Cout), or NULL
-    __global real* restrict y,                   // (N, Cout, Lout) or (N, Lout, Cout)
+    __global const store_t* restrict x,             // (N, Cin, Lin) or (N, Lin, Cin)
+    __global const store_t* restrict packedWeight,  // (Cin, K, packedGroupOut)
+    __global const store_t* restrict bias,          // (Cout), or NULL
+    __global store_t* restrict y,                   // (N, Cout, Lout) or (N, Lout, Cout)
     const int inChannels,
     const int outChannels,
     const int groups,
@@ -100,7 +86,7 @@ __kernel void conv_transpose1d_tiled(
         #pragma unroll
         for (int c = 0; c < TILE_CHANNELS; ++c) {
             if (c < channels) {
-                ((real*)&start)[c] = bias[firstOutChannel + c];
+                ((real*)&start)[c] = LOAD(bias, firstOutChannel + c);
             }
         }
     }
@@ -120,18 +106,18 @@ __kernel void conv_transpose1d_tiled(
     for (int channel = 0; channel < groupIn; ++channel) {
         const int ci = group * groupIn + channel;
 #if CHANNELS_LAST
-        __global const real* xChannel = x + (long)n * inputLength * inChannels + ci;
+        __global const store_t* xChannel = x + (long)n * inputLength * inChannels + ci;
         const long positionStride = inChannels;
 #else
-        __global const real* xChannel = x + ((long)n * inChannels + ci) * inputLength;
+        __global const store_t* xChannel = x + ((long)n * inChannels + ci) * inputLength;
         const long positionStride = 1;
 #endif
         real window[WINDOW];
         #pragma unroll
         for (int j = 0; j < WINDOW; ++j) {
-            window[j] = (j >= validFrom && j < validTo) ? xChannel[(firstInput + j) * positionStride] : (real)0;
+            window[j] = (j >= validFrom && j < validTo) ? LOAD(xChannel, (firstInput + j) * positionStride) : (real)0;
         }
-        __global const real* taps = packedWeight + (long)ci * KERNEL_SIZE * packedGroupOut + firstChannel;
+        __global const store_t* taps = packedWeight + (long)ci * KERNEL_SIZE * packedGroupOut + firstChannel;
         #pragma unroll
         for (int k = 0; k < KERNEL_SIZE; ++k) {
             const vec w = VLOAD(0, taps + k * packedGroupOut);
@@ -159,7 +145,7 @@ __kernel void conv_transpose1d_tiled(
         if (o < 0 || o >= outputLength) {
             continue;
         }
-        __global real* out = y + ((long)n * outputLength + o) * outChannels + firstOutChannel;
+        __global store_t* out = y + ((long)n * outputLength + o) * outChannels + firstOutChannel;
 #if TILE_CHANNELS > 1
         if (channels == TILE_CHANNELS) {
             VSTORE(acc[a], 0, out);
@@ -169,7 +155,7 @@ __kernel void conv_transpose1d_tiled(
         #pragma unroll
         for (int c = 0; c < TILE_CHANNELS; ++c) {
             if (c < channels) {
-                out[c] = ((const real*)&acc[a])[c];
+                STORE(out, c, ((const real*)&acc[a])[c]);
             }
         }
     }
@@ -181,11 +167,11 @@ __kernel void conv_transpose1d_tiled(
         if (c >= channels) {
             continue;
         }
-        __global real* out = y + ((long)n * outChannels + firstOutChannel + c) * outputLength + firstOutput;
+        __global store_t* out = y + ((long)n * outChannels + firstOutChannel + c) * outputLength + firstOutput;
         #pragma unroll
         for (int a = 0; a < TILE_ROWS * STRIDE; ++a) {
             if (firstOutput + a >= 0 && firstOutput + a < outputLength) {
-                out[a] = ((const real*)&acc[a])[c];
+                STORE(out, a, ((const real*)&acc[a])[c]);
             }
         }
     }

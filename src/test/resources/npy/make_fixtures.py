@@ -17,3 +17,6 @@ with open("f8_3_v3.npy", "wb") as f:
 np.save("fortran_f4_2x3.npy", np.asfortranarray(np.arange(6, dtype="<f4").reshape(2, 3)))
 np.save("i4_3.npy", np.array([1, 2, 3], dtype="<i4"))
 np.save("be_f4_3.npy", np.array([1, 2, 3], dtype=">f4"))
+
+# Readable as FLOAT16: normal, negative, the largest finite, a subnormal, infinity.
+np.save("f2_5.npy", np.array([1.5, -2.0, 65504.0, 2.0**-24, np.inf], dtype="<f2"))

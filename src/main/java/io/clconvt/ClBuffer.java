@@ -26,8 +26,16 @@ final class ClBuffer implements AutoCloseable {
     /** A read-only buffer holding a copy of {@code tensor}'s elements. */
     static ClBuffer upload(ClContext context, Tensor tensor) {
         long bytes = (long) tensor.size() * tensor.dtype().byteSize();
-        Pointer host = tensor.dtype() == DType.FLOAT32 ? Pointer.to(tensor.floatData()) : Pointer.to(tensor.doubleData());
-        return create(context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, host);
+        return create(context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, host(tensor));
+    }
+
+    /** The tensor's backing array, whatever its dtype. */
+    private static Pointer host(Tensor tensor) {
+        return switch (tensor.dtype()) {
+            case FLOAT32 -> Pointer.to(tensor.floatData());
+            case FLOAT64 -> Pointer.to(tensor.doubleData());
+            case FLOAT16, BFLOAT16 -> Pointer.to(tensor.shortData());
+        };
     }
 
     /** An uninitialised buffer the device writes. */
@@ -54,14 +62,30 @@ final class ClBuffer implements AutoCloseable {
     /** Copies {@code tensor}'s elements into the start of the buffer (blocking). */
     void write(Tensor tensor) {
         long size = (long) tensor.size() * tensor.dtype().byteSize();
-        Pointer host = tensor.dtype() == DType.FLOAT32 ? Pointer.to(tensor.floatData()) : Pointer.to(tensor.doubleData());
-        Cl.check(clEnqueueWriteBuffer(context.queue(), memory, CL_TRUE, 0, size, host, 0, null, null),
+        Cl.check(clEnqueueWriteBuffer(context.queue(), memory, CL_TRUE, 0, size, host(tensor), 0, null, null),
                 "clEnqueueWriteBuffer");
+    }
+
+    /**
+     * Copies {@code rows} rows of {@code rowBytes} from {@code source} (rows {@code sourcePitch} bytes apart,
+     * the first at {@code sourceOffset}) into this buffer (rows {@code targetPitch} apart, the first at
+     * {@code targetOffset}), on the device; the in-order queue runs it before any later command.
+     */
+    void copyRows(ClBuffer source, long sourceOffset, long sourcePitch, long targetOffset, long targetPitch,
+            long rowBytes, long rows) {
+        Cl.check(clEnqueueCopyBufferRect(context.queue(), source.memory, memory, new long[] {sourceOffset, 0, 0},
+                new long[] {targetOffset, 0, 0}, new long[] {rowBytes, rows, 1}, sourcePitch, 0, targetPitch, 0,
+                0, null, null), "clEnqueueCopyBufferRect");
     }
 
     /** Fills the buffer with NaN so that elements a kernel fails to write stand out. */
     void poison(DType dtype) {
-        Pointer pattern = dtype == DType.FLOAT32 ? Pointer.to(new float[] {Float.NaN}) : Pointer.to(new double[] {Double.NaN});
+        Pointer pattern = switch (dtype) {
+            case FLOAT32 -> Pointer.to(new float[] {Float.NaN});
+            case FLOAT64 -> Pointer.to(new double[] {Double.NaN});
+            case FLOAT16 -> Pointer.to(new short[] {HalfFloats.toFloat16(Double.NaN)});
+            case BFLOAT16 -> Pointer.to(new short[] {HalfFloats.toBfloat16(Double.NaN)});
+        };
         Cl.check(clEnqueueFillBuffer(context.queue(), memory, pattern, dtype.byteSize(), 0, bytes, 0, null, null),
                 "clEnqueueFillBuffer");
     }
@@ -69,6 +93,12 @@ final class ClBuffer implements AutoCloseable {
     /** Reads the whole buffer as a tensor of {@code shape}. */
     Tensor read(DType dtype, int[] shape) {
         int elements = (int) (bytes / dtype.byteSize());
+        if (dtype.isHalf()) {
+            short[] data = new short[elements];
+            Cl.check(clEnqueueReadBuffer(context.queue(), memory, CL_TRUE, 0, bytes, Pointer.to(data), 0, null, null),
+                    "clEnqueueReadBuffer");
+            return Tensor.wrapHalf(dtype, data, shape);
+        }
         if (dtype == DType.FLOAT32) {
             float[] data = new float[elements];
             Cl.check(clEnqueueReadBuffer(context.queue(), memory, CL_TRUE, 0, bytes, Pointer.to(data), 0, null, null),

@@ -40,6 +40,18 @@ record ConvProblem(
      */
     static ConvProblem resolve(int[] xShape, DType xDtype, Tensor weight, Tensor bias,
             ConvTranspose1dParams params) {
+        ConvProblem shapes = resolveShapes(xShape, xDtype, weight, bias, params);
+        ConvTranspose1dParams.Geometry geometry = params.geometry(shapes.inputLength(), shapes.kernelSize());
+        return shapes.window(shapes.inputLength(), geometry.padLeft(), geometry.outputLength());
+    }
+
+    /**
+     * Every check of {@link #resolve(int[], DType, Tensor, Tensor, ConvTranspose1dParams)} that does not
+     * depend on the input's length: a problem whose window (padLeft, outputLength) is still 0, for a
+     * stream, whose chunks fix channels, batch and dtype but whose total length is not known yet.
+     */
+    static ConvProblem resolveShapes(int[] xShape, DType xDtype, Tensor weight, Tensor bias,
+            ConvTranspose1dParams params) {
         Validation.requireNonNull("params", params);
         Validation.requireNonNull("weight", weight);
         if (xShape.length != 2 && xShape.length != 3) {
@@ -87,17 +99,25 @@ record ConvProblem(
                     + outChannels + " out channels (weight " + Arrays.toString(weight.shape()) + ", groups "
                     + groups + ")");
         }
-        int kernelSize = weight.dim(2);
-        ConvTranspose1dParams.Geometry geometry = params.geometry(inputLength, kernelSize);
-        long outputElements = (long) batch * outChannels * geometry.outputLength();
+        return new ConvProblem(xDtype, layout, batched, batch, inChannels, outChannels, groups, weight.dim(2),
+                inputLength, 0, params.stride(), params.dilation(), 0, bias != null, params.activation());
+    }
+
+    /**
+     * The same call on {@code inputLength} input positions, computing the {@code outputLength} outputs that
+     * start {@code padLeft} positions into the full (unpadded) transposed convolution of those inputs.
+     *
+     * @throws IllegalArgumentException if the output would not fit in a Java array
+     */
+    ConvProblem window(int inputLength, int padLeft, int outputLength) {
+        long outputElements = (long) batch * outChannels * outputLength;
         if (outputElements > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("output would have " + outputElements + " elements (batch "
-                    + batch + " x " + outChannels + " channels x length " + geometry.outputLength()
+                    + batch + " x " + outChannels + " channels x length " + outputLength
                     + "), more than a Java array holds");
         }
-        return new ConvProblem(xDtype, layout, batched, batch, inChannels, outChannels, groups, kernelSize,
-                inputLength, geometry.outputLength(), params.stride(), params.dilation(), geometry.padLeft(),
-                bias != null, params.activation());
+        return new ConvProblem(dtype, layout, batched, batch, inChannels, outChannels, groups, kernelSize,
+                inputLength, outputLength, stride, dilation, padLeft, hasBias, activation);
     }
 
     private static void requireSameDtype(String name, Tensor t, DType inputDtype) {
@@ -139,9 +159,19 @@ record ConvProblem(
 
     /** The output's shape: same rank and layout as the input. */
     int[] outputShape() {
+        return shape(outChannels, outputLength);
+    }
+
+    /** The input's shape. */
+    int[] inputShape() {
+        return shape(inChannels, inputLength);
+    }
+
+    /** The shape of a tensor of this problem's rank, layout and batch with {@code channels} and {@code length}. */
+    int[] shape(int channels, int length) {
         int[] sample = layout == Layout.NCL
-                ? new int[] {outChannels, outputLength}
-                : new int[] {outputLength, outChannels};
+                ? new int[] {channels, length}
+                : new int[] {length, channels};
         if (!batched) {
             return sample;
         }

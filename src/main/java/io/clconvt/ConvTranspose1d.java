@@ -3,15 +3,18 @@ package io.clconvt;
 import io.clconvt.io.StateDict;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A transposed-convolution layer in the style of PyTorch's {@code nn.ConvTranspose1d}: it owns a
  * weight (Cin, Cout / groups, K) and an optional bias (Cout), initialised uniformly in (-sqrt(k), sqrt(k))
  * with k = groups / (Cout * K) from a seed, and applies them with a {@link Backend}.
  *
- * <p>Parameters are stored FLOAT32 as in PyTorch; a FLOAT64 input is computed with the same values
- * widened exactly. Output lengths follow {@link ConvTranspose1dParams}:
+ * <p>Parameters are stored FLOAT32 as in PyTorch; an input of another dtype is computed with the
+ * parameters converted to it once (widened exactly to FLOAT64, rounded to nearest even to FLOAT16 or
+ * BFLOAT16) and kept. Output lengths follow {@link ConvTranspose1dParams}:
  * {@code Lout = (Lin - 1) * stride - padLeft - padRight + dilation * (K - 1) + 1 + outputPadding} for
  * explicit padding, {@code Lin * stride} for SAME. The input is (N, Cin, L) or (N, L, Cin) by layout, or
  * rank 2 unbatched. The params' {@link Activation} is applied after the bias, fused into the same pass.
@@ -26,11 +29,11 @@ public final class ConvTranspose1d {
     private final Tensor weight;
     private final Tensor bias;
     /**
-     * The parameters widened to FLOAT64, made on the first FLOAT64 call and kept, so that later calls pass
-     * the same tensors and the OpenCL backend's weight cache (keyed by identity) uploads them once.
+     * The parameters converted to other dtypes, made on the first call of each and kept, so that later calls
+     * pass the same tensors and the OpenCL backend's weight cache (keyed by identity) uploads them once.
      */
-    private volatile Tensor weight64;
-    private volatile Tensor bias64;
+    private final Map<DType, Tensor> convertedWeights = new ConcurrentHashMap<>();
+    private final Map<DType, Tensor> convertedBiases = new ConcurrentHashMap<>();
 
     public ConvTranspose1d(int inChannels, int outChannels, int kernelSize, ConvTranspose1dParams params,
             boolean bias, long seed) {
@@ -76,15 +79,20 @@ public final class ConvTranspose1d {
         }
         this.weight = narrow("weight", weight);
         this.bias = bias == null ? null : narrow("bias", bias);
-        // FLOAT64 parameters serve FLOAT64 inputs as given, not through their FLOAT32 rounding.
-        this.weight64 = weight.dtype() == DType.FLOAT64 ? weight : null;
-        this.bias64 = bias != null && bias.dtype() == DType.FLOAT64 ? bias : null;
+        // Parameters given in another dtype serve inputs of that dtype as given: FLOAT64 ones not through
+        // their FLOAT32 rounding, 16-bit ones (widened exactly above) without a round trip.
+        if (weight.dtype() != DType.FLOAT32) {
+            convertedWeights.put(weight.dtype(), weight);
+        }
+        if (bias != null && bias.dtype() != DType.FLOAT32) {
+            convertedBiases.put(bias.dtype(), bias);
+        }
     }
 
     /**
-     * A layer with the given parameters: weight (Cin, Cout / groups, K) and bias (Cout) or null, FLOAT32 or
-     * FLOAT64. FLOAT64 parameters are kept for FLOAT64 inputs and rounded to FLOAT32 for FLOAT32 inputs (and
-     * {@link #weight()}).
+     * A layer with the given parameters: weight (Cin, Cout / groups, K) and bias (Cout) or null, of any dtype.
+     * Parameters of another dtype than FLOAT32 are kept for inputs of that dtype and converted to FLOAT32 (and
+     * so {@link #weight()}): FLOAT64 ones rounded, 16-bit ones widened exactly.
      *
      * @throws IllegalArgumentException if the shapes do not fit each other or {@code params}' groups
      */
@@ -155,8 +163,7 @@ public final class ConvTranspose1d {
     private static Tensor narrow(String name, Tensor t) {
         return switch (t.dtype()) {
             case FLOAT32 -> t;
-            case FLOAT64 -> Tensor.wrap(t.toFloatArray(), t.shape());
-            default -> throw new IllegalArgumentException(name + " must be FLOAT32 or FLOAT64, got " + t.dtype());
+            case FLOAT64, FLOAT16, BFLOAT16 -> Tensor.wrap(t.toFloatArray(), t.shape());
         };
     }
 
@@ -183,8 +190,9 @@ public final class ConvTranspose1d {
     }
 
     /**
-     * The weight as the layer applies it to inputs of {@code dtype}: for FLOAT32 {@link #weight()}; for FLOAT64
-     * the FLOAT64 weight it was given (e.g. a weight norm folded in double), else {@link #weight()} widened.
+     * The weight as the layer applies it to inputs of {@code dtype}: for FLOAT32 {@link #weight()}; for another
+     * dtype the weight it was given in that dtype (e.g. a weight norm folded in double), else {@link #weight()}
+     * converted once (widened exactly to FLOAT64, rounded to nearest even to FLOAT16 or BFLOAT16).
      */
     public Tensor weight(DType dtype) {
         return weightFor(Validation.requireNonNull("dtype", dtype));
@@ -216,6 +224,17 @@ public final class ConvTranspose1d {
         return run(backend, x, params);
     }
 
+    /**
+     * A stream applying the layer to an input that arrives in chunks; see {@link ChunkStream}. The caller
+     * closes it.
+     *
+     * @throws IllegalArgumentException if the layer's params set outputSize, which depends on the whole
+     *     length and cannot stream, or {@code backend} is null or not one of {@link Backends}'
+     */
+    public ChunkStream stream(Backend backend) {
+        return new ConvTranspose1dStream(backend, this, params);
+    }
+
     Tensor run(Backend backend, Tensor x, ConvTranspose1dParams callParams) {
         Validation.requireNonNull("backend", backend);
         Validation.requireNonNull("input", x);
@@ -228,32 +247,17 @@ public final class ConvTranspose1d {
         return backend.convTranspose1d(x, weightFor(x.dtype()), biasFor(x.dtype()), callParams);
     }
 
-    private Tensor weightFor(DType dtype) {
-        if (dtype == DType.FLOAT32) {
-            return weight;
-        }
-        Tensor widened = weight64;
-        if (widened == null) {
-            widened = widen(weight);
-            weight64 = widened;
-        }
-        return widened;
+    /** The weight in {@code dtype}, converted once. */
+    Tensor weightFor(DType dtype) {
+        return dtype == DType.FLOAT32 ? weight : convertedWeights.computeIfAbsent(dtype, weight::to);
     }
 
-    private Tensor biasFor(DType dtype) {
+    /** The bias in {@code dtype}, converted once; null when the layer has none. */
+    Tensor biasFor(DType dtype) {
         if (bias == null || dtype == DType.FLOAT32) {
             return bias;
         }
-        Tensor widened = bias64;
-        if (widened == null) {
-            widened = widen(bias);
-            bias64 = widened;
-        }
-        return widened;
-    }
-
-    private static Tensor widen(Tensor t) {
-        return Tensor.wrap(t.toDoubleArray(), t.shape());
+        return convertedBiases.computeIfAbsent(dtype, bias::to);
     }
 
     /** PyTorch's repr, e.g. {@code ConvTranspose1d(512, 256, kernel_size=(16,), stride=(8,), padding=(4,))}. */

@@ -39,12 +39,13 @@ final class ConvTranspose1dGemmKernel {
         long workGroup = (long) tile.mdimc() * tile.ndimc();
         long packedWeights = (long) problem.inChannels() * problem.kernelSize() * packedGroupOut(problem, tile);
         long slices = (long) problem.batch() * problem.groups() * problem.stride();
+        int computeBytes = problem.dtype() == DType.FLOAT64 ? 8 : 4; // the slabs hold reals: 16-bit data widened
         return slices <= MAX_SLICES
                 && workGroup <= device.maxWorkGroupSize()
                 && device.maxWorkItemSizes().size() >= 2
                 && tile.ndimc() <= device.maxWorkItemSizes().get(0)
                 && tile.mdimc() <= device.maxWorkItemSizes().get(1)
-                && slabElements * problem.dtype().byteSize() <= device.localMemoryBytes()
+                && slabElements * computeBytes <= device.localMemoryBytes()
                 && packedWeights <= Integer.MAX_VALUE;
     }
 
@@ -53,7 +54,7 @@ final class ConvTranspose1dGemmKernel {
     }
 
     static String options(ConvProblem problem, GemmTile tile) {
-        return "-DUSE_FP64=" + ConvTranspose1dKernel.fp64Flag(problem)
+        return ConvTranspose1dKernel.storageOption(problem)
                 + " -DKERNEL_SIZE=" + problem.kernelSize()
                 + " -DSTRIDE=" + problem.stride()
                 + " -DDILATION=" + problem.dilation()

@@ -20,8 +20,7 @@ final class ConvTranspose1dKernel {
     /** Enqueues {@code problem} into {@code y} and returns the kernel's event; {@code bias} may be null. */
     static cl_event enqueue(ClContext context, ProgramCache programs, ConvProblem problem, int localSize,
             ClBuffer x, ClBuffer weight, ClBuffer bias, ClBuffer y) {
-        cl_kernel kernel = programs.kernel(SOURCE_FILE, KERNEL_NAME, "-DUSE_FP64=" + fp64Flag(problem)
-                + activationOption(problem));
+        cl_kernel kernel = programs.kernel(SOURCE_FILE, KERNEL_NAME, storageOption(problem) + activationOption(problem));
         int phaseGcd = gcd(problem.stride(), problem.dilation());
         int tapStep = problem.stride() / phaseGcd;
         new KernelArguments(kernel)
@@ -50,8 +49,15 @@ final class ConvTranspose1dKernel {
         return event;
     }
 
-    static int fp64Flag(ConvProblem problem) {
-        return problem.dtype() == DType.FLOAT64 ? 1 : 0;
+    /** The build option selecting the storage type of {@code kernels/storage.cl}. */
+    static String storageOption(ConvProblem problem) {
+        int code = switch (problem.dtype()) {
+            case FLOAT32 -> 0;
+            case FLOAT64 -> 1;
+            case FLOAT16 -> 2;
+            case BFLOAT16 -> 3;
+        };
+        return "-DSTORAGE=" + code;
     }
 
     /** The build option selecting the fused activation of {@code kernels/activation.cl}. */

@@ -187,6 +187,36 @@ public final class ConvTranspose1dParams {
                 Validation.toIntExact("output length", length));
     }
 
+    /**
+     * The left padding of a stream: fixed whatever the input's length, since streams refuse outputSize.
+     * SAME's total {@code max((Lin - 1) * stride + ek - Lin * stride, 0) = max(ek - stride, 0)} does not
+     * depend on Lin, so neither does its left half; agrees with {@link #geometry} for every Lin.
+     */
+    int streamPadLeft(int kernelSize) {
+        long effectiveKernel = (long) dilation * (kernelSize - 1) + 1;
+        return switch (padding.mode()) {
+            case SAME -> Validation.toIntExact("padding left", Math.max(effectiveKernel - stride, 0) / 2);
+            case VALID -> 0;
+            default -> padding.left();
+        };
+    }
+
+    /**
+     * The output length of a stream that ends after {@code inputLength} positions, without outputSize and
+     * without checks (it may be below 1): the length {@link #geometry} gives, in long, since a stream may
+     * outlast an int.
+     */
+    long streamOutputLength(long inputLength, int kernelSize) {
+        long effectiveKernel = (long) dilation * (kernelSize - 1) + 1;
+        long fullLength = (inputLength - 1) * stride + effectiveKernel;
+        long unpadded = switch (padding.mode()) {
+            case SAME -> inputLength * stride;
+            case VALID -> fullLength;
+            default -> fullLength - padding.left() - padding.right();
+        };
+        return unpadded + outputPadding;
+    }
+
     private String describeLengths(int inputLength, int kernelSize) {
         return "inputLength=" + inputLength + ", kernelSize=" + kernelSize + ", stride=" + stride
                 + ", padding=" + padding + ", dilation=" + dilation + ", outputPadding=" + outputPadding;

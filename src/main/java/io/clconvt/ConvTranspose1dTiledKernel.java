@@ -104,6 +104,12 @@ final class ConvTranspose1dTiledKernel {
             forEachPackedIndex(problem, packed, (to, from) -> target[to] = source[from]);
             return Tensor.wrap(target, shape);
         }
+        if (weight.dtype().isHalf()) {
+            short[] source = weight.shortData();
+            short[] target = new short[elements]; // zero bits: +0 in both 16-bit formats
+            forEachPackedIndex(problem, packed, (to, from) -> target[to] = source[from]);
+            return Tensor.wrapHalf(weight.dtype(), target, shape);
+        }
         double[] source = weight.doubleData();
         double[] target = new double[elements];
         forEachPackedIndex(problem, packed, (to, from) -> target[to] = source[from]);
@@ -127,7 +133,7 @@ final class ConvTranspose1dTiledKernel {
     }
 
     static String options(ConvProblem problem, LaunchPlan plan) {
-        return "-DUSE_FP64=" + ConvTranspose1dKernel.fp64Flag(problem)
+        return ConvTranspose1dKernel.storageOption(problem)
                 + " -DKERNEL_SIZE=" + problem.kernelSize()
                 + " -DSTRIDE=" + problem.stride()
                 + " -DDILATION=" + problem.dilation()

@@ -18,7 +18,7 @@ import java.util.stream.IntStream;
  * <p>Its device tensors live on the heap: they hold an immutable {@link Tensor}. Calls share no mutable
  * state, so they run concurrently.
  */
-final class CpuBackend implements Backend {
+final class CpuBackend implements StreamingBackend {
     /** Input channels added per pass over an accumulator row: fewer accumulator loads and stores per product. */
     private static final int CHANNEL_BLOCK = 8;
 
@@ -36,6 +36,29 @@ final class CpuBackend implements Backend {
         Tensor input = owned(x).tensor();
         ConvProblem problem = ConvProblem.resolve(input.shape(), input.dtype(), weight, bias, params);
         return new HeapTensor(this, compute(problem, input, weight, bias));
+    }
+
+    @Override
+    public DeviceTensor convTranspose1dWindow(ConvProblem problem, DeviceTensor x, Tensor weight, Tensor bias) {
+        Tensor input = owned(x).tensor();
+        requireInputShape(problem, input.shape());
+        return new HeapTensor(this, compute(problem, input, weight, bias));
+    }
+
+    /** Guards the streams' internal calls: a window computed from the wrong input would be silently wrong. */
+    static void requireInputShape(ConvProblem problem, int[] shape) {
+        if (!Arrays.equals(problem.inputShape(), shape)) {
+            throw new IllegalArgumentException("input shape " + Arrays.toString(shape) + " is not the window's "
+                    + Arrays.toString(problem.inputShape()));
+        }
+    }
+
+    @Override
+    public DeviceTensor joinLength(DeviceTensor head, int from, DeviceTensor tail, Layout layout) {
+        Tensor second = owned(tail).tensor();
+        Tensor first = head == null ? null : owned(head).tensor();
+        return new HeapTensor(this, Tensor.joinLength(first, from, second,
+                StreamingBackend.lengthAxis(second.rank(), layout)));
     }
 
     @Override
@@ -127,6 +150,9 @@ final class CpuBackend implements Backend {
         int[] shape = problem.outputShape();
         if (problem.dtype() == DType.FLOAT64) {
             return Tensor.wrap(output, shape);
+        }
+        if (problem.dtype().isHalf()) {
+            return Tensor.wrapHalf(problem.dtype(), Tensor.roundHalf(problem.dtype(), output), shape);
         }
         float[] rounded = new float[output.length];
         for (int i = 0; i < output.length; i++) {

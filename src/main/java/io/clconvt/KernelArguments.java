@@ -26,9 +26,12 @@ final class KernelArguments {
         return set(Sizeof.cl_int, Pointer.to(new int[] {value}));
     }
 
-    /** A {@code real}: float in a FLOAT32 program, double in a FLOAT64 one, as the kernel's C type demands. */
+    /**
+     * A {@code real}: double in a FLOAT64 program, float in every other (16-bit storage computes in float),
+     * as the kernel's C type demands.
+     */
     KernelArguments real(DType dtype, double value) {
-        return dtype == DType.FLOAT32
+        return dtype != DType.FLOAT64
                 ? set(Sizeof.cl_float, Pointer.to(new float[] {(float) value}))
                 : set(Sizeof.cl_double, Pointer.to(new double[] {value}));
     }

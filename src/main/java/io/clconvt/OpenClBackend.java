@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * <p>A device tensor owns a pooled buffer taken out of the pool for its lifetime and returned when it is
  * closed; the backend tracks the open ones and releases them on {@link #close()}.
  */
-final class OpenClBackend implements Backend {
+final class OpenClBackend implements StreamingBackend {
     private static final Logger LOG = LoggerFactory.getLogger(OpenClBackend.class);
     /** Devices already announced at INFO, so that each is announced once per process. */
     private static final Set<String> ANNOUNCED = ConcurrentHashMap.newKeySet();
@@ -76,11 +76,58 @@ final class OpenClBackend implements Backend {
             ConvTranspose1dParams params) {
         ResidentTensor input = owned(x);
         ConvProblem problem = ConvProblem.resolve(input.shape, input.dtype, weight, bias, params);
+        return convTranspose1dWindow(problem, input, weight, bias);
+    }
+
+    @Override
+    public synchronized DeviceTensor convTranspose1dWindow(ConvProblem problem, DeviceTensor x, Tensor weight,
+            Tensor bias) {
+        ResidentTensor input = owned(x);
+        CpuBackend.requireInputShape(problem, input.shape);
         requireOpen();
         input.requireOpen();
         requireSupported(problem);
         ClBuffer output = launch(problem, plan(problem), input.buffer, weight, bias);
         return track(new ResidentTensor(output, problem.dtype(), problem.outputShape()));
+    }
+
+    /** Two device-side rectangle copies into a new buffer: the stream's history never leaves the device. */
+    @Override
+    public synchronized DeviceTensor joinLength(DeviceTensor head, int from, DeviceTensor tail, Layout layout) {
+        ResidentTensor second = owned(tail);
+        ResidentTensor first = head == null ? null : owned(head);
+        requireOpen();
+        second.requireOpen();
+        if (first != null) {
+            first.requireOpen();
+        }
+        int[] shape = second.shape.clone();
+        int lengthAxis = StreamingBackend.lengthAxis(shape.length, layout);
+        int tailLength = shape[lengthAxis];
+        int headLength = first == null ? 0 : first.shape[lengthAxis] - from;
+        long rows = 1;
+        for (int axis = 0; axis < lengthAxis; axis++) {
+            rows *= shape[axis];
+        }
+        long positionBytes = second.dtype.byteSize(); // bytes per position: the dimensions after the length axis
+        for (int axis = lengthAxis + 1; axis < shape.length; axis++) {
+            positionBytes *= shape[axis];
+        }
+        shape[lengthAxis] = headLength + tailLength;
+        long joinedRow = shape[lengthAxis] * positionBytes;
+        ClBuffer joined = buffers.acquire(rows * joinedRow);
+        try {
+            if (headLength > 0) {
+                joined.copyRows(first.buffer, from * positionBytes, first.shape[lengthAxis] * positionBytes, 0,
+                        joinedRow, headLength * positionBytes, rows);
+            }
+            joined.copyRows(second.buffer, 0, tailLength * positionBytes, headLength * positionBytes, joinedRow,
+                    tailLength * positionBytes, rows);
+        } catch (RuntimeException e) {
+            buffers.release(joined);
+            throw e;
+        }
+        return track(new ResidentTensor(joined, second.dtype, shape));
     }
 
     @Override
@@ -245,6 +292,11 @@ final class OpenClBackend implements Backend {
     synchronized Roofline roofline() {
         requireOpen();
         return RooflineProbe.measure(context, programs);
+    }
+
+    /** Device tensors open on this backend, for tests that check streams keep and release their histories. */
+    synchronized int residentTensors() {
+        return resident.size();
     }
 
     /** Programs built so far, for tests that check a warm call builds nothing. */

@@ -13,14 +13,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Built programs of one context, one per kernel file and build-option set, each with its kernel
  * object: a program is compiled once (about a second on POCL) and every later call reuses it. Every
- * kernel file is compiled after {@code kernels/activation.cl}, the fused epilogue they share. A build
- * that fails caches nothing, so the cache stays usable for every other program. At most
+ * kernel file is compiled after {@code kernels/storage.cl}, the storage types and load/store macros, and
+ * {@code kernels/activation.cl}, the fused epilogue, which they share. A build that fails caches nothing,
+ * so the cache stays usable for every other program. At most
  * {@link #MAX_PROGRAMS} are kept: the least recently used is released when a new one is built, so a
  * process that meets many shape classes does not accumulate compiled code without bound.
  * Not thread-safe: the owning backend serialises calls.
  */
 final class ProgramCache implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProgramCache.class);
+    private static final String STORAGE_FILE = "storage.cl";
     private static final String EPILOGUE_FILE = "activation.cl";
     static final int MAX_PROGRAMS = 64;
 
@@ -54,7 +56,8 @@ final class ProgramCache implements AutoCloseable {
             return entry.kernel();
         }
         String source = sources.computeIfAbsent(file,
-                name -> ClProgram.loadSource(EPILOGUE_FILE) + "\n" + ClProgram.loadSource(name));
+                name -> ClProgram.loadSource(STORAGE_FILE) + "\n" + ClProgram.loadSource(EPILOGUE_FILE) + "\n"
+                        + ClProgram.loadSource(name));
         ClProgram program = ClProgram.build(context, file, source, options);
         try {
             entry = new Entry(program, program.createKernel(kernelName));

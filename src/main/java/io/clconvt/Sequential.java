@@ -92,6 +92,22 @@ public final class Sequential {
         return current;
     }
 
+    /**
+     * A stream running the stack on an input that arrives in chunks (see {@link ChunkStream}): each layer
+     * keeps its own history on {@code backend}, and a chunk's intermediate results stay there; only the last
+     * layer's new outputs are downloaded. The caller closes it.
+     *
+     * @throws IllegalArgumentException if a layer's params set outputSize, which cannot stream, or
+     *     {@code backend} is null or not one of {@link Backends}'
+     */
+    public ChunkStream stream(Backend backend) {
+        List<ConvTranspose1dStream> layers = new ArrayList<>();
+        for (Stage stage : stages) {
+            layers.add(new ConvTranspose1dStream(backend, stage.layer(), stage.params()));
+        }
+        return new SequentialStream(backend, layers);
+    }
+
     /** Collects layers and activations in order; {@link #build()} needs at least one layer. */
     public static final class Builder {
         private final List<Stage> stages = new ArrayList<>();

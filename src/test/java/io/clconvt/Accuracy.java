@@ -20,13 +20,38 @@ import java.util.Arrays;
  * the last place: {@code |a - b| <= L * (2 * gamma(R + 1) * S + 2 * u * S) + 8 * u * |b|}, since S bounds the
  * pre-activation value. Non-finite references must be matched exactly: NaN by NaN, an infinity by the same
  * infinity.
+ *
+ * <p>FLOAT16 and BFLOAT16 are computed in FLOAT32 (u = 2^-24 above) and each side rounds its result once
+ * more, to the storage type: by at most {@code v * |its unrounded value|} plus half the smallest subnormal
+ * spacing {@code eta} (2^-25, resp. 2^-134), with v = 2^-11, resp. 2^-8. Each unrounded value is within the
+ * FLOAT32 bound (call it E) and one such rounding of the reference, so the bound becomes
+ * {@code E + 2 * v * (|b| + E) + 2 * eta}: the FLOAT32 bound plus one rounding of the output per side.
  */
 final class Accuracy {
     private Accuracy() {
     }
 
+    /** The unit roundoff of the arithmetic: FLOAT64's, or FLOAT32's for every other dtype. */
     static double unitRoundoff(DType dtype) {
-        return dtype == DType.FLOAT32 ? 0x1p-24 : 0x1p-53;
+        return dtype == DType.FLOAT64 ? 0x1p-53 : 0x1p-24;
+    }
+
+    /** The unit roundoff of the 16-bit storage types (0 for the others, which store what they compute). */
+    static double storageRoundoff(DType dtype) {
+        return switch (dtype) {
+            case FLOAT16 -> 0x1p-11;
+            case BFLOAT16 -> 0x1p-8;
+            default -> 0;
+        };
+    }
+
+    /** Half the smallest subnormal spacing of the 16-bit storage types: the absolute rounding error near 0. */
+    static double storageUnderflow(DType dtype) {
+        return switch (dtype) {
+            case FLOAT16 -> 0x1p-25;
+            case BFLOAT16 -> 0x1p-134;
+            default -> 0;
+        };
     }
 
     /** The most products any one output sums. */
@@ -43,6 +68,8 @@ final class Accuracy {
         int inChannels = weight.shape()[0];
         int kernelSize = weight.shape()[2];
         double u = unitRoundoff(reference.dtype());
+        double storage = storageRoundoff(reference.dtype());
+        double underflow = storageUnderflow(reference.dtype());
         int terms = reductionLength(params, inChannels, kernelSize) + 1;
         double gamma = terms * u / (1 - terms * u);
         double[] magnitude = absoluteSums(x, weight, bias, params);
@@ -64,6 +91,7 @@ final class Accuracy {
             double allowed = activated
                     ? lipschitz * (2 * gamma + 2 * u) * magnitude[e] + 8 * u * Math.abs(b[e])
                     : 2 * gamma * magnitude[e] + 2 * u * Math.abs(b[e]);
+            allowed += 2 * storage * (Math.abs(b[e]) + allowed) + 2 * underflow;
             double error = Math.abs(a[e] - b[e]);
             double ratio = error == 0 ? 0 : (allowed == 0 ? Double.POSITIVE_INFINITY : error / allowed);
             if (Double.isNaN(error)) {

@@ -31,6 +31,8 @@ import org.junit.jupiter.api.TestFactory;
  * Every case of the PyTorch golden set ({@code src/test/resources/golden/torch/manifest.json}, read from
  * the classpath; float64 references derived by its {@code make_golden.py}) on the CPU backend and on each OpenCL kernel variant: "ok" cases must match within {@link Accuracy}'s bound, "error" cases
  * must be rejected with IllegalArgumentException. Arrays are read with the project's own .npy reader.
+ * The "ok" cases run again stored in 16 bits, alternately FLOAT16 and BFLOAT16: inputs rounded to the dtype,
+ * the reference recomputed from those rounded inputs on the CPU backend in FLOAT64 and rounded once.
  */
 class GoldenCasesTest {
     /** The CPU reference and every OpenCL variant, each run explicitly. */
@@ -94,6 +96,39 @@ class GoldenCasesTest {
             }
         }
         return tests;
+    }
+
+    @TestFactory
+    List<DynamicTest> goldenCasesInHalfPrecision() throws IOException {
+        Path dir = goldenDirectory();
+        JsonNode cases = new ObjectMapper().readTree(dir.resolve("manifest.json").toFile()).get("cases");
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String backend : BACKENDS) {
+            int index = 0;
+            for (JsonNode c : cases) {
+                if (c.get("expect").asText().equals("ok")) {
+                    // Alternately, so that each dtype meets every kind of case at the cost of one pass: POCL
+                    // compiles the 16-bit stores of the phase and tiled programs slowly, seconds per program.
+                    DType dtype = index++ % 2 == 0 ? DType.FLOAT16 : DType.BFLOAT16;
+                    tests.add(DynamicTest.dynamicTest(describe(c) + " as " + dtype + " [" + backend + "]",
+                            () -> checkInHalfPrecision(dir, c, dtype, () -> backend(backend))));
+                }
+            }
+        }
+        assertTrue(tests.size() >= 2 * BACKENDS.size(), "golden cases found: " + tests.size());
+        return tests;
+    }
+
+    private static void checkInHalfPrecision(Path dir, JsonNode c, DType dtype, Supplier<Backend> backend) {
+        Tensor x = read(dir, c.get("x")).to(dtype);
+        Tensor w = read(dir, c.get("w")).to(dtype);
+        Tensor bias = read(dir, c.get("b"));
+        Tensor b = bias == null ? null : bias.to(dtype);
+        ConvTranspose1dParams params = params(c);
+        Tensor expected = backend("cpu").convTranspose1d(x.to(DType.FLOAT64), w.to(DType.FLOAT64),
+                b == null ? null : b.to(DType.FLOAT64), params).to(dtype);
+        Accuracy.assertClose(backend.get().convTranspose1d(x, w, b, params), expected, x, w, b, params,
+                c.get("name").asText() + " as " + dtype);
     }
 
     private static String describe(JsonNode c) {

@@ -16,8 +16,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * OpenCL against the CPU reference on seeded random configurations spanning every option: both
  * layouts and dtypes, rank 2 and 3, dense, grouped and depthwise channels, dilation 1-4, stride 1-8
  * (also beyond K), K = 1, Lin = 1, symmetric, asymmetric, SAME and VALID padding, outputPadding and
- * outputSize, on every kernel variant (gemm included). Output buffers are poisoned with NaN, so an element a kernel
- * skips fails the test.
+ * outputSize, on every kernel variant (gemm included). Output buffers are poisoned with NaN, so an element a
+ * kernel skips fails the test. The same configurations run again stored in 16 bits, alternately FLOAT16 and
+ * BFLOAT16 (inputs rounded to the dtype, the CPU computing from those in double and rounding once).
  */
 class RandomConfigurationsTest {
     private static final int CASES = 400;
@@ -57,6 +58,51 @@ class RandomConfigurationsTest {
 
     static Stream<Named<Case>> cases() {
         return IntStream.range(0, CASES).mapToObj(index -> generate(index, BASE_SEED + index));
+    }
+
+    /**
+     * The configurations of {@link #cases()} with their tensors rounded to FLOAT16 (even cases) or BFLOAT16
+     * (odd ones): both dtypes on every kind of configuration, at the cost of one pass (POCL compiles the
+     * 16-bit stores of the unrolled tiled kernel slowly, seconds per program).
+     */
+    static Stream<Named<Case>> halfCases() {
+        return IntStream.range(0, CASES).mapToObj(index -> {
+            Named<Case> named = generate(index, BASE_SEED + index);
+            DType dtype = index % 2 == 0 ? DType.FLOAT16 : DType.BFLOAT16;
+            Case c = named.getPayload();
+            return Named.of(named.getName() + " as " + dtype, new Case(c.x().to(dtype), c.weight().to(dtype),
+                    c.bias() == null ? null : c.bias().to(dtype), c.params()));
+        });
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("halfCases")
+    void directMatchesCpuInHalfPrecision(Case c) {
+        check(KernelVariant.DIRECT, c);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("halfCases")
+    void phaseMatchesCpuInHalfPrecision(Case c) {
+        check(KernelVariant.PHASE, c);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("halfCases")
+    void tiledMatchesCpuInHalfPrecision(Case c) {
+        check(KernelVariant.TILED, c);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("halfCases")
+    void gemmMatchesCpuInHalfPrecision(Case c) {
+        check(KernelVariant.GEMM, c);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("halfCases")
+    void autoMatchesCpuInHalfPrecision(Case c) {
+        check(KernelVariant.AUTO, c);
     }
 
     @ParameterizedTest(name = "{0}")

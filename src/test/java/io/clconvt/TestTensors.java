@@ -16,10 +16,13 @@ final class TestTensors {
         return of(dtype, random.doubles(size, -bound, bound).toArray(), shape);
     }
 
-    /** {@code values} as a tensor of {@code dtype}, rounded for FLOAT32. */
+    /** {@code values} as a tensor of {@code dtype}, rounded for every dtype but FLOAT64. */
     static Tensor of(DType dtype, double[] values, int... shape) {
         if (dtype == DType.FLOAT64) {
             return Tensor.of(values, shape);
+        }
+        if (dtype == DType.FLOAT16 || dtype == DType.BFLOAT16) {
+            return Tensor.of(values, shape).to(dtype);
         }
         float[] floats = new float[values.length];
         for (int i = 0; i < values.length; i++) {

@@ -2,9 +2,11 @@ package io.clconvt.bench;
 
 import io.clconvt.Backend;
 import io.clconvt.Backends;
+import io.clconvt.ChunkStream;
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
 import io.clconvt.OpenClException;
+import io.clconvt.Sequential;
 import io.clconvt.Tensor;
 import java.util.Arrays;
 
@@ -33,6 +35,42 @@ public final class Benchmark implements AutoCloseable {
         }
         this.runs = runs;
         this.openCl = variant == null ? null : engine.openCl(variant);
+    }
+
+    /**
+     * The latency of streaming: {@code stack} fed {@code framesPerPush} random frames of {@code channels}
+     * channels per push on the OpenCL backend, after {@link #WARMUPS} pushes that build the programs and fill
+     * every layer's history; then {@code runs} timed pushes, host to host (upload, one kernel per layer and
+     * the history joins, download).
+     */
+    public StreamingResult streaming(Sequential stack, int channels, int framesPerPush, DType dtype) {
+        requireOpenCl();
+        double[] values = new java.util.SplittableRandom(SEED).doubles((long) channels * framesPerPush, -1, 1)
+                .toArray();
+        Tensor chunk = Tensor.of(values, 1, channels, framesPerPush).to(dtype);
+        try (ChunkStream stream = stack.stream(openCl)) {
+            for (int i = 0; i < WARMUPS; i++) {
+                stream.push(chunk);
+            }
+            double[] millis = new double[runs];
+            int samples = 0;
+            for (int i = 0; i < runs; i++) {
+                long start = System.nanoTime();
+                Tensor out = stream.push(chunk);
+                millis[i] = (System.nanoTime() - start) / 1e6;
+                samples = out.size() / out.dim(1); // one sample: every channel of one position
+            }
+            return new StreamingResult(openCl.describe(), framesPerPush, median(millis),
+                    Arrays.stream(millis).min().orElseThrow(), samples);
+        }
+    }
+
+    /**
+     * One streaming measurement: host-to-host milliseconds per push (median and minimum) and the output
+     * positions (audio samples) each push made final.
+     */
+    public record StreamingResult(String device, int framesPerPush, double medianMs, double minMs,
+            int samplesPerPush) {
     }
 
     /** The CPU reference result of {@code shape}, which every measured result is checked against. */
@@ -76,15 +114,21 @@ public final class Benchmark implements AutoCloseable {
 
     /**
      * The largest acceptable {@link Tensor#maxRelativeDifference} between a result and the
-     * double-accumulating CPU reference: four unit roundoffs of the dtype per term of the reduction,
+     * double-accumulating CPU reference: four unit roundoffs of the arithmetic per term of the reduction,
      * whose length R = (Cin / groups) * ceil(K / (stride / gcd(stride, dilation))) is the number of
-     * products summed into one output. Summation error grows at most linearly in R.
+     * products summed into one output. Summation error grows at most linearly in R. FLOAT16 and BFLOAT16
+     * compute in FLOAT32 and both sides round their output once more: two unit roundoffs of the storage type.
      */
     public static double tolerance(DType dtype, int inChannels, int groups, int kernelSize, int stride,
             int dilation) {
         int tapStep = stride / gcd(stride, dilation);
         long reduction = (long) (inChannels / groups) * ((kernelSize + tapStep - 1) / tapStep);
-        return 4 * reduction * (dtype == DType.FLOAT32 ? 0x1p-24 : 0x1p-53);
+        double storage = switch (dtype) {
+            case FLOAT16 -> 0x1p-11;
+            case BFLOAT16 -> 0x1p-8;
+            default -> 0;
+        };
+        return 4 * reduction * (dtype == DType.FLOAT64 ? 0x1p-53 : 0x1p-24) + 2 * storage;
     }
 
     private static int gcd(int a, int b) {

@@ -65,7 +65,7 @@ public record BenchmarkShape(String name, int n, int cin, int cout, int k, int s
                 integer(f, "stride", "1"), integer(f, "padding", "0"), integer(f, "dilation", "1"),
                 integer(f, "groups", "1"), integer(f, "lin", null),
                 Layout.valueOf(f.getOrDefault("layout", "NCL").toUpperCase(Locale.ROOT)),
-                f.getOrDefault("dtype", "float32").equalsIgnoreCase("float64") ? DType.FLOAT64 : DType.FLOAT32);
+                dtype(f.getOrDefault("dtype", "float32")));
         for (String key : List.of("n", "cin", "cout", "k", "lin")) {
             if (integer(f, key, "1") < 1) {
                 throw new IllegalArgumentException("shape field '" + key + "' must be positive, got "
@@ -78,6 +78,25 @@ public record BenchmarkShape(String name, int n, int cin, int cout, int k, int s
         }
         shape.params().outputLength(shape.lin, shape.k);
         return shape;
+    }
+
+    /**
+     * The dtype named {@code float32}, {@code float64}, {@code float16} or {@code bfloat16} (any case).
+     *
+     * @throws IllegalArgumentException for another name
+     */
+    public static DType dtype(String name) {
+        for (DType dtype : DType.values()) {
+            if (dtype.name().equalsIgnoreCase(name)) {
+                return dtype;
+            }
+        }
+        throw new IllegalArgumentException("dtype must be float32, float64, float16 or bfloat16, got '" + name + "'");
+    }
+
+    /** This shape with its tensors in {@code dtype}, the same name and geometry. */
+    public BenchmarkShape withDtype(DType dtype) {
+        return new BenchmarkShape(name, n, cin, cout, k, stride, padding, dilation, groups, lin, layout, dtype);
     }
 
     private static int integer(Map<String, String> fields, String key, String defaultValue) {
@@ -127,13 +146,6 @@ public record BenchmarkShape(String name, int n, int cin, int cout, int k, int s
             size *= dim;
         }
         double[] values = new java.util.SplittableRandom(seed).doubles(size, -1, 1).toArray();
-        if (dtype == DType.FLOAT64) {
-            return Tensor.of(values, shape);
-        }
-        float[] floats = new float[values.length];
-        for (int i = 0; i < values.length; i++) {
-            floats[i] = (float) values[i];
-        }
-        return Tensor.of(floats, shape);
+        return Tensor.of(values, shape).to(dtype);
     }
 }

@@ -9,6 +9,8 @@ import io.clconvt.bench.BenchmarkResult;
 import io.clconvt.bench.BenchmarkShape;
 import io.clconvt.bench.KernelVariant;
 import io.clconvt.bench.Roofline;
+import io.clconvt.DType;
+import io.clconvt.Sequential;
 import io.clconvt.Tensor;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -50,6 +52,10 @@ final class BenchCommand implements Callable<Integer> {
             + "layout=,dtype=", description = "A shape to time instead of the suite; repeatable.")
     private List<String> shapes = new ArrayList<>();
 
+    @Option(names = "--dtype", paramLabel = "float32|float64|float16|bfloat16",
+            description = "Run every shape in this dtype instead of its own (the suite's are float32).")
+    private String dtype;
+
     @Option(names = "--backend", defaultValue = "all", paramLabel = "opencl|cpu|all",
             description = "Default: ${DEFAULT-VALUE}.")
     private BackendChoice backend;
@@ -71,6 +77,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--roofline", description = "Also measure the OpenCL device's peak FP32 multiply-add rate and "
             + "copy bandwidth, and show each row's share of them.")
     private boolean roofline;
+
+    @Option(names = "--stream", description = "Also stream HiFi-GAN V1's upsampling stack on OpenCL, "
+            + STREAM_FRAMES + " frames per push: milliseconds per push and the audio each push makes final.")
+    private boolean stream;
+
+    /** Frames per push of the streaming row: about 93 ms of 22.05 kHz audio at hop 256. */
+    static final int STREAM_FRAMES = 8;
 
     @Option(names = "--torch", paramLabel = "FILE",
             description = "Output of torch_reference.py (JSON lines) to show PyTorch's GFLOP/s and the ratio.")
@@ -101,14 +114,14 @@ final class BenchCommand implements Callable<Integer> {
             for (BenchmarkShape shape : selected) {
                 Tensor reference = cpuOnly.reference(shape);
                 for (int i = 0; i < variants.size(); i++) {
-                    progress.printf(Locale.ROOT, "[%d/%d] %s opencl %s%n", ++step, steps, shape.name(),
-                            variants.get(i).name().toLowerCase(Locale.ROOT));
+                    progress.printf(Locale.ROOT, "[%d/%d] %s %s opencl %s%n", ++step, steps, shape.name(),
+                            shape.dtype(), variants.get(i).name().toLowerCase(Locale.ROOT));
                     progress.flush();
                     results.add(benchmarks.get(i).openCl(shape, reference));
                     groups.add("opencl " + variants.get(i).name().toLowerCase(Locale.ROOT));
                 }
                 if (backend != BackendChoice.OPENCL) {
-                    progress.printf(Locale.ROOT, "[%d/%d] %s cpu%n", ++step, steps, shape.name());
+                    progress.printf(Locale.ROOT, "[%d/%d] %s %s cpu%n", ++step, steps, shape.name(), shape.dtype());
                     progress.flush();
                     results.add(cpuOnly.cpu(shape, reference));
                     groups.add("cpu");
@@ -135,20 +148,48 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
+        if (stream && !variants.isEmpty()) {
+            printStreaming(out);
+        }
         if (json != null) {
             writeJson(json, results);
         }
         return checkAccuracy(selected, results);
     }
 
+    /** The streaming row: the demo's HiFi-GAN stack, fed {@link #STREAM_FRAMES} frames per push. */
+    private void printStreaming(PrintWriter out) {
+        Sequential.Builder builder = Sequential.builder();
+        long seed = 1;
+        for (DemoCommand.Stage stage : DemoCommand.STACK) {
+            builder.add(stage.layer(seed++));
+        }
+        DType streamDtype = dtype == null ? DType.FLOAT32 : BenchmarkShape.dtype(dtype);
+        try (Benchmark probe = new Benchmark(KernelVariant.AUTO, runs)) {
+            Benchmark.StreamingResult r = probe.streaming(builder.build(), DemoCommand.STACK.get(0).inChannels(),
+                    STREAM_FRAMES, streamDtype);
+            out.println();
+            out.printf(Locale.ROOT, "streaming HiFi-GAN V1 upsampling (%s, %s): %d frames per push, %.3f ms per push"
+                    + " (median; min %.3f), %d samples per push = %.1f ms of audio at %.0f Hz%n", streamDtype,
+                    r.device(), r.framesPerPush(), r.medianMs(), r.minMs(), r.samplesPerPush(),
+                    1e3 * r.samplesPerPush() / DemoCommand.AUDIO_RATE_HZ, DemoCommand.AUDIO_RATE_HZ);
+        }
+    }
+
     private List<BenchmarkShape> selectedShapes() {
+        List<BenchmarkShape> selected;
         if (!shapes.isEmpty()) {
-            return shapes.stream().map(BenchmarkShape::parse).toList();
-        }
-        if (!suite.equals("decoder")) {
+            selected = shapes.stream().map(BenchmarkShape::parse).toList();
+        } else if (!suite.equals("decoder")) {
             throw new IllegalArgumentException("--suite must be 'decoder', got '" + suite + "'");
+        } else {
+            selected = BenchmarkShape.decoderSuite();
         }
-        return BenchmarkShape.decoderSuite();
+        if (dtype == null) {
+            return selected;
+        }
+        DType override = BenchmarkShape.dtype(dtype);
+        return selected.stream().map(shape -> shape.withDtype(override)).toList();
     }
 
     private List<KernelVariant> selectedVariants() {

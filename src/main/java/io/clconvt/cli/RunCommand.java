@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
         description = {"Computes a 1-D transposed convolution of .npy arrays the way PyTorch (default), "
                 + "PaddlePaddle or TensorFlow does.",
             "The input is (N, C, L) or unbatched (C, L) for NCL, (N, L, C) or (L, C) for NLC; the weight is "
-                    + "(Cin, Cout/groups, K), the bias (Cout). All must be float32 or all float64.",
+                    + "(Cin, Cout/groups, K), the bias (Cout). All must be float32, all float64 or all float16 "
+                    + "(computed in float32, rounded once).",
             "--convention tensorflow: the weight is TensorFlow's (K, Cout, Cin) filters, --layout NWC (default) or "
                     + "NCW, --padding SAME (default) or VALID, --output-size required; no bias, groups or output "
                     + "padding.",

@@ -203,7 +203,12 @@ public final class Torch {
     }
 
     private static String scalarType(DType dtype) {
-        return dtype == DType.FLOAT32 ? "Float" : "Double";
+        return switch (dtype) {
+            case FLOAT32 -> "Float";
+            case FLOAT64 -> "Double";
+            case FLOAT16 -> "Half";
+            case BFLOAT16 -> "BFloat16";
+        };
     }
 
     /** PyTorch returns (0, Cout, Lout) for an empty batch; the core refuses zero dimensions. */
@@ -211,6 +216,6 @@ public final class Torch {
         Tensor input = call.input();
         int outputLength = call.params().outputLength(input.dim(2), call.weight().dim(2));
         int[] shape = {0, call.weight().dim(1) * call.params().groups(), outputLength};
-        return input.dtype() == DType.FLOAT32 ? Tensor.of(new float[0], shape) : Tensor.of(new double[0], shape);
+        return Tensor.of(new float[0], shape).to(input.dtype());
     }
 }

@@ -105,6 +105,6 @@ public final class Weights {
         for (int n = 0; n < to.length; n++) {
             to[n] = from[source[n]];
         }
-        return Tensor.of(to, swapped);
+        return Tensor.of(to, swapped).to(t.dtype()); // exact: the 16-bit values are doubles too
     }
 }

@@ -26,8 +26,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 
 /**
- * Reads and writes NumPy {@code .npy} files of float32 ({@code '<f4'}) and float64 ({@code '<f8'})
- * arrays in C order, as {@code np.save} writes and {@code np.load} reads them.
+ * Reads and writes NumPy {@code .npy} files of float32 ({@code '<f4'}), float64 ({@code '<f8'}) and
+ * float16 ({@code '<f2'}, as {@link DType#FLOAT16}) arrays in C order, as {@code np.save} writes and
+ * {@code np.load} reads them. numpy has no bfloat16, so a {@link DType#BFLOAT16} tensor is not written.
  *
  * <p>Reading accepts format versions 1.0, 2.0 and 3.0 and any rank, including 0-d arrays. Everything
  * else (other dtypes, big-endian data, Fortran order, malformed or inconsistent headers) is refused
@@ -58,7 +59,7 @@ public final class Npy {
     }
 
     /**
-     * Reads a float32 or float64 array.
+     * Reads a float32, float64 or float16 array.
      *
      * @throws NpyFormatException if the file is not a .npy file of a supported kind, or its data is
      *     shorter than its header says
@@ -83,10 +84,16 @@ public final class Npy {
      * Writes {@code tensor} as a version 1.0 .npy file, replacing {@code file} if it exists. The data
      * goes to a hidden temporary file in the same directory, which is synced and then renamed over
      * {@code file}; on failure the temporary file is removed and {@code file} is left as it was.
+     *
+     * @throws IllegalArgumentException for a BFLOAT16 tensor, which numpy has no dtype for
      */
     public static void write(Path file, Tensor tensor) throws IOException {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(tensor, "tensor");
+        if (tensor.dtype() == DType.BFLOAT16) {
+            throw new IllegalArgumentException("numpy has no bfloat16 dtype to write " + tensor + " as; convert it"
+                    + " with to(DType.FLOAT32) first");
+        }
         byte[] preambleAndHeader = preambleAndHeader(tensor);
         Path temp = file.resolveSibling("." + file.getFileName() + "."
                 + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
@@ -136,12 +143,21 @@ public final class Npy {
         return switch (dtype) {
             case FLOAT32 -> "<f4";
             case FLOAT64 -> "<f8";
+            case FLOAT16 -> "<f2";
+            case BFLOAT16 -> throw new IllegalArgumentException("numpy has no bfloat16 dtype");
         };
     }
 
     private static void writeData(FileChannel channel, Tensor tensor) throws IOException {
         ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        if (tensor.dtype() == DType.FLOAT32) {
+        if (tensor.dtype() == DType.FLOAT16) {
+            short[] data = tensor.toHalfBits();
+            forEachRun(data.length, Short.BYTES, (first, count) -> {
+                chunk.clear().limit(count * Short.BYTES);
+                chunk.asShortBuffer().put(data, first, count);
+                writeFully(channel, chunk);
+            });
+        } else if (tensor.dtype() == DType.FLOAT32) {
             float[] data = tensor.toFloatArray();
             forEachRun(data.length, Float.BYTES, (first, count) -> {
                 chunk.clear().limit(count * Float.BYTES);
@@ -239,7 +255,7 @@ public final class Npy {
             }
             if (!(dict.get("descr") instanceof String descr)) {
                 throw fail("dtype " + dict.get("descr") + " is not supported (structured dtypes are not); "
-                        + "only float32 '<f4' and float64 '<f8'");
+                        + "only float32 '<f4', float64 '<f8' and float16 '<f2'");
             }
             if (!(dict.get("fortran_order") instanceof Boolean fortranOrder)) {
                 throw fail("malformed header: 'fortran_order' must be True or False, got "
@@ -248,10 +264,12 @@ public final class Npy {
             DType dtype = switch (descr) {
                 case "<f4" -> DType.FLOAT32;
                 case "<f8" -> DType.FLOAT64;
-                case ">f4", ">f8" -> throw fail("dtype '" + descr + "' is big-endian, which is not supported; "
-                        + "only little-endian float32 '<f4' and float64 '<f8' (convert with a.astype('<"
+                case "<f2" -> DType.FLOAT16;
+                case ">f4", ">f8", ">f2" -> throw fail("dtype '" + descr + "' is big-endian, which is not supported; "
+                        + "only little-endian float32 '<f4', float64 '<f8' and float16 '<f2' (convert with a.astype('<"
                         + descr.substring(1) + "'))");
-                default -> throw fail("dtype '" + descr + "' is not supported; only float32 '<f4' and float64 '<f8'");
+                default -> throw fail("dtype '" + descr + "' is not supported; only float32 '<f4', float64 '<f8'"
+                        + " and float16 '<f2'");
             };
             if (fortranOrder) {
                 throw fail("Fortran-ordered arrays are not supported; save with np.ascontiguousarray");
@@ -293,6 +311,12 @@ public final class Npy {
             }
             // Bytes after the data are ignored, as np.load ignores them.
             ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(bytes, CHUNK_BYTES)).order(ByteOrder.LITTLE_ENDIAN);
+            if (dtype == DType.FLOAT16) {
+                short[] data = new short[elements];
+                forEachRun(elements, Short.BYTES, (first, count) ->
+                        fill(chunk, count * Short.BYTES, "data").asShortBuffer().get(data, first, count));
+                return Tensor.ofFloat16Bits(data, shape);
+            }
             if (dtype == DType.FLOAT32) {
                 float[] data = new float[elements];
                 forEachRun(elements, Float.BYTES, (first, count) ->

@@ -48,6 +48,42 @@ class BenchCommandTest {
     }
 
     @Test
+    void dtypeOverridesEveryShapesDtype() throws Exception {
+        OpenClRequirement.requireUsableDevice();
+        for (String dtype : List.of("float16", "bfloat16")) {
+            Path json = dir.resolve(dtype + ".json");
+            CliResult result = CliResult.run("bench", "--shape", SMALL, "--shape", SMALL.replace("small", "nlc")
+                    + ",layout=NLC", "--dtype", dtype, "--runs", "2", "--json", json.toString());
+            assertEquals(0, result.exitCode(), result.toString());
+            assertTrue(result.err().contains("small " + dtype.toUpperCase(java.util.Locale.ROOT) + " opencl")
+                    && result.err().contains("nlc " + dtype.toUpperCase(java.util.Locale.ROOT) + " cpu"), result.err());
+            JsonNode rows = new ObjectMapper().readTree(json.toFile());
+            assertEquals(4, rows.size(), "two shapes times opencl and cpu");
+            for (JsonNode row : rows) {
+                // Both sides rounded to 16 bits: within two roundings of the dtype.
+                assertTrue(row.get("max_rel_err").asDouble() <= 2 * (dtype.equals("float16") ? 0x1p-11 : 0x1p-8)
+                        + 1e-5, row.toString());
+            }
+        }
+        CliResult bad = CliResult.run("bench", "--shape", SMALL, "--dtype", "int8");
+        assertEquals(2, bad.exitCode(), bad.toString());
+        assertTrue(bad.err().contains("float16"), bad.err());
+    }
+
+    @Test
+    void streamReportsMillisecondsAndAudioPerPush() throws Exception {
+        OpenClRequirement.requireUsableDevice();
+        CliResult result = CliResult.run("bench", "--shape", SMALL, "--backend", "opencl", "--runs", "2", "--stream");
+        assertEquals(0, result.exitCode(), result.toString());
+        // 8 frames of 256x upsampling make 2048 samples final per push once the histories are full.
+        java.util.regex.Matcher row = java.util.regex.Pattern.compile("streaming HiFi-GAN V1 upsampling \\(FLOAT32, "
+                + "opencl: .*\\): 8 frames per push, ([0-9.]+) ms per push \\(median; min [0-9.]+\\), 2048 samples per "
+                + "push = 92\\.9 ms of audio at 22050 Hz").matcher(result.out());
+        assertTrue(row.find(), result.out());
+        assertTrue(Double.parseDouble(row.group(1)) > 0, row.group());
+    }
+
+    @Test
     void everyVariantIsTimedAndComparedWithPyTorchNumbers() throws Exception {
         OpenClRequirement.requireUsableDevice();
         Path torch = dir.resolve("torch.jsonl");

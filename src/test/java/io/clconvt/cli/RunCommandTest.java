@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.clconvt.Backend;
 import io.clconvt.Backends;
 import io.clconvt.ConvTranspose1dParams;
+import io.clconvt.DType;
 import io.clconvt.Layout;
 import io.clconvt.Padding;
 import io.clconvt.Tensor;
@@ -61,6 +62,25 @@ class RunCommandTest {
         assertArrayEquals(expected.toFloatArray(), actual.toFloatArray());
         assertEquals(1, result.out().lines().count(), result.out());
         assertTrue(result.out().contains("shape (2, 3, 10), FLOAT32, cpu:"), result.out());
+    }
+
+    @Test
+    void float16FilesRunAndWriteFloat16() throws IOException {
+        Path x16 = write("x16.npy", Npy.read(x).to(DType.FLOAT16));
+        Path w16 = write("w16.npy", Npy.read(w).to(DType.FLOAT16));
+        Path b16 = write("b16.npy", Npy.read(b).to(DType.FLOAT16));
+        CliResult result = CliResult.run("run", "--input", x16.toString(), "--weight", w16.toString(), "--bias",
+                b16.toString(), "--stride", "2", "--backend", "cpu", "--output", y.toString());
+
+        assertEquals(0, result.exitCode(), result::toString);
+        assertTrue(result.out().contains("FLOAT16, cpu:"), result.out());
+        ConvTranspose1dParams params = ConvTranspose1dParams.builder().stride(2).build();
+        // The CPU computes from the 16-bit values in double and rounds once, as this FLOAT64 call then to().
+        Tensor expected = cpu(Npy.read(x16).to(DType.FLOAT64), Npy.read(w16).to(DType.FLOAT64),
+                Npy.read(b16).to(DType.FLOAT64), params).to(DType.FLOAT16);
+        Tensor actual = Npy.read(y);
+        assertEquals(DType.FLOAT16, actual.dtype());
+        assertArrayEquals(expected.toHalfBits(), actual.toHalfBits());
     }
 
     @Test

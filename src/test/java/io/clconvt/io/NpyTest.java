@@ -132,6 +132,31 @@ class NpyTest {
     }
 
     @Test
+    void readsNumpyFloat16AsFloat16() throws IOException {
+        Tensor t = Npy.read(NpyFixtures.path("f2_5.npy"));
+        assertEquals(DType.FLOAT16, t.dtype());
+        assertArrayEquals(new int[] {5}, t.shape());
+        assertArrayEquals(new short[] {0x3e00, (short) 0xc000, 0x7bff, 0x0001, 0x7c00}, t.toHalfBits());
+        assertArrayEquals(new float[] {1.5f, -2.0f, 65504f, 0x1p-24f, Float.POSITIVE_INFINITY}, t.toFloatArray());
+    }
+
+    @Test
+    void float16RoundTripsBitExactlyAndBfloat16IsRefused() throws IOException {
+        short[] bits = {0x7e00, (short) 0x8000, 0x0001, (short) 0xfc00, 0x3555, 0x7bff};
+        Path file = dir.resolve("h.npy");
+        Npy.write(file, Tensor.ofFloat16Bits(bits, 2, 3));
+        String header = new String(Files.readAllBytes(file), 0, 64, StandardCharsets.US_ASCII);
+        assertTrue(header.contains("'descr': '<f2'"), header);
+        Tensor back = Npy.read(file);
+        assertEquals(DType.FLOAT16, back.dtype());
+        assertArrayEquals(new int[] {2, 3}, back.shape());
+        assertArrayEquals(bits, back.toHalfBits());
+        Path refused = dir.resolve("b.npy");
+        assertThrows(IllegalArgumentException.class, () -> Npy.write(refused, Tensor.ofBfloat16Bits(bits, 6)));
+        assertTrue(Files.notExists(refused), "nothing written");
+    }
+
+    @Test
     void readsNumpyZeroDimensionalArray() throws IOException {
         Tensor t = Npy.read(NpyFixtures.path("f8_scalar.npy"));
         assertEquals(DType.FLOAT64, t.dtype());
@@ -184,7 +209,7 @@ class NpyTest {
     @Test
     void rejectsIntegerDtypeNamingIt() {
         assertRejected(NpyFixtures.path("i4_3.npy"),
-                "dtype '<i4' is not supported; only float32 '<f4' and float64 '<f8'");
+                "dtype '<i4' is not supported; only float32 '<f4', float64 '<f8' and float16 '<f2'");
     }
 
     @Test

@@ -1,0 +1,84 @@
+// The storage prelude shared by every kernel file; ProgramCache compiles it ahead of each of them.
+//
+// Tensors in global memory are stored as STORAGE says (a build option; the host passes the code of the
+// call's io.clconvt.DType) and computed in `real`:
+//
+//   STORAGE  dtype     store_t   real    load / store
+//   0        FLOAT32   float     float   plain
+//   1        FLOAT64   double    double  plain (needs cl_khr_fp64)
+//   2        FLOAT16   half      float   vload_half / vstore_half: core functions, no cl_khr_fp16 needed;
+//                                        vstore_half rounds to nearest even (the default rounding mode)
+//   3        BFLOAT16  ushort    float   the upper 16 bits of a float; stores round to nearest even by
+//                                        integer arithmetic, NaN stays a quiet NaN
+//
+// The contract a kernel follows, so that one source serves every dtype:
+//   - declare global tensors as `__global const store_t*` (inputs) and `__global store_t*` (outputs), never
+//     dereference them directly;
+//   - LOAD(p, i): element i of p as a real;
+//   - STORE(p, i, v): rounds the real v to the storage type and writes it to element i of p;
+//   - VLOADN(N, offset, p): elements [offset * N, offset * N + N) of p as a vector of N reals (vloadN's
+//     contract, N = 2, 4, 8 or 16); VSTOREN(N, v, offset, p): the store of a vector of N reals;
+//   - compute in real (REAL_NAME is its name, for vector types: CONCAT(REAL_NAME, N)); scalar kernel
+//     arguments of type real are float, or double for FLOAT64.
+// With no STORAGE option the prelude defaults to FLOAT32, so every kernel compiles with no options.
+
+#ifndef STORAGE
+#define STORAGE 0
+#endif
+
+#define CONCAT_(a, b) a##b
+#define CONCAT(a, b) CONCAT_(a, b)
+
+#if STORAGE == 1
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+typedef double real;
+#define REAL_NAME double
+#else
+typedef float real;
+#define REAL_NAME float
+#endif
+
+#if STORAGE == 0 || STORAGE == 1
+typedef real store_t;
+#define LOAD(p, i) ((p)[i])
+#define STORE(p, i, v) ((p)[i] = (v))
+#define VLOADN(N, offset, p) CONCAT(vload, N)(offset, p)
+#define VSTOREN(N, v, offset, p) CONCAT(vstore, N)(v, offset, p)
+#elif STORAGE == 2
+typedef half store_t;
+#define LOAD(p, i) vload_half(i, p)
+#define STORE(p, i, v) vstore_half(v, i, p)
+#define VLOADN(N, offset, p) CONCAT(vload_half, N)(offset, p)
+#define VSTOREN(N, v, offset, p) CONCAT(vstore_half, N)(v, offset, p)
+#elif STORAGE == 3
+typedef ushort store_t;
+
+// Round to nearest even on the bit pattern: adding 0x7fff plus the lowest kept bit carries into the kept
+// half exactly when the dropped half is above the tie, or at the tie with an odd kept half; a carry out of
+// the largest finite value gives infinity, as it should. NaN would round to infinity, so it is set apart.
+#define BFLOAT16_ROUND(bits) (((bits) + 0x7fffu + (((bits) >> 16) & 1u)) >> 16)
+#define BFLOAT16_QUIET(bits) (((bits) >> 16) | 0x40u)
+
+inline ushort bfloat16_from_float(float v) {
+    const uint bits = as_uint(v);
+    return (ushort)(isnan(v) ? BFLOAT16_QUIET(bits) : BFLOAT16_ROUND(bits));
+}
+
+#define DEFINE_BFLOAT16_VECTOR(N)                                                                 \
+    inline CONCAT(ushort, N) CONCAT(bfloat16_from_float, N)(CONCAT(float, N) v) {                 \
+        const CONCAT(uint, N) bits = CONCAT(as_uint, N)(v);                                       \
+        return CONCAT(convert_ushort, N)(select(BFLOAT16_ROUND(bits), BFLOAT16_QUIET(bits),       \
+                                                CONCAT(as_uint, N)(isnan(v))));                   \
+    }
+DEFINE_BFLOAT16_VECTOR(2)
+DEFINE_BFLOAT16_VECTOR(4)
+DEFINE_BFLOAT16_VECTOR(8)
+DEFINE_BFLOAT16_VECTOR(16)
+
+#define LOAD(p, i) as_float((uint)(p)[i] << 16)
+#define STORE(p, i, v) ((p)[i] = bfloat16_from_float(v))
+#define VLOADN(N, offset, p) CONCAT(as_float, N)(CONCAT(convert_uint, N)(CONCAT(vload, N)(offset, p)) << 16)
+#define VSTOREN(N, v, offset, p) CONCAT(vstore, N)(CONCAT(bfloat16_from_float, N)(v), offset, p)
+#else
+#error "STORAGE must be 0 (float), 1 (double), 2 (half) or 3 (bfloat16)"
+#endif
