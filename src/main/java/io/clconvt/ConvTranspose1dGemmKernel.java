@@ -73,23 +73,8 @@ final class ConvTranspose1dGemmKernel {
             ClBuffer x, ClBuffer packedWeight, ClBuffer bias, ClBuffer y) {
         cl_kernel kernel = programs.kernel(SOURCE_FILE, KERNEL_NAME, options(problem, tile));
         int packed = packedGroupOut(problem, tile);
-        new KernelArguments(kernel)
-                .buffer(x)                              // x
-                .buffer(packedWeight)                   // packedWeight
-                .buffer(bias)                           // bias, NULL when absent
-                .buffer(y)                              // y
-                .integer(problem.inChannels())          // inChannels
-                .integer(problem.outChannels())         // outChannels
-                .integer(problem.groups())              // groups
-                .integer(problem.inputLength())         // inputLength
-                .integer(problem.outputLength())        // outputLength
-                .integer(problem.padLeft())             // padLeft
-                .integer(packed)                        // packedGroupOut
-                .real(problem.dtype(), problem.activation().slope()); // slope
-        // Rows of t-space that hold at least one output position, in tiles of NWG.
-        long firstRow = problem.padLeft() / problem.stride();
-        long lastRow = ((long) problem.padLeft() + problem.outputLength() - 1) / problem.stride();
-        long rowTiles = (lastRow - firstRow + tile.nwg()) / tile.nwg();
+        ConvTranspose1dTiledKernel.setArguments(kernel, problem, packed, x, packedWeight, bias, y);
+        long rowTiles = (ConvTranspose1dTiledKernel.rowsWithOutput(problem) + tile.nwg() - 1) / tile.nwg();
         long channelTiles = packed / tile.mwg();
         long[] global = {
             rowTiles * tile.ndimc(),
