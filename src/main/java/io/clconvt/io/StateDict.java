@@ -2,6 +2,7 @@ package io.clconvt.io;
 
 import static java.nio.file.StandardOpenOption.READ;
 
+import io.clconvt.DType;
 import io.clconvt.Tensor;
 import java.io.EOFException;
 import java.io.IOException;
@@ -165,24 +166,17 @@ public final class StateDict {
                     readElements(channel, count, (buffer, first, n) -> buffer.asDoubleBuffer().get(data, first, n));
                     return Tensor.of(data, shape);
                 }
-                float[] data = new float[count];
-                readElements(channel, count, (buffer, first, n) -> {
-                    switch (type) {
-                        case F32 -> buffer.asFloatBuffer().get(data, first, n);
-                        case F16 -> {
-                            for (int i = 0; i < n; i++) {
-                                data[first + i] = HalfFloats.halfToFloat(buffer.getShort());
-                            }
-                        }
-                        case BF16 -> {
-                            for (int i = 0; i < n; i++) {
-                                data[first + i] = HalfFloats.bfloat16ToFloat(buffer.getShort());
-                            }
-                        }
-                        default -> throw new IllegalStateException(type.name());
-                    }
-                });
-                return Tensor.of(data, shape);
+                if (type == SafetensorsType.F32) {
+                    float[] data = new float[count];
+                    readElements(channel, count, (buffer, first, n) -> buffer.asFloatBuffer().get(data, first, n));
+                    return Tensor.of(data, shape);
+                }
+                short[] bits = new short[count];
+                readElements(channel, count, (buffer, first, n) -> buffer.asShortBuffer().get(bits, first, n));
+                // Widened exactly: layers computed from a checkpoint default to FLOAT32 parameters.
+                Tensor half = type == SafetensorsType.F16 ? Tensor.ofFloat16Bits(bits, shape)
+                        : Tensor.ofBfloat16Bits(bits, shape);
+                return half.to(DType.FLOAT32);
             }
         }
 
