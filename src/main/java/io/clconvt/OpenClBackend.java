@@ -1,9 +1,9 @@
 package io.clconvt;
 
-import io.clconvt.bench.Roofline;
-import io.clconvt.bench.KernelVariant;
 import static org.jocl.CL.clReleaseEvent;
 
+import io.clconvt.bench.KernelVariant;
+import io.clconvt.bench.Roofline;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;

@@ -1,11 +1,11 @@
 package io.clconvt;
 
-import io.clconvt.bench.KernelVariant;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.clconvt.bench.KernelVariant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;

@@ -1,12 +1,12 @@
 package io.clconvt;
 
-import io.clconvt.bench.KernelVariant;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.clconvt.bench.KernelVariant;
 import java.util.function.Function;
 import org.jocl.cl_kernel;
 import org.junit.jupiter.api.AfterAll;

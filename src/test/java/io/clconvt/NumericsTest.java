@@ -1,8 +1,8 @@
 package io.clconvt;
 
-import io.clconvt.bench.KernelVariant;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.clconvt.bench.KernelVariant;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;

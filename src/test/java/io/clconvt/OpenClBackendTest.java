@@ -1,12 +1,12 @@
 package io.clconvt;
 
-import io.clconvt.bench.KernelVariant;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.clconvt.bench.KernelVariant;
 import org.junit.jupiter.api.Test;
 
 /** Life cycle, device selection, errors and resource release of the OpenCL backend. */

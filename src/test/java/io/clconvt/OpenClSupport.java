@@ -1,8 +1,9 @@
 package io.clconvt;
 
-import io.clconvt.bench.KernelVariant;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.abort;
+
+import io.clconvt.bench.KernelVariant;
 
 /**
  * Opens the OpenCL backend for tests, poisoning outputs with NaN. Without a device the OpenCL tests

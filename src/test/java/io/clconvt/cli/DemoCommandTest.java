@@ -1,14 +1,13 @@
 package io.clconvt.cli;
 
-import io.clconvt.bench.Benchmark;
-import io.clconvt.DType;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.clconvt.DType;
 import io.clconvt.Tensor;
+import io.clconvt.bench.Benchmark;
 import org.junit.jupiter.api.Test;
 
 class DemoCommandTest {
