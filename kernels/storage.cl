@@ -6,8 +6,8 @@
 //   STORAGE  dtype     store_t   real    load / store
 //   0        FLOAT32   float     float   plain
 //   1        FLOAT64   double    double  plain (needs cl_khr_fp64)
-//   2        FLOAT16   half      float   vload_half / vstore_half: core functions, no cl_khr_fp16 needed;
-//                                        vstore_half rounds to nearest even (the default rounding mode)
+//   2        FLOAT16   half      float   loads with vload_half (core, no cl_khr_fp16 needed); stores round
+//                                        to nearest even by integer arithmetic (see float16_from_float)
 //   3        BFLOAT16  ushort    float   the upper 16 bits of a float; stores round to nearest even by
 //                                        integer arithmetic, NaN stays a quiet NaN
 //
@@ -46,10 +46,47 @@ typedef real store_t;
 #define VSTOREN(N, v, offset, p) CONCAT(vstore, N)(v, offset, p)
 #elif STORAGE == 2
 typedef half store_t;
+
+// Round to the nearest binary16, ties to even, by integer arithmetic. vstore_half would do the same, but
+// POCL implements it in software and inlines it into every unrolled store, which made a 16-wide tile take
+// ten times longer to build than in FLOAT32. Normal results: rebias the exponent (127 -> 15) and round the
+// 13 dropped bits as BFLOAT16_ROUND does; a carry out of the largest finite value gives infinity.
+// Subnormal results: the value in units of 2^-24 is the significand shifted right by 126 - exponent.
+inline ushort float16_from_float(float v) {
+    const uint bits = as_uint(v);
+    const uint sign = (bits >> 16) & 0x8000u;
+    const uint magnitude = bits & 0x7fffffffu;
+    if (magnitude > 0x7f800000u) {
+        return (ushort)(sign | 0x7e00u); // NaN stays a quiet NaN
+    }
+    if (magnitude >= 0x477ff000u) {
+        return (ushort)(sign | 0x7c00u); // 65520 and above round to infinity
+    }
+    if (magnitude >= 0x38800000u) { // 2^-14, the smallest normal binary16
+        const uint rebiased = magnitude - 0x38000000u;
+        return (ushort)(sign | ((rebiased + 0xfffu + ((rebiased >> 13) & 1u)) >> 13));
+    }
+    if (magnitude <= 0x33000000u) {
+        return (ushort)sign; // at most 2^-25, half the smallest subnormal: the tie goes to even, 0
+    }
+    const uint shift = 126u - (magnitude >> 23);               // 14 to 24
+    const uint significand = (magnitude & 0x7fffffu) | 0x800000u;
+    const uint kept = significand >> shift;
+    const uint dropped = significand & ((1u << shift) - 1u);
+    const uint tie = 1u << (shift - 1u);
+    return (ushort)(sign | (kept + (dropped > tie || (dropped == tie && (kept & 1u)))));
+}
+
 #define LOAD(p, i) vload_half(i, p)
-#define STORE(p, i, v) vstore_half(v, i, p)
+#define STORE(p, i, v) (((__global ushort*)(p))[i] = float16_from_float(v))
 #define VLOADN(N, offset, p) CONCAT(vload_half, N)(offset, p)
-#define VSTOREN(N, v, offset, p) CONCAT(vstore_half, N)(v, offset, p)
+#define VSTOREN(N, v, offset, p)                                                                   \
+    do {                                                                                          \
+        const CONCAT(float, N) vstoren_value = (v);                                               \
+        _Pragma("unroll") for (int vstoren_lane = 0; vstoren_lane < N; ++vstoren_lane) {          \
+            STORE(p, (offset) * N + vstoren_lane, ((const float*)&vstoren_value)[vstoren_lane]);  \
+        }                                                                                         \
+    } while (0)
 #elif STORAGE == 3
 typedef ushort store_t;
 
