@@ -6,8 +6,8 @@
 //   STORAGE  dtype     store_t   real    load / store
 //   0        FLOAT32   float     float   plain
 //   1        FLOAT64   double    double  plain (needs cl_khr_fp64)
-//   2        FLOAT16   half      float   loads with vload_half (core, no cl_khr_fp16 needed); stores round
-//                                        to nearest even by integer arithmetic (see float16_from_float)
+//   2        FLOAT16   half      float   converted by integer arithmetic (no cl_khr_fp16 needed); stores
+//                                        round to nearest even (float16_from_float)
 //   3        BFLOAT16  ushort    float   the upper 16 bits of a float; stores round to nearest even by
 //                                        integer arithmetic, NaN stays a quiet NaN
 //
@@ -47,46 +47,67 @@ typedef real store_t;
 #elif STORAGE == 2
 typedef half store_t;
 
-// Round to the nearest binary16, ties to even, by integer arithmetic. vstore_half would do the same, but
-// POCL implements it in software and inlines it into every unrolled store, which made a 16-wide tile take
-// ten times longer to build than in FLOAT32. Normal results: rebias the exponent (127 -> 15) and round the
-// 13 dropped bits as BFLOAT16_ROUND does; a carry out of the largest finite value gives infinity.
-// Subnormal results: the value in units of 2^-24 is the significand shifted right by 126 - exponent.
-inline ushort float16_from_float(float v) {
-    const uint bits = as_uint(v);
-    const uint sign = (bits >> 16) & 0x8000u;
-    const uint magnitude = bits & 0x7fffffffu;
-    if (magnitude > 0x7f800000u) {
-        return (ushort)(sign | 0x7e00u); // NaN stays a quiet NaN
+// FLOAT16 converts by integer arithmetic on whole vectors, not with vload_half/vstore_half: POCL
+// implements those in software, element by element, and inlines them into every unrolled access, which
+// made a 16-wide tile build several times longer (and run slower) than in FLOAT32. N is a vector width,
+// or empty for scalars. Comparisons give -1 per true lane in vectors and 1 in scalars; select takes both.
+//
+// Widening is exact: rebias a normal exponent (15 -> 127), scale a subnormal's fraction by 2^-24.
+#define DEFINE_FLOAT16_WIDEN(N)                                                                   \
+    inline CONCAT(float, N) CONCAT(float_from_float16, N)(CONCAT(uint, N) h) {                    \
+        const CONCAT(uint, N) sign = (h & 0x8000u) << 16;                                         \
+        const CONCAT(uint, N) exponent = (h >> 10) & 0x1fu;                                       \
+        const CONCAT(uint, N) fraction = h & 0x3ffu;                                              \
+        const CONCAT(uint, N) normal = sign | ((exponent + 112u) << 23) | (fraction << 13);       \
+        const CONCAT(uint, N) special = sign | 0x7f800000u | (fraction << 13);                    \
+        const CONCAT(uint, N) subnormal =                                                         \
+            sign | CONCAT(as_uint, N)(CONCAT(convert_float, N)(fraction) * 0x1p-24f);             \
+        return CONCAT(as_float, N)(select(select(normal, subnormal, exponent == 0u), special,      \
+                                          exponent == 0x1fu));                                    \
     }
-    if (magnitude >= 0x477ff000u) {
-        return (ushort)(sign | 0x7c00u); // 65520 and above round to infinity
-    }
-    if (magnitude >= 0x38800000u) { // 2^-14, the smallest normal binary16
-        const uint rebiased = magnitude - 0x38000000u;
-        return (ushort)(sign | ((rebiased + 0xfffu + ((rebiased >> 13) & 1u)) >> 13));
-    }
-    if (magnitude <= 0x33000000u) {
-        return (ushort)sign; // at most 2^-25, half the smallest subnormal: the tie goes to even, 0
-    }
-    const uint shift = 126u - (magnitude >> 23);               // 14 to 24
-    const uint significand = (magnitude & 0x7fffffu) | 0x800000u;
-    const uint kept = significand >> shift;
-    const uint dropped = significand & ((1u << shift) - 1u);
-    const uint tie = 1u << (shift - 1u);
-    return (ushort)(sign | (kept + (dropped > tie || (dropped == tie && (kept & 1u)))));
-}
 
-#define LOAD(p, i) vload_half(i, p)
+// Rounding to nearest even: a normal result rebiases the exponent (127 -> 15) and rounds the 13 dropped
+// bits as BFLOAT16_ROUND does (a carry out of the largest finite value gives infinity); a subnormal one is
+// the significand in units of 2^-24, shifted right by 126 - exponent, rounded on the dropped bits.
+#define DEFINE_FLOAT16_ROUND(N)                                                                   \
+    inline CONCAT(ushort, N) CONCAT(float16_from_float, N)(CONCAT(float, N) v) {                  \
+        const CONCAT(uint, N) bits = CONCAT(as_uint, N)(v);                                       \
+        const CONCAT(uint, N) sign = (bits >> 16) & 0x8000u;                                      \
+        const CONCAT(uint, N) magnitude = bits & 0x7fffffffu;                                     \
+        const CONCAT(uint, N) rebiased = magnitude - 0x38000000u;                                 \
+        const CONCAT(uint, N) normal = (rebiased + 0xfffu + ((rebiased >> 13) & 1u)) >> 13;       \
+        const CONCAT(uint, N) shift = CONCAT(convert_uint, N)(clamp(                              \
+            126 - CONCAT(convert_int, N)(magnitude >> 23), 14, 24));                              \
+        const CONCAT(uint, N) significand = (magnitude & 0x7fffffu) | 0x800000u;                  \
+        const CONCAT(uint, N) kept = significand >> shift;                                        \
+        const CONCAT(uint, N) one = 1u;                                                           \
+        const CONCAT(uint, N) dropped = significand & ((one << shift) - 1u);                      \
+        const CONCAT(uint, N) tie = one << (shift - 1u);                                          \
+        const CONCAT(uint, N) subnormal = select(kept, kept + 1u,                                 \
+            (dropped > tie) | ((dropped == tie) & ((kept & 1u) != 0u)));                          \
+        CONCAT(uint, N) half_bits = select(subnormal, normal, magnitude >= 0x38800000u);          \
+        half_bits = select(half_bits, (CONCAT(uint, N))0u, magnitude <= 0x33000000u);             \
+        half_bits = select(half_bits, (CONCAT(uint, N))0x7c00u, magnitude >= 0x477ff000u);        \
+        half_bits = select(half_bits, (CONCAT(uint, N))0x7e00u, magnitude > 0x7f800000u);         \
+        return CONCAT(convert_ushort, N)(sign | half_bits);                                       \
+    }
+
+DEFINE_FLOAT16_WIDEN()
+DEFINE_FLOAT16_WIDEN(2)
+DEFINE_FLOAT16_WIDEN(4)
+DEFINE_FLOAT16_WIDEN(8)
+DEFINE_FLOAT16_WIDEN(16)
+DEFINE_FLOAT16_ROUND()
+DEFINE_FLOAT16_ROUND(2)
+DEFINE_FLOAT16_ROUND(4)
+DEFINE_FLOAT16_ROUND(8)
+DEFINE_FLOAT16_ROUND(16)
+
+#define LOAD(p, i) float_from_float16((uint)((__global const ushort*)(p))[i])
 #define STORE(p, i, v) (((__global ushort*)(p))[i] = float16_from_float(v))
-#define VLOADN(N, offset, p) CONCAT(vload_half, N)(offset, p)
-#define VSTOREN(N, v, offset, p)                                                                   \
-    do {                                                                                          \
-        const CONCAT(float, N) vstoren_value = (v);                                               \
-        _Pragma("unroll") for (int vstoren_lane = 0; vstoren_lane < N; ++vstoren_lane) {          \
-            STORE(p, (offset) * N + vstoren_lane, ((const float*)&vstoren_value)[vstoren_lane]);  \
-        }                                                                                         \
-    } while (0)
+#define VLOADN(N, offset, p) \
+    CONCAT(float_from_float16, N)(CONCAT(convert_uint, N)(CONCAT(vload, N)(offset, (__global const ushort*)(p))))
+#define VSTOREN(N, v, offset, p) CONCAT(vstore, N)(CONCAT(float16_from_float, N)(v), offset, (__global ushort*)(p))
 #elif STORAGE == 3
 typedef ushort store_t;
 
