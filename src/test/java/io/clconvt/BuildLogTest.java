@@ -39,7 +39,8 @@ class BuildLogTest {
                         }
                     }
                     programs.add(new String[] {ConvTranspose1dKernel.SOURCE_FILE, "conv_transpose1d",
-                        "-DUSE_FP64=" + (dtype == DType.FLOAT64 ? 1 : 0) + " -DACTIVATION=" + activation.kernelCode()});
+                        ConvTranspose1dKernel.storageOption(problem(dtype, Layout.NCL, activation))
+                                + ConvTranspose1dKernel.activationOption(problem(dtype, Layout.NCL, activation))});
                 }
             }
             programs.add(new String[] {"roofline.cl", "peak_flops", RooflineProbe.options(device)});
