@@ -9,6 +9,11 @@
 // the group's input channels, and visits exactly the taps that contribute: no division, modulo or
 // phase test inside the loops, and uniform, fully unrolled trip counts.
 //
+// TILE_PHASES < STRIDE (a divisor of it; DILATION 1 only) splits a row's phases across work-items: a
+// work-item keeps TILE_PHASES consecutive phases of TILE_ROWS rows. At a large stride this is what
+// lets a work-item hold more rows, and each weight vector it loads then feeds TILE_ROWS multiply-adds
+// instead of the few that rows x STRIDE accumulators would leave room for.
+//
 // TILE_CHANNELS == 1 is the "phase" variant (scalar, one channel; suits depthwise layers, where a
 // group has one output channel). TILE_CHANNELS > 1 is the "tiled" variant: the channel tile is one
 // vector, so each tap is one broadcast-multiply-add; the weights are packed on the host as
@@ -33,9 +38,14 @@
 #ifndef TILE_ROWS
 #define TILE_ROWS 4
 #endif
+#ifndef TILE_PHASES
+#define TILE_PHASES STRIDE
+#endif
 #ifndef CHANNELS_LAST
 #define CHANNELS_LAST 0
 #endif
+#define PHASE_BLOCKS (STRIDE / TILE_PHASES)
+#define ACCUMULATORS (TILE_ROWS * TILE_PHASES)
 
 #if TILE_CHANNELS == 1
 typedef real vec;
@@ -65,11 +75,17 @@ __kernel void conv_transpose1d_tiled(
     const real slope)                            // the leaky ReLU's negative slope (unused by others)
 {
     const int rowTile = get_global_id(0);
-    const int channelTile = get_global_id(1);
     const int n = get_global_id(2);
     const int groupIn = inChannels / groups;
     const int groupOut = outChannels / groups;
     const int tilesPerGroup = packedGroupOut / TILE_CHANNELS;
+    // Dimension 1 enumerates the channel tiles of every group once per phase block.
+    const int channelTile = get_global_id(1) % (groups * tilesPerGroup);
+#if PHASE_BLOCKS == 1
+    const int firstPhase = 0;
+#else
+    const int firstPhase = get_global_id(1) / (groups * tilesPerGroup) * TILE_PHASES;
+#endif
     const int group = channelTile / tilesPerGroup;
     const int firstChannel = (channelTile - group * tilesPerGroup) * TILE_CHANNELS; // within the group
     const int firstRow = padLeft / STRIDE + rowTile * TILE_ROWS;
@@ -90,9 +106,9 @@ __kernel void conv_transpose1d_tiled(
             }
         }
     }
-    vec acc[TILE_ROWS * STRIDE];
+    vec acc[ACCUMULATORS];
     #pragma unroll
-    for (int a = 0; a < TILE_ROWS * STRIDE; ++a) {
+    for (int a = 0; a < ACCUMULATORS; ++a) {
         acc[a] = start;
     }
 
@@ -118,6 +134,7 @@ __kernel void conv_transpose1d_tiled(
             window[j] = (j >= validFrom && j < validTo) ? LOAD(xChannel, (firstInput + j) * positionStride) : (real)0;
         }
         __global const store_t* taps = packedWeight + (long)ci * KERNEL_SIZE * packedGroupOut + firstChannel;
+#if PHASE_BLOCKS == 1
         #pragma unroll
         for (int k = 0; k < KERNEL_SIZE; ++k) {
             const vec w = VLOAD(0, taps + k * packedGroupOut);
@@ -128,20 +145,41 @@ __kernel void conv_transpose1d_tiled(
                 acc[a] = (j >= validFrom && j < validTo) ? fma((vec)window[j], w, acc[a]) : acc[a];
             }
         }
+#else
+        // DILATION 1: the taps of phase r are k = r + m * STRIDE, m rows back.
+        #pragma unroll
+        for (int p = 0; p < TILE_PHASES; ++p) {
+            #pragma unroll
+            for (int m = 0; m < (KERNEL_SIZE + STRIDE - 1) / STRIDE; ++m) {
+                const int k = firstPhase + p + m * STRIDE;
+                if (KERNEL_SIZE % STRIDE == 0 || k < KERNEL_SIZE) {
+                    const vec w = VLOAD(0, taps + k * packedGroupOut);
+                    #pragma unroll
+                    for (int row = 0; row < TILE_ROWS; ++row) {
+                        const int a = row * TILE_PHASES + p;
+                        const int j = REACH + row - m;
+                        acc[a] = (j >= validFrom && j < validTo) ? fma((vec)window[j], w, acc[a]) : acc[a];
+                    }
+                }
+            }
+        }
+#endif
     }
 
     #pragma unroll
-    for (int a = 0; a < TILE_ROWS * STRIDE; ++a) {
+    for (int a = 0; a < ACCUMULATORS; ++a) {
         acc[a] = ACTIVATE(acc[a], slope, vec);
     }
 
-    // A tile covers TILE_ROWS * STRIDE consecutive output positions starting at firstOutput.
-    const long firstOutput = (long)firstRow * STRIDE - padLeft;
+    // Accumulator row * TILE_PHASES + p is output position firstOutput + row * STRIDE + p: with every
+    // phase in the tile, TILE_ROWS * STRIDE consecutive positions.
+    const long firstOutput = (long)firstRow * STRIDE + firstPhase - padLeft;
+#define POSITION(a) ((long)((a) / TILE_PHASES) * STRIDE + (a) % TILE_PHASES) // rows x a stride of up to 2^31
 #if CHANNELS_LAST
     // Position-major: each position's channel tile is one contiguous vector.
     #pragma unroll
-    for (int a = 0; a < TILE_ROWS * STRIDE; ++a) {
-        const long o = firstOutput + a;
+    for (int a = 0; a < ACCUMULATORS; ++a) {
+        const long o = firstOutput + POSITION(a);
         if (o < 0 || o >= outputLength) {
             continue;
         }
@@ -169,9 +207,9 @@ __kernel void conv_transpose1d_tiled(
         }
         __global store_t* out = y + ((long)n * outChannels + firstOutChannel + c) * outputLength + firstOutput;
         #pragma unroll
-        for (int a = 0; a < TILE_ROWS * STRIDE; ++a) {
-            if (firstOutput + a >= 0 && firstOutput + a < outputLength) {
-                STORE(out, a, ((const real*)&acc[a])[c]);
+        for (int a = 0; a < ACCUMULATORS; ++a) {
+            if (firstOutput + POSITION(a) >= 0 && firstOutput + POSITION(a) < outputLength) {
+                STORE(out, POSITION(a), ((const real*)&acc[a])[c]);
             }
         }
     }

@@ -23,11 +23,14 @@ final class ConvTranspose1dTiledKernel {
      * crashes its compiler. Layers outside use the direct variant.
      */
     static final int MAX_KERNEL_SIZE = 64;
-    /** Vector accumulators per work-item: tile rows x stride. */
+    /** Vector accumulators per work-item: tile rows x phases. */
     static final int MAX_ACCUMULATORS = 32;
     /** Input values one work-item keeps per channel: tile rows + (K - 1) * dilation / stride. */
     static final int MAX_WINDOW = 256;
-    /** Multiply-adds unrolled per input channel: K x tile rows. */
+    /**
+     * Multiply-adds unrolled per input channel: K x tile rows with every phase, tile rows x phases x
+     * ceil(K / stride) with some.
+     */
     static final int MAX_UNROLLED_TAPS = 256;
     /**
      * K x accumulators: past 16 accumulators they spill, and the build time then grows with the taps
@@ -55,16 +58,24 @@ final class ConvTranspose1dTiledKernel {
         }
         long stride = problem.stride();
         long rows = plan.tileRows();
+        long phases = plan.phasesOf(problem);
+        // A work-item with part of a row's phases enumerates the taps of a phase as k = r + m * stride,
+        // which holds for dilation 1 only; beyond MAX_KERNEL_SIZE most phases have no tap, and the
+        // phase blocks would multiply the work-items of a layer that crops its output to a few positions.
+        boolean phasesFit = phases == stride || (phases >= 1 && phases < stride && stride % phases == 0
+                && problem.dilation() == 1 && stride <= MAX_KERNEL_SIZE);
         long reach = (long) (problem.kernelSize() - 1) * problem.dilation() / stride;
         long window = rows + reach;
-        long accumulators = rows * stride;
+        long accumulators = rows * phases;
+        long unrolledTaps = rows * (phases == stride ? problem.kernelSize() : phases * ((problem.kernelSize() + stride - 1) / stride));
         // The kernel's int indices: rows of t-space (one past the last tile), input positions of a window.
         long lastTileEnd = ((long) problem.padLeft() + problem.outputLength()) / stride + 2 * rows;
-        return problem.kernelSize() <= MAX_KERNEL_SIZE
+        return phasesFit
+                && problem.kernelSize() <= MAX_KERNEL_SIZE
                 && accumulators <= MAX_ACCUMULATORS
                 && problem.kernelSize() * accumulators <= MAX_TAPS_TIMES_ACCUMULATORS
                 && window <= MAX_WINDOW
-                && problem.kernelSize() * rows <= MAX_UNROLLED_TAPS
+                && unrolledTaps <= MAX_UNROLLED_TAPS
                 && lastTileEnd <= Integer.MAX_VALUE
                 && (long) problem.inputLength() + window <= Integer.MAX_VALUE;
     }
@@ -138,6 +149,7 @@ final class ConvTranspose1dTiledKernel {
                 + " -DDILATION=" + problem.dilation()
                 + " -DTILE_CHANNELS=" + plan.tileChannels()
                 + " -DTILE_ROWS=" + plan.tileRows()
+                + " -DTILE_PHASES=" + plan.phasesOf(problem)
                 + " -DCHANNELS_LAST=" + (problem.layout() == Layout.NLC ? 1 : 0)
                 + ConvTranspose1dKernel.activationOption(problem);
     }
@@ -152,7 +164,7 @@ final class ConvTranspose1dTiledKernel {
         long local = plan.localSize();
         long[] global = {
             (rowTiles + local - 1) / local * local,
-            (long) problem.groups() * (packed / plan.tileChannels()),
+            (long) problem.groups() * (packed / plan.tileChannels()) * (problem.stride() / plan.phasesOf(problem)),
             problem.batch()};
         cl_event event = new cl_event();
         Cl.check(clEnqueueNDRangeKernel(context.queue(), kernel, 3, null, global, new long[] {local, 1, 1}, 0, null,

@@ -10,20 +10,29 @@ import java.util.SplittableRandom;
 
 /**
  * How one call runs: the variant and, for the phase and tiled variants, the work-item tile (output
- * channels x stride rows) and the work-group size along the rows; for the gemm variant its
- * {@link GemmTile} (and {@code localSize} is that tile's work-group size).
+ * channels x stride rows x phases of each row, 0 phases meaning all of them) and the work-group size
+ * along the rows; for the gemm variant its {@link GemmTile} (and {@code localSize} is that tile's
+ * work-group size).
  */
-record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int localSize, GemmTile gemm) {
+record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int tilePhases, int localSize,
+        GemmTile gemm) {
     static final int DIRECT_LOCAL_SIZE = 64;
     /** More stride rows per work-item than this never won in tuning, whatever the registers allow. */
     static final int MAX_DEFAULT_ROWS = 8;
     /** What a work-item needs besides its accumulators in the tiled loop: one tap's weights and one broadcast input. */
     static final int TAP_REGISTERS = 2;
+    /** {@link #tilePhases()} of a plan whose work-items keep every phase of a row. */
+    static final int ALL_PHASES = 0;
     private static final int MAX_ROWS = 64;
     private static final int MAX_LOCAL_SIZE = 1024;
 
+    /** A plan whose work-items keep every phase of their rows. */
     LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int localSize) {
-        this(variant, tileChannels, tileRows, localSize, null);
+        this(variant, tileChannels, tileRows, ALL_PHASES, localSize, null);
+    }
+
+    LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int tilePhases, int localSize) {
+        this(variant, tileChannels, tileRows, tilePhases, localSize, null);
     }
 
     static LaunchPlan direct() {
@@ -31,7 +40,7 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
     }
 
     static LaunchPlan gemm(GemmTile tile) {
-        return new LaunchPlan(KernelVariant.GEMM, 0, 0, tile.mdimc() * tile.ndimc(), tile);
+        return new LaunchPlan(KernelVariant.GEMM, 0, 0, ALL_PHASES, tile.mdimc() * tile.ndimc(), tile);
     }
 
     /**
@@ -51,8 +60,9 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
     }
 
     /**
-     * Stride rows per work-item on a CPU: the most (a power of two, at most {@link #MAX_DEFAULT_ROWS})
-     * whose rows x stride vector accumulators plus one tap's weights fit the register file.
+     * Stride rows per work-item on a CPU when a work-item keeps every phase of its rows: the most (a
+     * power of two, at most {@link #MAX_DEFAULT_ROWS}) whose rows x stride vector accumulators plus one
+     * tap's weights and a broadcast input fit the register file.
      */
     static int cpuRows(int registers, int stride) {
         int rows = MAX_DEFAULT_ROWS;
@@ -60,6 +70,45 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
             rows /= 2;
         }
         return rows;
+    }
+
+    /**
+     * How much more a weight-vector load costs the tiled loop than a broadcast input load. A work-item
+     * streams its channel tile's weights (input channels x K vectors: tens to hundreds of KiB in the
+     * decoder layers, beyond a first-level cache) while its input window is a few values it has just
+     * read. Measured on POCL for AVX-512 and, with POCL_LLVM_CPU_NAME=haswell, AVX2 code: the plans
+     * this weight makes cheapest were the fastest or within noise of them on every suite shape.
+     */
+    static final int WEIGHT_LOAD_COST = 3;
+
+    /**
+     * Rows and phases per work-item of the tiled variant on a CPU ({rows, phases}): the pair whose tile
+     * needs the fewest loads per multiply-add, {@link #WEIGHT_LOAD_COST}/rows (a weight vector feeds
+     * every row) + 1/phases (a broadcast input feeds every phase it lands in), among those whose rows x
+     * phases accumulators plus one tap's weights and a broadcast input fit the register file. Rows are
+     * powers of two up to {@link #MAX_DEFAULT_ROWS}; phases divide the stride, and fewer than all of
+     * them need dilation 1 (the kernel enumerates a phase's taps as r + m x stride). Ties go to more rows.
+     */
+    static int[] cpuRowsAndPhases(int registers, int stride, int dilation) {
+        int[] best = {1, stride}; // what a register file too small for any tile gets
+        double bestCost = Double.MAX_VALUE;
+        for (int rows = MAX_DEFAULT_ROWS; rows >= 1; rows /= 2) {
+            // Phases beyond the register file never fit: visit stride itself, then from there down.
+            for (int phases = stride; phases >= 1; phases = phases == stride ? Math.min(stride - 1, registers) : phases - 1) {
+                boolean allowed = phases == stride || (dilation == 1 && stride % phases == 0);
+                boolean fits = (long) rows * phases + TAP_REGISTERS <= registers;
+                double cost = loadsPerMultiplyAdd(rows, phases);
+                if (allowed && fits && cost < bestCost) {
+                    best = new int[] {rows, phases};
+                    bestCost = cost;
+                }
+            }
+        }
+        return best;
+    }
+
+    private static double loadsPerMultiplyAdd(int rows, int phases) {
+        return (double) WEIGHT_LOAD_COST / rows + 1.0 / phases;
     }
 
     /**
@@ -93,7 +142,8 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
             if (plan.variant() == KernelVariant.GEMM || plan.tileRows() == 1) {
                 return direct();
             }
-            plan = new LaunchPlan(plan.variant(), plan.tileChannels(), plan.tileRows() / 2, plan.localSize());
+            plan = new LaunchPlan(plan.variant(), plan.tileChannels(), plan.tileRows() / 2, plan.tilePhases(),
+                    plan.localSize());
         }
         return plan;
     }
@@ -101,10 +151,13 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
     private static LaunchPlan cpuPlan(ConvProblem problem, KernelVariant variant, int width, DeviceInfo device) {
         int registers = cpuVectorRegisters(device.nativeFloatWidth());
         int rows = cpuRows(registers, problem.stride());
+        int[] tile = cpuRowsAndPhases(registers, problem.stride(), problem.dilation());
+        int phases = tile[1] == problem.stride() ? ALL_PHASES : tile[1];
         return switch (variant) {
             case DIRECT, AUTO -> direct();
             case PHASE -> new LaunchPlan(KernelVariant.PHASE, 1, rows, 32);
-            case TILED -> new LaunchPlan(KernelVariant.TILED, channelTile(width, problem.groupOutChannels()), rows, 16);
+            case TILED -> new LaunchPlan(KernelVariant.TILED, channelTile(width, problem.groupOutChannels()), tile[0],
+                    phases, 16);
             case GEMM -> gemm(cpuGemmTile(width, registers, problem.groupOutChannels()));
         };
     }
@@ -190,14 +243,25 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
      */
     boolean isWellFormed() {
         return switch (variant) {
-            case DIRECT -> tileChannels == 1 && tileRows == 1 && isPowerOfTwo(localSize, MAX_LOCAL_SIZE);
-            case PHASE -> tileChannels == 1 && tileRows >= 1 && tileRows <= MAX_ROWS
+            case DIRECT -> tileChannels == 1 && tileRows == 1 && tilePhases == ALL_PHASES
+                    && isPowerOfTwo(localSize, MAX_LOCAL_SIZE);
+            case PHASE -> tileChannels == 1 && tileRows >= 1 && tileRows <= MAX_ROWS && isPhaseCount(tilePhases)
                     && isPowerOfTwo(localSize, MAX_LOCAL_SIZE);
             case TILED -> tileChannels >= 2 && isPowerOfTwo(tileChannels, 16) && tileRows >= 1 && tileRows <= MAX_ROWS
-                    && isPowerOfTwo(localSize, MAX_LOCAL_SIZE);
-            case GEMM -> gemm != null && gemm.isWellFormed() && localSize == gemm.mdimc() * gemm.ndimc();
+                    && isPhaseCount(tilePhases) && isPowerOfTwo(localSize, MAX_LOCAL_SIZE);
+            case GEMM -> gemm != null && gemm.isWellFormed() && tilePhases == ALL_PHASES
+                    && localSize == gemm.mdimc() * gemm.ndimc();
             case AUTO -> false;
         };
+    }
+
+    private static boolean isPhaseCount(int phases) {
+        return phases == ALL_PHASES || (phases >= 1 && phases <= MAX_ROWS);
+    }
+
+    /** The phases of a row one work-item keeps for {@code problem}. */
+    int phasesOf(ConvProblem problem) {
+        return tilePhases == ALL_PHASES ? problem.stride() : tilePhases;
     }
 
     static boolean isPowerOfTwo(int value, int max) {
@@ -209,7 +273,7 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
         if (localSize <= limit || variant == KernelVariant.GEMM) {
             return this; // a gemm tile's work-group is part of its shape: supports() refuses one too large
         }
-        return new LaunchPlan(variant, tileChannels, tileRows, (int) Long.highestOneBit(Math.max(limit, 1)));
+        return new LaunchPlan(variant, tileChannels, tileRows, tilePhases, (int) Long.highestOneBit(Math.max(limit, 1)));
     }
 
     /**
@@ -223,12 +287,12 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
         Set<LaunchPlan> ordered = new LinkedHashSet<>();
         LaunchPlan auto = defaultFor(problem, KernelVariant.AUTO, device);
         ordered.add(auto);
-        ordered.addAll(auto.neighbours());
+        ordered.addAll(auto.neighbours(problem));
         for (KernelVariant v : List.of(KernelVariant.TILED, KernelVariant.GEMM, KernelVariant.PHASE)) {
             ordered.add(defaultFor(problem, v, device));
         }
         for (KernelVariant v : List.of(KernelVariant.TILED, KernelVariant.GEMM, KernelVariant.PHASE)) {
-            ordered.addAll(defaultFor(problem, v, device).neighbours());
+            ordered.addAll(defaultFor(problem, v, device).neighbours(problem));
         }
         List<List<LaunchPlan>> spaces = List.of(tiledSpace(problem, device), gemmSpace(), phaseSpace());
         for (List<LaunchPlan> space : spaces) {
@@ -256,16 +320,21 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
         return new ArrayList<>(plans.subList(0, Math.min(limit, plans.size())));
     }
 
-    /** Plans one step away from this one: each size halved and doubled in turn. */
-    private List<LaunchPlan> neighbours() {
+    /** Plans one step away from this one for {@code problem}: each size halved and doubled in turn. */
+    private List<LaunchPlan> neighbours(ConvProblem problem) {
         List<LaunchPlan> near = new ArrayList<>();
         switch (variant) {
             case PHASE, TILED -> {
                 for (int factor : new int[] {2, -2}) {
-                    near.add(new LaunchPlan(variant, tileChannels, scale(tileRows, factor), localSize));
-                    near.add(new LaunchPlan(variant, tileChannels, tileRows, scale(localSize, factor)));
+                    int phases = scale(phasesOf(problem), factor);
+                    if (phases >= 1 && phases <= problem.stride()) {
+                        near.add(new LaunchPlan(variant, tileChannels, tileRows,
+                                phases == problem.stride() ? ALL_PHASES : phases, localSize));
+                    }
+                    near.add(new LaunchPlan(variant, tileChannels, scale(tileRows, factor), tilePhases, localSize));
+                    near.add(new LaunchPlan(variant, tileChannels, tileRows, tilePhases, scale(localSize, factor)));
                     if (variant == KernelVariant.TILED) {
-                        near.add(new LaunchPlan(variant, scale(tileChannels, factor), tileRows, localSize));
+                        near.add(new LaunchPlan(variant, scale(tileChannels, factor), tileRows, tilePhases, localSize));
                     }
                 }
             }
@@ -305,9 +374,15 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
         List<LaunchPlan> space = new ArrayList<>();
         int width = nativeWidth(device, problem.dtype());
         for (int channels : new int[] {Math.max(2, width / 4), Math.max(2, width / 2), Math.max(2, width)}) {
-            for (int rows : new int[] {1, 2, 4, 8}) {
-                for (int local : new int[] {4, 8, 16, 32, 64}) {
-                    space.add(new LaunchPlan(KernelVariant.TILED, channels, rows, local));
+            for (int rows : new int[] {1, 2, 4, 8, 16}) {
+                for (int phases = 1; phases <= problem.stride(); phases++) {
+                    if (problem.stride() % phases != 0) {
+                        continue;
+                    }
+                    for (int local : new int[] {4, 8, 16, 32, 64}) {
+                        space.add(new LaunchPlan(KernelVariant.TILED, channels, rows,
+                                phases == problem.stride() ? ALL_PHASES : phases, local));
+                    }
                 }
             }
         }
@@ -336,13 +411,17 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
         return space;
     }
 
-    /** The form the tuning file stores, e.g. {@code tiled:16:4:8} or {@code gemm:64:64:32:16:8:4}. */
+    /**
+     * The form the tuning file stores, e.g. {@code tiled:16:4:8}, {@code tiled:16:8:16:2} (2 phases per
+     * work-item) or {@code gemm:64:64:32:16:8:4}.
+     */
     String encode() {
         if (variant == KernelVariant.GEMM) {
             return "gemm:" + gemm.mwg() + ":" + gemm.nwg() + ":" + gemm.kwg() + ":" + gemm.mdimc() + ":"
                     + gemm.ndimc() + ":" + gemm.vw();
         }
-        return variant.name().toLowerCase(Locale.ROOT) + ":" + tileChannels + ":" + tileRows + ":" + localSize;
+        return variant.name().toLowerCase(Locale.ROOT) + ":" + tileChannels + ":" + tileRows + ":" + localSize
+                + (tilePhases == ALL_PHASES ? "" : ":" + tilePhases);
     }
 
     /** Reads {@link #encode()}'s form; null when it is not one or not {@link #isWellFormed() well formed}. */
@@ -359,6 +438,8 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
                 plan = gemm(new GemmTile(numbers[0], numbers[1], numbers[2], numbers[3], numbers[4], numbers[5]));
             } else if (variant != KernelVariant.GEMM && numbers.length == 3) {
                 plan = new LaunchPlan(variant, numbers[0], numbers[1], numbers[2]);
+            } else if (variant != KernelVariant.GEMM && numbers.length == 4) {
+                plan = new LaunchPlan(variant, numbers[0], numbers[1], numbers[3], numbers[2]);
             } else {
                 return null;
             }
@@ -373,8 +454,8 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int loc
         return switch (variant) {
             case DIRECT -> "direct";
             case GEMM -> "gemm(" + gemm + ")";
-            default -> variant.name().toLowerCase(Locale.ROOT) + "(" + tileChannels + "x" + tileRows + ",local "
-                    + localSize + ")";
+            default -> variant.name().toLowerCase(Locale.ROOT) + "(" + tileChannels + "x" + tileRows
+                    + (tilePhases == ALL_PHASES ? "" : "x" + tilePhases + " phases") + ",local " + localSize + ")";
         };
     }
 

@@ -80,6 +80,11 @@ class EnvelopeTest {
         assertTrue(ConvTranspose1dTiledKernel.supports(problem(1, 16, 64, 8, params().build()), tiled(4)));
         assertFalse(ConvTranspose1dTiledKernel.supports(problem(1, 16, 64, 8, params().build()), tiled(8)));
         assertFalse(ConvTranspose1dTiledKernel.supports(problem(1, 16, 65, 8, params().build()), tiled(1)));
+        // With one phase of two (K = 32, 16 taps a phase): 16 rows unroll 256 taps and fit, 32 rows do not.
+        assertTrue(ConvTranspose1dTiledKernel.supports(problem(1, 16, 32, 8, params().stride(2).build()),
+                new LaunchPlan(KernelVariant.TILED, 16, 16, 1, 16)));
+        assertFalse(ConvTranspose1dTiledKernel.supports(problem(1, 16, 32, 8, params().stride(2).build()),
+                new LaunchPlan(KernelVariant.TILED, 16, 32, 1, 16)));
     }
 
     @Test
@@ -94,16 +99,22 @@ class EnvelopeTest {
     @Test
     void defaultPlansShrinkIntoTheEnvelopeOrFallBackToDirect() {
         // The decoder suite's shapes keep their plans (README, Performance).
-        assertEquals(tiled(2), LaunchPlan.defaultFor(problem(512, 256, 16, 128, params().stride(8).padding(4).build()),
-                KernelVariant.AUTO, AVX512));
+        assertEquals(new LaunchPlan(KernelVariant.TILED, 16, 8, 2, 16), LaunchPlan.defaultFor(
+                problem(512, 256, 16, 128, params().stride(8).padding(4).build()), KernelVariant.AUTO, AVX512));
         assertEquals(tiled(8), LaunchPlan.defaultFor(problem(128, 64, 4, 64, params().stride(2).padding(1).build()),
                 KernelVariant.AUTO, AVX512));
-        // K = 64 at stride 16: one row keeps 16 accumulators, K x accumulators 1024.
-        assertEquals(tiled(1), LaunchPlan.defaultFor(problem(4, 32, 64, 50, params().stride(16).build()),
+        // K = 64 at stride 16: 8 rows of 2 phases keep 16 accumulators (K x accumulators 1024) and unroll
+        // 64 taps; with dilation 2 the phases stay together and one row keeps 16.
+        assertEquals(new LaunchPlan(KernelVariant.TILED, 16, 8, 2, 16), LaunchPlan.defaultFor(
+                problem(4, 32, 64, 50, params().stride(16).build()), KernelVariant.AUTO, AVX512));
+        assertEquals(tiled(1), LaunchPlan.defaultFor(problem(4, 32, 64, 50, params().stride(16).dilation(3).build()),
                 KernelVariant.AUTO, AVX512));
-        // K = 64 at stride 32, or a window of 1808 (dilation 900): the direct kernel.
-        assertEquals(LaunchPlan.direct(), LaunchPlan.defaultFor(problem(4, 32, 64, 50, params().stride(32).build()),
-                KernelVariant.TILED, AVX512));
+        // K = 64 at stride 32: 2 phases of 8 rows; with dilation 3 (every phase together, 32 accumulators x
+        // K over the bound), or a window of 1808 (dilation 900): the direct kernel.
+        assertEquals(new LaunchPlan(KernelVariant.TILED, 16, 8, 2, 16), LaunchPlan.defaultFor(
+                problem(4, 32, 64, 50, params().stride(32).build()), KernelVariant.TILED, AVX512));
+        assertEquals(LaunchPlan.direct(), LaunchPlan.defaultFor(problem(4, 32, 64, 50,
+                params().stride(32).dilation(3).build()), KernelVariant.TILED, AVX512));
         assertEquals(LaunchPlan.direct(), LaunchPlan.defaultFor(problem(4, 16, 3, 50, params().dilation(900).build()),
                 KernelVariant.PHASE, AVX512));
     }

@@ -47,9 +47,9 @@ class LaunchPlanTest {
         LaunchPlan plan = LaunchPlan.defaultFor(problem(DType.FLOAT32, 256, 128, 1, 4, 2), KernelVariant.AUTO, AVX2);
         assertEquals(new LaunchPlan(KernelVariant.TILED, 8, 4, 16), plan);
         assertEquals(16, LaunchPlan.cpuVectorRegisters(8));
-        // HiFi-GAN's stride 8: one row of 8 accumulators (the AVX-512 figure of 4 rows would need 34 registers)
-        assertEquals(1, LaunchPlan.defaultFor(problem(DType.FLOAT32, 512, 256, 1, 16, 8), KernelVariant.AUTO, AVX2)
-                .tileRows());
+        // HiFi-GAN's stride 8: 4 rows of 2 phases, 8 accumulators (every phase of 4 rows would need 34 registers)
+        assertEquals(new LaunchPlan(KernelVariant.TILED, 8, 4, 2, 16),
+                LaunchPlan.defaultFor(problem(DType.FLOAT32, 512, 256, 1, 16, 8), KernelVariant.AUTO, AVX2));
         assertEquals(4, LaunchPlan.defaultFor(problem(DType.FLOAT64, 256, 128, 1, 4, 2), KernelVariant.AUTO, AVX2)
                 .tileChannels());
     }
@@ -59,8 +59,10 @@ class LaunchPlanTest {
         assertEquals(new LaunchPlan(KernelVariant.TILED, 16, 8, 16),
                 LaunchPlan.defaultFor(problem(DType.FLOAT32, 256, 128, 1, 4, 2), KernelVariant.AUTO, AVX512));
         assertEquals(32, LaunchPlan.cpuVectorRegisters(16));
-        assertEquals(4, LaunchPlan.defaultFor(problem(DType.FLOAT32, 256, 256, 8, 8, 4), KernelVariant.AUTO, AVX512)
-                .tileRows());
+        assertEquals(new LaunchPlan(KernelVariant.TILED, 16, 8, 2, 16),
+                LaunchPlan.defaultFor(problem(DType.FLOAT32, 256, 256, 8, 8, 4), KernelVariant.AUTO, AVX512));
+        assertEquals(new LaunchPlan(KernelVariant.TILED, 16, 8, 2, 16),
+                LaunchPlan.defaultFor(problem(DType.FLOAT32, 512, 256, 1, 16, 8), KernelVariant.AUTO, AVX512));
         assertEquals(8, LaunchPlan.defaultFor(problem(DType.FLOAT64, 256, 128, 1, 4, 2), KernelVariant.AUTO, AVX512)
                 .tileChannels());
     }
@@ -73,9 +75,12 @@ class LaunchPlanTest {
                 for (KernelVariant variant : List.of(KernelVariant.AUTO, KernelVariant.TILED, KernelVariant.PHASE)) {
                     LaunchPlan plan = LaunchPlan.defaultFor(problem(DType.FLOAT32, 64, 64, 1, 2 * stride, stride),
                             variant, device);
-                    assertTrue(plan.tileRows() == 1
-                            || plan.tileRows() * stride + LaunchPlan.TAP_REGISTERS <= registers,
+                    ConvProblem problem = problem(DType.FLOAT32, 64, 64, 1, 2 * stride, stride);
+                    int phases = plan.phasesOf(problem);
+                    assertTrue(plan.tileRows() * phases + LaunchPlan.TAP_REGISTERS <= registers
+                            || (plan.tileRows() == 1 && phases == stride),
                             plan + " at stride " + stride + " needs more than " + registers + " registers");
+                    assertTrue(plan.supports(problem, device), plan + " at stride " + stride);
                     assertTrue(plan.tileChannels() <= device.nativeFloatWidth(), plan + " on width "
                             + device.nativeFloatWidth());
                 }
@@ -86,6 +91,35 @@ class LaunchPlanTest {
             assertTrue(vectors * (tile.nwg() / tile.ndimc()) + vectors + 1 <= registers, tile.toString());
             assertEquals(device.nativeFloatWidth(), tile.vw());
         }
+    }
+
+    @Test
+    void theTiledRuleTakesTheTileWithFewestLoadsPerMultiplyAdd() {
+        // every phase where the registers allow it for 8 rows (stride 2), or for 4 rows at stride 5 and 7
+        assertTwoDimensions(32, 2, 1, 8, 2);
+        assertTwoDimensions(32, 5, 1, 4, 5);
+        assertTwoDimensions(32, 7, 1, 4, 7);
+        // AVX2: rows x phases within 14 accumulators, weight reuse against input reuse
+        assertTwoDimensions(16, 2, 1, 4, 2);
+        assertTwoDimensions(16, 4, 1, 4, 2);
+        assertTwoDimensions(16, 5, 1, 8, 1);
+        assertTwoDimensions(16, 1, 1, 8, 1);
+        // phases of a dilated layer are not split: every phase, as many rows as fit (at least one)
+        assertTwoDimensions(32, 8, 3, 2, 8);
+        assertTwoDimensions(16, 16, 2, 1, 16);
+        for (int registers : new int[] {16, 32}) {
+            for (int stride = 1; stride <= 32; stride++) {
+                int[] tile = LaunchPlan.cpuRowsAndPhases(registers, stride, 1);
+                assertTrue(stride % tile[1] == 0 && tile[0] * tile[1] + LaunchPlan.TAP_REGISTERS <= registers,
+                        tile[0] + "x" + tile[1] + " at stride " + stride);
+            }
+        }
+    }
+
+    private static void assertTwoDimensions(int registers, int stride, int dilation, int rows, int phases) {
+        int[] tile = LaunchPlan.cpuRowsAndPhases(registers, stride, dilation);
+        assertEquals(rows + "x" + phases, tile[0] + "x" + tile[1],
+                registers + " registers, stride " + stride + ", dilation " + dilation);
     }
 
     @Test
