@@ -114,12 +114,13 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
     /**
      * The built-in choice for a variant on {@code device} (AUTO picks one), derived from what the device
      * reports. CPU: the channel vector is the native vector (floats, or doubles for FLOAT64; narrower when
-     * a group has fewer channels), the register file is {@link #cpuVectorRegisters}, and the stride rows
-     * per work-item follow {@link #cpuRows}; AUTO takes tiled where a group fills half a native vector,
-     * else the scalar phase variant. GPU and other devices: AUTO takes gemm (tile from
-     * {@link #gpuGemmTile}) where a group has 16 or more output channels and local memory is dedicated
-     * (tiled where it is not), else phase; the phase and tiled variants keep at most 32 accumulators per
-     * work-item.
+     * a group has fewer channels), the register file is {@link #cpuVectorRegisters}, and the rows and
+     * phases per work-item follow {@link #cpuRowsAndPhases}; AUTO takes rows for NCL layers whose groups
+     * have at most a native vector of output channels (the row vector is the native vector), else tiled
+     * where a group fills half a native vector, else the scalar phase variant. GPU and other devices:
+     * AUTO takes gemm (tile from {@link #gpuGemmTile}) where a group has 16 or more output channels and
+     * local memory is dedicated (tiled where it is not), else phase; the phase and tiled variants keep at
+     * most 32 accumulators per work-item.
      */
     static LaunchPlan defaultFor(ConvProblem problem, KernelVariant variant, DeviceInfo device) {
         int groupOut = problem.groupOutChannels();
@@ -127,6 +128,12 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
         KernelVariant chosen = variant;
         if (chosen == KernelVariant.AUTO) {
             if (device.isCpu()) {
+                if (problem.layout() == Layout.NCL && groupOut <= width) {
+                    LaunchPlan rows = fitted(cpuPlan(problem, KernelVariant.ROWS, width, device), problem, device);
+                    if (rows.variant() == KernelVariant.ROWS) {
+                        return rows;
+                    }
+                }
                 chosen = groupOut >= Math.max(2, width / 2) ? KernelVariant.TILED : KernelVariant.PHASE;
             } else if (groupOut < 16) {
                 chosen = KernelVariant.PHASE;
@@ -135,15 +142,26 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
                 chosen = device.dedicatedLocalMemory() ? KernelVariant.GEMM : KernelVariant.TILED;
             }
         }
-        LaunchPlan plan = device.isCpu() ? cpuPlan(problem, chosen, width, device) : gpuPlan(problem, chosen, device);
-        // Fewer rows shrink the accumulators, window and unrolled taps into the program's envelope; a
-        // layer outside it even at one row (or outside the gemm's) runs on the direct variant.
+        return fitted(device.isCpu() ? cpuPlan(problem, chosen, width, device) : gpuPlan(problem, chosen, device),
+                problem, device);
+    }
+
+    /**
+     * {@code plan} shrunk into its program's envelope: fewer rows (the rows variant: fewer channels)
+     * shrink the accumulators, window and unrolled taps; a layer outside it even at one (or outside the
+     * gemm's) runs on the direct variant.
+     */
+    private static LaunchPlan fitted(LaunchPlan plan, ConvProblem problem, DeviceInfo device) {
         while (!plan.supports(problem, device)) {
-            if (plan.variant() == KernelVariant.GEMM || plan.tileRows() == 1) {
+            if (plan.variant() == KernelVariant.ROWS && plan.tileChannels() > 1) {
+                plan = new LaunchPlan(plan.variant(), plan.tileChannels() / 2, plan.tileRows(), plan.localSize());
+            } else if (plan.variant() == KernelVariant.GEMM || plan.variant() == KernelVariant.ROWS
+                    || plan.tileRows() == 1) {
                 return direct();
+            } else {
+                plan = new LaunchPlan(plan.variant(), plan.tileChannels(), plan.tileRows() / 2, plan.tilePhases(),
+                        plan.localSize());
             }
-            plan = new LaunchPlan(plan.variant(), plan.tileChannels(), plan.tileRows() / 2, plan.tilePhases(),
-                    plan.localSize());
         }
         return plan;
     }
@@ -158,8 +176,24 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
             case PHASE -> new LaunchPlan(KernelVariant.PHASE, 1, rows, 32);
             case TILED -> new LaunchPlan(KernelVariant.TILED, channelTile(width, problem.groupOutChannels()), tile[0],
                     phases, 16);
+            case ROWS -> new LaunchPlan(KernelVariant.ROWS, rowsChannels(problem, registers), width, 16);
             case GEMM -> gemm(cpuGemmTile(width, registers, problem.groupOutChannels()));
         };
+    }
+
+    /**
+     * Output channels per work-item of the rows variant: the most (a power of two, at most the group's
+     * channels and {@link #MAX_DEFAULT_ROWS}) whose channels x stride vector accumulators, the window's
+     * row vectors and a broadcast weight fit {@code registers} vectors; at least one.
+     */
+    static int rowsChannels(ConvProblem problem, int registers) {
+        long window = (long) (problem.kernelSize() - 1) * problem.dilation() / problem.stride() + 1;
+        int channels = 1;
+        while (channels * 2 <= Math.min(problem.groupOutChannels(), MAX_DEFAULT_ROWS)
+                && (long) channels * 2 * problem.stride() + window + 1 <= registers) {
+            channels *= 2;
+        }
+        return channels;
     }
 
     /** The native width, halved while a group's channels fill no more than half of it (never below 2). */
@@ -198,6 +232,7 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
             case DIRECT, AUTO -> direct();
             case PHASE -> new LaunchPlan(KernelVariant.PHASE, 1, Math.max(1, rows * channels / 4), local);
             case TILED -> new LaunchPlan(KernelVariant.TILED, channels, rows, local);
+            case ROWS -> new LaunchPlan(KernelVariant.ROWS, rowsChannels(problem, 32 / channels), channels, local);
             case GEMM -> gemm(gpuGemmTile(device));
         };
     }
@@ -232,6 +267,7 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
         return switch (variant) {
             case DIRECT -> true;
             case PHASE, TILED -> ConvTranspose1dTiledKernel.supports(problem, this);
+            case ROWS -> ConvTranspose1dRowsKernel.supports(problem, this);
             case GEMM -> ConvTranspose1dGemmKernel.supports(problem, gemm, device);
             case AUTO -> false;
         };
@@ -249,6 +285,8 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
                     && isPowerOfTwo(localSize, MAX_LOCAL_SIZE);
             case TILED -> tileChannels >= 2 && isPowerOfTwo(tileChannels, 16) && tileRows >= 1 && tileRows <= MAX_ROWS
                     && isPhaseCount(tilePhases) && isPowerOfTwo(localSize, MAX_LOCAL_SIZE);
+            case ROWS -> tileChannels >= 1 && tileChannels <= MAX_ROWS && isPowerOfTwo(tileRows, 16) && tileRows >= 2
+                    && tilePhases == ALL_PHASES && isPowerOfTwo(localSize, MAX_LOCAL_SIZE);
             case GEMM -> gemm != null && gemm.isWellFormed() && tilePhases == ALL_PHASES
                     && localSize == gemm.mdimc() * gemm.ndimc();
             case AUTO -> false;
@@ -280,7 +318,7 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
      * What {@code bench --tune} and tuning on first use try for {@code problem}, in order: the built-in
      * plan (so a winner is never one the rule would beat) and its neighbours (rows, work-group and tile
      * sizes halved and doubled), every variant's built-in plan and their neighbours, then the rest of each variant's space shuffled by
-     * {@code random} and taken in turn (tiled, gemm, phase), so that a large space is sampled at random
+     * {@code random} and taken in turn (tiled, rows, gemm, phase), so that a large space is sampled at random
      * without crowding out the smaller ones; cut to {@code limit}, only plans that support the problem.
      */
     static List<LaunchPlan> candidates(ConvProblem problem, DeviceInfo device, SplittableRandom random, int limit) {
@@ -288,13 +326,16 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
         LaunchPlan auto = defaultFor(problem, KernelVariant.AUTO, device);
         ordered.add(auto);
         ordered.addAll(auto.neighbours(problem));
-        for (KernelVariant v : List.of(KernelVariant.TILED, KernelVariant.GEMM, KernelVariant.PHASE)) {
+        List<KernelVariant> variants = List.of(KernelVariant.TILED, KernelVariant.ROWS, KernelVariant.GEMM,
+                KernelVariant.PHASE);
+        for (KernelVariant v : variants) {
             ordered.add(defaultFor(problem, v, device));
         }
-        for (KernelVariant v : List.of(KernelVariant.TILED, KernelVariant.GEMM, KernelVariant.PHASE)) {
+        for (KernelVariant v : variants) {
             ordered.addAll(defaultFor(problem, v, device).neighbours(problem));
         }
-        List<List<LaunchPlan>> spaces = List.of(tiledSpace(problem, device), gemmSpace(), phaseSpace());
+        List<List<LaunchPlan>> spaces = List.of(tiledSpace(problem, device), rowsSpace(device, problem.dtype()),
+                gemmSpace(), phaseSpace());
         for (List<LaunchPlan> space : spaces) {
             for (int i = space.size() - 1; i > 0; i--) {
                 int j = random.nextInt(i + 1);
@@ -336,6 +377,13 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
                     if (variant == KernelVariant.TILED) {
                         near.add(new LaunchPlan(variant, scale(tileChannels, factor), tileRows, tilePhases, localSize));
                     }
+                }
+            }
+            case ROWS -> {
+                for (int factor : new int[] {2, -2}) {
+                    near.add(new LaunchPlan(variant, scale(tileChannels, factor), tileRows, localSize));
+                    near.add(new LaunchPlan(variant, tileChannels, scale(tileRows, factor), localSize));
+                    near.add(new LaunchPlan(variant, tileChannels, tileRows, scale(localSize, factor)));
                 }
             }
             case GEMM -> {
@@ -383,6 +431,19 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
                         space.add(new LaunchPlan(KernelVariant.TILED, channels, rows,
                                 phases == problem.stride() ? ALL_PHASES : phases, local));
                     }
+                }
+            }
+        }
+        return space;
+    }
+
+    private static List<LaunchPlan> rowsSpace(DeviceInfo device, DType dtype) {
+        List<LaunchPlan> space = new ArrayList<>();
+        int width = nativeWidth(device, dtype);
+        for (int channels : new int[] {1, 2, 3, 4, 6, 8}) {
+            for (int vector : new int[] {Math.max(2, width / 2), Math.max(2, width), Math.min(16, 2 * width)}) {
+                for (int local : new int[] {4, 8, 16, 32, 64}) {
+                    space.add(new LaunchPlan(KernelVariant.ROWS, channels, vector, local));
                 }
             }
         }

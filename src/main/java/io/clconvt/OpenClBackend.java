@@ -233,6 +233,10 @@ final class OpenClBackend implements StreamingBackend {
                 ClBuffer weightBuffer = parameters.get(weight, "plain", this::uploadParameter);
                 event = ConvTranspose1dKernel.enqueue(context, programs, problem, plan.localSize(), input,
                         weightBuffer, biasBuffer, output);
+            } else if (plan.variant() == KernelVariant.ROWS) {
+                ClBuffer weightBuffer = parameters.get(weight, "plain", this::uploadParameter);
+                event = ConvTranspose1dRowsKernel.enqueue(context, programs, problem, plan, input, weightBuffer,
+                        biasBuffer, output);
             } else if (plan.variant() == KernelVariant.GEMM) {
                 int packed = ConvTranspose1dGemmKernel.packedGroupOut(problem, plan.gemm());
                 ClBuffer packedWeight = parameters.get(weight, ConvTranspose1dTiledKernel.packing(packed),

@@ -23,7 +23,7 @@ class ActivationTest {
     static final List<Activation> ACTIVATIONS = List.of(Activation.NONE, Activation.RELU,
             Activation.leakyRelu(0.1), Activation.leakyRelu(-2.5), Activation.TANH, Activation.SILU);
     private static final KernelVariant[] VARIANTS = {
-        KernelVariant.DIRECT, KernelVariant.PHASE, KernelVariant.TILED, KernelVariant.GEMM};
+        KernelVariant.DIRECT, KernelVariant.PHASE, KernelVariant.TILED, KernelVariant.ROWS, KernelVariant.GEMM};
     private static final Map<KernelVariant, Backend> OPEN_CL = new EnumMap<>(KernelVariant.class);
 
     @AfterAll

@@ -32,6 +32,13 @@ class BuildLogTest {
                             programs.add(new String[] {ConvTranspose1dTiledKernel.SOURCE_FILE, "conv_transpose1d_tiled",
                                 ConvTranspose1dTiledKernel.options(problem, plan)});
                         }
+                        if (layout == Layout.NCL) {
+                            for (LaunchPlan plan : List.of(LaunchPlan.defaultFor(problem, KernelVariant.ROWS, device),
+                                    new LaunchPlan(KernelVariant.ROWS, 3, 2, 16))) {
+                                programs.add(new String[] {ConvTranspose1dRowsKernel.SOURCE_FILE,
+                                    "conv_transpose1d_rows", ConvTranspose1dRowsKernel.options(problem, plan)});
+                            }
+                        }
                         for (GemmTile tile : List.of(LaunchPlan.defaultFor(problem, KernelVariant.GEMM, device).gemm(),
                                 new GemmTile(1, 1, 1, 1, 1, 1), new GemmTile(64, 64, 32, 16, 8, 4))) {
                             programs.add(new String[] {ConvTranspose1dGemmKernel.SOURCE_FILE, "conv_transpose1d_gemm",

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.TestFactory;
  */
 class GoldenCasesTest {
     /** The CPU reference and every OpenCL variant, each run explicitly. */
-    private static final List<String> BACKENDS = List.of("cpu", "direct", "phase", "tiled", "gemm");
+    private static final List<String> BACKENDS = List.of("cpu", "direct", "phase", "tiled", "rows", "gemm");
     private static final Map<String, Backend> OPEN = new HashMap<>();
 
     @AfterAll

@@ -137,6 +137,7 @@ class HalfPrecisionTest {
                 Named.of("direct", () -> OpenClSupport.backend(KernelVariant.DIRECT)),
                 Named.of("phase", () -> OpenClSupport.backend(KernelVariant.PHASE)),
                 Named.of("tiled", () -> OpenClSupport.backend(KernelVariant.TILED)),
+                Named.of("rows", () -> OpenClSupport.backend(KernelVariant.ROWS)),
                 Named.of("gemm", () -> OpenClSupport.backend(KernelVariant.GEMM)));
     }
 

@@ -123,15 +123,44 @@ class LaunchPlanTest {
     }
 
     @Test
-    void narrowGroupsUseTheScalarPhaseVariantOrNarrowerVectors() {
-        assertEquals(KernelVariant.PHASE, LaunchPlan.defaultFor(problem(DType.FLOAT32, 256, 256, 256, 4, 2),
+    void narrowNclGroupsVectoriseAlongTheRows() {
+        // depthwise: one channel, the native vector of rows (floats, or doubles)
+        assertEquals(new LaunchPlan(KernelVariant.ROWS, 1, 16, 16), LaunchPlan.defaultFor(
+                problem(DType.FLOAT32, 256, 256, 256, 4, 2), KernelVariant.AUTO, AVX512));
+        assertEquals(new LaunchPlan(KernelVariant.ROWS, 1, 8, 16), LaunchPlan.defaultFor(
+                problem(DType.FLOAT32, 256, 256, 256, 4, 2), KernelVariant.AUTO, AVX2));
+        assertEquals(new LaunchPlan(KernelVariant.ROWS, 1, 4, 16), LaunchPlan.defaultFor(
+                problem(DType.FLOAT64, 256, 256, 256, 4, 2), KernelVariant.AUTO, AVX2));
+        // up to a native vector of channels per group: as many channels as the registers hold beside the
+        // stride's accumulators, the window's row vectors and a weight
+        assertEquals(new LaunchPlan(KernelVariant.ROWS, 8, 16, 16), LaunchPlan.defaultFor(
+                problem(DType.FLOAT32, 256, 256, 16, 4, 2), KernelVariant.AUTO, AVX512));
+        assertEquals(new LaunchPlan(KernelVariant.ROWS, 4, 8, 16), LaunchPlan.defaultFor(
+                problem(DType.FLOAT32, 256, 256, 32, 4, 2), KernelVariant.AUTO, AVX2));
+        assertEquals(new LaunchPlan(KernelVariant.ROWS, 2, 8, 16), LaunchPlan.defaultFor(
+                problem(DType.FLOAT32, 256, 256, 32, 16, 4), KernelVariant.AUTO, AVX2));
+        // wider groups keep the channel vector
+        assertEquals(KernelVariant.TILED, LaunchPlan.defaultFor(problem(DType.FLOAT32, 256, 256, 8, 8, 4),
                 KernelVariant.AUTO, AVX512).variant());
-        assertEquals(KernelVariant.PHASE, LaunchPlan.defaultFor(problem(DType.FLOAT32, 16, 12, 4, 4, 2),
-                KernelVariant.AUTO, AVX512).variant()); // 3 channels per group
-        assertEquals(new LaunchPlan(KernelVariant.TILED, 4, 4, 16), LaunchPlan.defaultFor(
-                problem(DType.FLOAT32, 16, 16, 4, 4, 2), KernelVariant.AUTO, AVX2)); // 4 channels: half of 8
-        assertEquals(8, LaunchPlan.defaultFor(problem(DType.FLOAT32, 16, 16, 2, 4, 2), KernelVariant.AUTO, AVX512)
-                .tileChannels());
+        assertEquals(KernelVariant.TILED, LaunchPlan.defaultFor(problem(DType.FLOAT32, 256, 256, 16, 4, 2),
+                KernelVariant.AUTO, AVX2).variant());
+    }
+
+    @Test
+    void narrowNlcGroupsUseTheScalarPhaseVariantOrNarrowerVectors() {
+        assertEquals(KernelVariant.PHASE, LaunchPlan.defaultFor(nlc(256, 256, 256), KernelVariant.AUTO, AVX512)
+                .variant());
+        assertEquals(KernelVariant.PHASE, LaunchPlan.defaultFor(nlc(16, 12, 4), KernelVariant.AUTO, AVX512)
+                .variant()); // 3 channels per group
+        assertEquals(new LaunchPlan(KernelVariant.TILED, 4, 4, 16), LaunchPlan.defaultFor(nlc(16, 16, 4),
+                KernelVariant.AUTO, AVX2)); // 4 channels: half of 8
+        assertEquals(8, LaunchPlan.defaultFor(nlc(16, 16, 2), KernelVariant.AUTO, AVX512).tileChannels());
+    }
+
+    private static ConvProblem nlc(int cin, int cout, int groups) {
+        return ConvProblem.resolve(Tensor.wrap(new float[cin * 64], 1, 64, cin),
+                Tensor.wrap(new float[cin * (cout / groups) * 4], cin, cout / groups, 4), null,
+                ConvTranspose1dParams.builder().stride(2).groups(groups).layout(Layout.NLC).build());
     }
 
     @Test

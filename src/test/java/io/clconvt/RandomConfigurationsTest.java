@@ -95,6 +95,12 @@ class RandomConfigurationsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("halfCases")
+    void rowsMatchesCpuInHalfPrecision(Case c) {
+        check(KernelVariant.ROWS, c);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("halfCases")
     void gemmMatchesCpuInHalfPrecision(Case c) {
         check(KernelVariant.GEMM, c);
     }
@@ -121,6 +127,12 @@ class RandomConfigurationsTest {
     @MethodSource("cases")
     void tiledMatchesCpu(Case c) {
         check(KernelVariant.TILED, c);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void rowsMatchesCpu(Case c) {
+        check(KernelVariant.ROWS, c);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * reference) or a clear IllegalArgumentException, on every backend and through the command line.
  */
 class RobustnessTest {
-    private static final List<String> BACKENDS = List.of("cpu", "auto", "direct", "phase", "tiled", "gemm");
+    private static final List<String> BACKENDS = List.of("cpu", "auto", "direct", "phase", "tiled", "rows", "gemm");
 
     @Test
     void largeDilationsComputeInsteadOfCrashingTheCompiler() throws Exception {

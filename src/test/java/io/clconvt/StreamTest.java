@@ -37,7 +37,8 @@ class StreamTest {
         Activation.NONE, Activation.RELU, Activation.leakyRelu(0.1), Activation.TANH, Activation.SILU,
     };
     private static final KernelVariant[] VARIANTS = {
-        KernelVariant.DIRECT, KernelVariant.PHASE, KernelVariant.TILED, KernelVariant.GEMM, KernelVariant.AUTO,
+        KernelVariant.DIRECT, KernelVariant.PHASE, KernelVariant.TILED, KernelVariant.ROWS, KernelVariant.GEMM,
+        KernelVariant.AUTO,
     };
 
     private static final Map<KernelVariant, Backend> OPEN_CL = new EnumMap<>(KernelVariant.class);

@@ -23,6 +23,12 @@ public enum KernelVariant {
      */
     TILED,
     /**
+     * A vector of consecutive output rows per phase, a few output channels and every phase per work-item,
+     * for NCL tensors: each tap is a broadcast weight times a vector of consecutive inputs, and the phases
+     * interleave into whole-vector stores along an output row. For depthwise and narrow grouped layers.
+     */
+    ROWS,
+    /**
      * An implicit GEMM per stride phase with work-group tiles of weights and input rows staged in local
      * memory and a small register tile per work-item: for dense and wide grouped layers on GPUs.
      */

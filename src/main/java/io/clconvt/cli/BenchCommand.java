@@ -60,7 +60,7 @@ final class BenchCommand implements Callable<Integer> {
             description = "Default: ${DEFAULT-VALUE}.")
     private BackendChoice backend;
 
-    @Option(names = "--variant", defaultValue = "auto", paramLabel = "auto|direct|phase|tiled|gemm|all",
+    @Option(names = "--variant", defaultValue = "auto", paramLabel = "auto|direct|phase|tiled|rows|gemm|all",
             description = "OpenCL kernel variant(s) to time. Default: ${DEFAULT-VALUE}.")
     private String variant;
 
@@ -194,8 +194,8 @@ final class BenchCommand implements Callable<Integer> {
 
     private List<KernelVariant> selectedVariants() {
         if (variant.equalsIgnoreCase("all")) {
-            return List.of(KernelVariant.DIRECT, KernelVariant.PHASE, KernelVariant.TILED, KernelVariant.GEMM,
-                    KernelVariant.AUTO);
+            return List.of(KernelVariant.DIRECT, KernelVariant.PHASE, KernelVariant.TILED, KernelVariant.ROWS,
+                    KernelVariant.GEMM, KernelVariant.AUTO);
         }
         try {
             return List.of(KernelVariant.valueOf(variant.toUpperCase(Locale.ROOT)));

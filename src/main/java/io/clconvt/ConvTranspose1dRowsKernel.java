@@ -1,0 +1,75 @@
+package io.clconvt;
+
+import static org.jocl.CL.clEnqueueNDRangeKernel;
+
+import io.clconvt.bench.KernelVariant;
+import org.jocl.cl_event;
+import org.jocl.cl_kernel;
+
+/**
+ * Host launcher of {@code kernels/conv_transpose1d_rows.cl}, the {@code rows} variant: a vector of
+ * consecutive output rows per phase, {@code tileChannels} output channels and every phase per
+ * work-item, for NCL tensors. K, stride, dilation, the channel count and the row vector are build
+ * options; lengths and channel counts are runtime arguments. The weight is used as given.
+ */
+final class ConvTranspose1dRowsKernel {
+    static final String SOURCE_FILE = "conv_transpose1d_rows.cl";
+    private static final String KERNEL_NAME = "conv_transpose1d_rows";
+    /** Vector accumulators per work-item: channels x stride. */
+    static final int MAX_ACCUMULATORS = 32;
+    /** Multiply-adds unrolled per input channel: channels x K. */
+    static final int MAX_UNROLLED_TAPS = 256;
+    /** Row offsets a work-item keeps as vectors: (K - 1) x dilation / stride + 1. */
+    static final int MAX_WINDOW_VECTORS = 16;
+    static final int[] ROW_VECTORS = {2, 4, 8, 16};
+
+    private ConvTranspose1dRowsKernel() {
+    }
+
+    /**
+     * Whether {@code plan} can run {@code problem}: NCL, a row vector the kernel knows, and the envelope
+     * above, with every 32-bit index in range; in 64-bit arithmetic.
+     */
+    static boolean supports(ConvProblem problem, LaunchPlan plan) {
+        boolean wellFormed = plan.variant() == KernelVariant.ROWS && plan.tileChannels() >= 1 && plan.localSize() >= 1
+                && java.util.Arrays.stream(ROW_VECTORS).anyMatch(width -> width == plan.tileRows());
+        if (!wellFormed || problem.layout() != Layout.NCL) {
+            return false;
+        }
+        long stride = problem.stride();
+        long windowVectors = (long) (problem.kernelSize() - 1) * problem.dilation() / stride + 1;
+        long accumulators = (long) plan.tileChannels() * stride;
+        long lastBlockEnd = ((long) problem.padLeft() + problem.outputLength()) / stride + 2L * plan.tileRows();
+        return problem.kernelSize() <= ConvTranspose1dTiledKernel.MAX_KERNEL_SIZE
+                && accumulators <= MAX_ACCUMULATORS
+                && (long) plan.tileChannels() * problem.kernelSize() <= MAX_UNROLLED_TAPS
+                && windowVectors <= MAX_WINDOW_VECTORS
+                && lastBlockEnd <= Integer.MAX_VALUE
+                && (long) problem.inputLength() + plan.tileRows() + windowVectors <= Integer.MAX_VALUE;
+    }
+
+    static String options(ConvProblem problem, LaunchPlan plan) {
+        return ConvTranspose1dKernel.storageOption(problem)
+                + " -DKERNEL_SIZE=" + problem.kernelSize()
+                + " -DSTRIDE=" + problem.stride()
+                + " -DDILATION=" + problem.dilation()
+                + " -DTILE_CHANNELS=" + plan.tileChannels()
+                + " -DROW_VECTOR=" + plan.tileRows()
+                + ConvTranspose1dKernel.activationOption(problem);
+    }
+
+    /** Enqueues {@code problem} into {@code y} with the weight as given, (Cin, Cout / groups, K). */
+    static cl_event enqueue(ClContext context, ProgramCache programs, ConvProblem problem, LaunchPlan plan,
+            ClBuffer x, ClBuffer weight, ClBuffer bias, ClBuffer y) {
+        cl_kernel kernel = programs.kernel(SOURCE_FILE, KERNEL_NAME, options(problem, plan));
+        ConvTranspose1dTiledKernel.setArguments(kernel, problem, problem.groupOutChannels(), x, weight, bias, y);
+        long rowBlocks = (ConvTranspose1dTiledKernel.rowsWithOutput(problem) + plan.tileRows() - 1) / plan.tileRows();
+        long local = plan.localSize();
+        long channelBlocks = (problem.groupOutChannels() + plan.tileChannels() - 1) / plan.tileChannels();
+        long[] global = {(rowBlocks + local - 1) / local * local, problem.groups() * channelBlocks, problem.batch()};
+        cl_event event = new cl_event();
+        Cl.check(clEnqueueNDRangeKernel(context.queue(), kernel, 3, null, global, new long[] {local, 1, 1}, 0, null,
+                event), "clEnqueueNDRangeKernel(" + KERNEL_NAME + ")");
+        return event;
+    }
+}

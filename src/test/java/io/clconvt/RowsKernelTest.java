@@ -1,0 +1,134 @@
+package io.clconvt;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.clconvt.bench.KernelVariant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The rows variant at points of its plan space other than the built-in one (the random configurations
+ * cover that): every row vector, channel counts that do and do not divide the group, inputs shorter than
+ * a vector and long enough for interior blocks, against the CPU reference; its envelope; and NaN/Inf
+ * weights reaching only the outputs they touch, in the lanes next to the input's ends too.
+ */
+class RowsKernelTest {
+    private static OpenClBackend openCl;
+    private static Backend cpu;
+
+    @BeforeAll
+    static void open() {
+        openCl = OpenClSupport.backend(KernelVariant.ROWS);
+        cpu = Backends.cpu();
+    }
+
+    @AfterAll
+    static void close() {
+        if (openCl != null) {
+            openCl.close();
+        }
+        cpu.close();
+    }
+
+    private record Call(Tensor x, Tensor weight, Tensor bias, ConvTranspose1dParams params) {
+    }
+
+    private static List<Call> calls() {
+        SplittableRandom random = new SplittableRandom(5);
+        List<Call> calls = new ArrayList<>();
+        // depthwise, long enough for interior blocks, bias, leaky ReLU
+        calls.add(new Call(TestTensors.random(random, DType.FLOAT32, 1, 2, 6, 200),
+                TestTensors.random(random, DType.FLOAT32, 1, 6, 1, 4), TestTensors.random(random, DType.FLOAT32, 1, 6),
+                ConvTranspose1dParams.builder().stride(2).padding(1).groups(6).activation(Activation.leakyRelu(0.1))
+                        .build()));
+        // groups of 5 channels, K < stride, asymmetric padding, output padding, FLOAT64
+        calls.add(new Call(TestTensors.random(random, DType.FLOAT64, 1, 1, 8, 37),
+                TestTensors.random(random, DType.FLOAT64, 1, 8, 5, 3), null,
+                ConvTranspose1dParams.builder().stride(5).groups(2).padding(2, 6).outputPadding(4).build()));
+        // dilation sharing a factor with the stride, SAME, tanh, an input shorter than every vector
+        calls.add(new Call(TestTensors.random(random, DType.FLOAT32, 1, 3, 4, 1),
+                TestTensors.random(random, DType.FLOAT32, 1, 4, 3, 5), TestTensors.random(random, DType.FLOAT32, 1, 3),
+                ConvTranspose1dParams.builder().stride(2).dilation(4).padding(Padding.SAME).activation(Activation.TANH)
+                        .build()));
+        // dense, stride 1, VALID, unbatched, 16-bit storage
+        calls.add(new Call(TestTensors.random(random, DType.FLOAT32, 1, 9, 45).to(DType.FLOAT16),
+                TestTensors.random(random, DType.FLOAT32, 1, 9, 7, 6).to(DType.FLOAT16), null,
+                ConvTranspose1dParams.builder().padding(Padding.VALID).build()));
+        calls.add(new Call(TestTensors.random(random, DType.FLOAT32, 1, 2, 4, 70).to(DType.BFLOAT16),
+                TestTensors.random(random, DType.FLOAT32, 1, 4, 2, 8).to(DType.BFLOAT16), null,
+                ConvTranspose1dParams.builder().stride(4).padding(3).groups(2).build()));
+        return calls;
+    }
+
+    @Test
+    void everyRowVectorAndChannelCountMatchesTheCpu() {
+        int ran = 0;
+        for (Call c : calls()) {
+            ConvProblem problem = ConvProblem.resolve(c.x(), c.weight(), c.bias(), c.params());
+            Tensor expected = cpu.convTranspose1d(c.x(), c.weight(), c.bias(), c.params());
+            for (int vector : ConvTranspose1dRowsKernel.ROW_VECTORS) {
+                for (int channels : new int[] {1, 3, 8}) {
+                    LaunchPlan plan = new LaunchPlan(KernelVariant.ROWS, channels, vector, vector == 4 ? 1 : 16);
+                    if (!plan.supports(problem, openCl.device())) {
+                        assertTrue(channels * problem.stride() > ConvTranspose1dRowsKernel.MAX_ACCUMULATORS, plan
+                                + " refused " + problem);
+                        continue;
+                    }
+                    Tensor actual = openCl.run(problem, plan, c.x(), c.weight(), c.bias());
+                    Accuracy.assertClose(actual, expected, c.x(), c.weight(), c.bias(), c.params(), plan + " vs CPU");
+                    ran++;
+                }
+            }
+        }
+        assertTrue(ran >= 50, "only " + ran + " plan/call pairs ran");
+    }
+
+    @Test
+    void theEnvelopeRefusesNlcAndOversizedTiles() {
+        Tensor x = Tensor.wrap(new float[4 * 10], 1, 4, 10);
+        Tensor w = Tensor.wrap(new float[4 * 4 * 16], 4, 4, 16);
+        ConvProblem ncl = ConvProblem.resolve(x, w, null, ConvTranspose1dParams.builder().stride(8).build());
+        ConvProblem nlc = ConvProblem.resolve(Tensor.wrap(new float[40], 1, 10, 4), w, null,
+                ConvTranspose1dParams.builder().stride(8).layout(Layout.NLC).build());
+        assertTrue(new LaunchPlan(KernelVariant.ROWS, 4, 16, 16).supports(ncl, openCl.device()));
+        assertFalse(new LaunchPlan(KernelVariant.ROWS, 4, 16, 16).supports(nlc, openCl.device()));
+        assertFalse(new LaunchPlan(KernelVariant.ROWS, 5, 16, 16).supports(ncl, openCl.device())); // 40 accumulators
+        assertFalse(new LaunchPlan(KernelVariant.ROWS, 4, 3, 16).supports(ncl, openCl.device())); // no vec3 row vector
+        // 16 row offsets fit (K = 16 at stride 1), 17 do not
+        Tensor w17 = Tensor.wrap(new float[4 * 4 * 17], 4, 4, 17);
+        assertTrue(new LaunchPlan(KernelVariant.ROWS, 1, 16, 16).supports(
+                ConvProblem.resolve(x, w, null, ConvTranspose1dParams.builder().build()), openCl.device()));
+        assertFalse(new LaunchPlan(KernelVariant.ROWS, 1, 16, 16).supports(
+                ConvProblem.resolve(x, w17, null, ConvTranspose1dParams.builder().build()), openCl.device()));
+        // an NLC layer under auto takes the tiled or phase variant instead
+        assertEquals(KernelVariant.PHASE, LaunchPlan.defaultFor(ConvProblem.resolve(Tensor.wrap(new float[40], 1, 10, 4),
+                Tensor.wrap(new float[4 * 16], 4, 1, 16), null,
+                ConvTranspose1dParams.builder().groups(4).layout(Layout.NLC).build()), KernelVariant.AUTO,
+                LaunchPlanTest.AVX512).variant());
+    }
+
+    @Test
+    void nanAndInfWeightsReachOnlyTheOutputsTheyTouch() {
+        Tensor ones = Tensor.of(new float[] {1, 1, 1, 1}, 1, 1, 4);
+        ConvTranspose1dParams params = ConvTranspose1dParams.builder().build();
+        for (int vector : ConvTranspose1dRowsKernel.ROW_VECTORS) {
+            LaunchPlan plan = new LaunchPlan(KernelVariant.ROWS, 1, vector, 16);
+            Tensor nanWeight = Tensor.of(new float[] {1, 1, Float.NaN}, 1, 1, 3);
+            assertArrayEquals(new float[] {1, 2, Float.NaN, Float.NaN, Float.NaN, Float.NaN},
+                    openCl.run(ConvProblem.resolve(ones, nanWeight, null, params), plan, ones, nanWeight, null)
+                            .toFloatArray(), plan.toString());
+            float inf = Float.POSITIVE_INFINITY;
+            Tensor infWeight = Tensor.of(new float[] {inf, 1, 1}, 1, 1, 3);
+            assertArrayEquals(new float[] {inf, inf, inf, inf, 2, 1},
+                    openCl.run(ConvProblem.resolve(ones, infWeight, null, params), plan, ones, infWeight, null)
+                            .toFloatArray(), plan.toString());
+        }
+    }
+}
