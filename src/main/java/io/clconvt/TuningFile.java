@@ -101,20 +101,25 @@ final class TuningFile {
         return ClDevice.label(device);
     }
 
-    /** The class of shapes that share a winner: what fixes the kernel's code and the tile's fill. */
+    /**
+     * The class of shapes that share a winner: what fixes the kernel's code (dtype, layout, K, stride,
+     * dilation), and the group's channel counts and the batch's input positions to the power of two (of
+     * four, for the positions) below them, which decide how a tile fills and how much work there is to
+     * spread. Two layers of one decoder differ in at least one of them (HiFi-GAN's 512->256 channels over
+     * 128 positions and 256->128 over 1024 want different tiles).
+     */
     static String shapeClass(ConvProblem p) {
         return p.dtype() + " " + p.layout() + " k" + p.kernelSize() + " s" + p.stride() + " d" + p.dilation()
-                + " in" + bucket(p.groupInChannels()) + " out" + bucket(p.groupOutChannels());
+                + " in" + Integer.highestOneBit(p.groupInChannels()) + " out" + Integer.highestOneBit(p.groupOutChannels())
+                + " len" + powerOfFourBelow((long) p.batch() * p.inputLength());
     }
 
-    private static String bucket(int channels) {
-        if (channels == 1) {
-            return "1";
+    private static long powerOfFourBelow(long value) {
+        long power = 1;
+        while (power * 4 <= value) {
+            power *= 4;
         }
-        if (channels < 8) {
-            return "<8";
-        }
-        return channels < 16 ? "<16" : channels < 64 ? "<64" : ">=64";
+        return power;
     }
 
     /** The stored winner for {@code problem} on {@code device} with its current driver, or null. */

@@ -35,6 +35,22 @@ class TuningFileTest {
     }
 
     @Test
+    void shapeClassesSeparateTheLayersOfOneDecoder() {
+        // HiFi-GAN's first two upsamplers: same K, stride and dilation, different channels and lengths
+        assertEquals("FLOAT32 NCL k16 s8 d1 in512 out256 len64", TuningFile.shapeClass(hifiGan(512, 256, 128)));
+        assertEquals("FLOAT32 NCL k16 s8 d1 in256 out128 len1024", TuningFile.shapeClass(hifiGan(256, 128, 1024)));
+        // channels to the power of two and positions to the power of four below them
+        assertEquals(TuningFile.shapeClass(hifiGan(256, 128, 1024)), TuningFile.shapeClass(hifiGan(300, 200, 4095)));
+        assertTrue(!TuningFile.shapeClass(hifiGan(256, 128, 1024)).equals(TuningFile.shapeClass(hifiGan(256, 128, 4096))));
+    }
+
+    private static ConvProblem hifiGan(int cin, int cout, int length) {
+        return ConvProblem.resolve(Tensor.wrap(new float[cin * length], 1, cin, length),
+                Tensor.wrap(new float[cin * cout * 16], cin, cout, 16), null,
+                ConvTranspose1dParams.builder().stride(8).padding(4).build());
+    }
+
+    @Test
     void invalidEntriesAreIgnoredAndTheValidOnesKept() throws Exception {
         Path path = dir.resolve("tuning.tsv");
         ConvProblem other = LaunchPlanTest.problem(DType.FLOAT64, 256, 128, 1, 4, 2);
