@@ -1,6 +1,5 @@
 package io.clconvt;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.clconvt.LaunchPlan.GemmTile;
@@ -51,28 +50,25 @@ class GemmKernelTest {
         return tiles;
     }
 
-    private record Call(Tensor x, Tensor weight, Tensor bias, ConvTranspose1dParams params) {
-    }
-
-    private static List<Call> calls() {
+    private static List<CrossCheck.Call> calls() {
         SplittableRandom random = new SplittableRandom(7);
-        List<Call> calls = new ArrayList<>();
+        List<CrossCheck.Call> calls = new ArrayList<>();
         // dense, stride > K, asymmetric padding, bias, leaky ReLU
-        calls.add(new Call(TestTensors.random(random, DType.FLOAT32, 1, 2, 19, 23),
+        calls.add(new CrossCheck.Call(TestTensors.random(random, DType.FLOAT32, 1, 2, 19, 23),
                 TestTensors.random(random, DType.FLOAT32, 1, 19, 37, 3), TestTensors.random(random, DType.FLOAT32, 1, 37),
                 ConvTranspose1dParams.builder().stride(5).padding(2, 4).activation(Activation.leakyRelu(0.1)).build()));
         // grouped, dilated, NLC, FLOAT64, output padding
-        calls.add(new Call(TestTensors.random(random, DType.FLOAT64, 1, 3, 17, 12),
+        calls.add(new CrossCheck.Call(TestTensors.random(random, DType.FLOAT64, 1, 3, 17, 12),
                 TestTensors.random(random, DType.FLOAT64, 1, 12, 5, 5), null,
                 ConvTranspose1dParams.builder().stride(2).dilation(3).groups(3).padding(3).outputPadding(1)
                         .layout(Layout.NLC).build()));
         // depthwise, stride sharing a factor with the dilation, SAME, tanh
-        calls.add(new Call(TestTensors.random(random, DType.FLOAT32, 1, 1, 6, 40),
+        calls.add(new CrossCheck.Call(TestTensors.random(random, DType.FLOAT32, 1, 1, 6, 40),
                 TestTensors.random(random, DType.FLOAT32, 1, 6, 1, 4), TestTensors.random(random, DType.FLOAT32, 1, 6),
                 ConvTranspose1dParams.builder().stride(4).dilation(2).groups(6).padding(Padding.SAME)
                         .activation(Activation.TANH).build()));
         // unbatched, K = 1, stride 1, VALID, 70 input channels (several partial slabs)
-        calls.add(new Call(TestTensors.random(random, DType.FLOAT32, 1, 70, 9),
+        calls.add(new CrossCheck.Call(TestTensors.random(random, DType.FLOAT32, 1, 70, 9),
                 TestTensors.random(random, DType.FLOAT32, 1, 70, 9, 1), null,
                 ConvTranspose1dParams.builder().padding(Padding.VALID).build()));
         return calls;
@@ -80,18 +76,16 @@ class GemmKernelTest {
 
     @Test
     void everySampledTileMatchesTheCpu() {
-        List<Call> calls = calls();
+        List<CrossCheck.Call> calls = calls();
         int ran = 0;
         for (GemmTile tile : tiles()) {
             LaunchPlan plan = LaunchPlan.gemm(tile);
-            for (Call c : calls) {
+            for (CrossCheck.Call c : calls) {
                 ConvProblem problem = ConvProblem.resolve(c.x(), c.weight(), c.bias(), c.params());
                 if (!plan.supports(problem, openCl.device())) {
                     continue;
                 }
-                Tensor expected = cpu.convTranspose1d(c.x(), c.weight(), c.bias(), c.params());
-                Tensor actual = openCl.run(problem, plan, c.x(), c.weight(), c.bias());
-                Accuracy.assertClose(actual, expected, c.x(), c.weight(), c.bias(), c.params(), plan + " vs CPU");
+                PlanChecks.assertMatchesCpu(openCl, cpu, plan, c);
                 ran++;
             }
         }
@@ -100,21 +94,10 @@ class GemmKernelTest {
 
     @Test
     void nanAndInfWeightsReachOnlyTheOutputsTheyTouch() {
-        Tensor ones = Tensor.of(new float[] {1, 1, 1, 1}, 1, 1, 4);
-        ConvTranspose1dParams params = ConvTranspose1dParams.builder().build();
         for (GemmTile tile : List.of(new GemmTile(1, 1, 1, 1, 1, 1), new GemmTile(32, 32, 32, 8, 16, 4),
                 LaunchPlan.defaultFor(LaunchPlanTest.problem(DType.FLOAT32, 8, 8, 1, 3, 1), KernelVariant.GEMM,
                         openCl.device()).gemm())) {
-            LaunchPlan plan = LaunchPlan.gemm(tile);
-            Tensor nanWeight = Tensor.of(new float[] {1, 1, Float.NaN}, 1, 1, 3);
-            assertArrayEquals(new float[] {1, 2, Float.NaN, Float.NaN, Float.NaN, Float.NaN},
-                    openCl.run(ConvProblem.resolve(ones, nanWeight, null, params), plan, ones, nanWeight, null)
-                            .toFloatArray(), plan.toString());
-            Tensor infWeight = Tensor.of(new float[] {Float.POSITIVE_INFINITY, 1, 1}, 1, 1, 3);
-            float inf = Float.POSITIVE_INFINITY;
-            assertArrayEquals(new float[] {inf, inf, inf, inf, 2, 1},
-                    openCl.run(ConvProblem.resolve(ones, infWeight, null, params), plan, ones, infWeight, null)
-                            .toFloatArray(), plan.toString());
+            PlanChecks.assertNonFiniteWeightsStayLocal(openCl, LaunchPlan.gemm(tile));
         }
     }
 }

@@ -37,29 +37,26 @@ class PhaseSplitTest {
         cpu.close();
     }
 
-    private record Call(Tensor x, Tensor weight, Tensor bias, ConvTranspose1dParams params) {
-    }
-
-    private static List<Call> calls() {
+    private static List<CrossCheck.Call> calls() {
         SplittableRandom random = new SplittableRandom(11);
-        List<Call> calls = new ArrayList<>();
+        List<CrossCheck.Call> calls = new ArrayList<>();
         // HiFi-GAN's shape in small: K = 2 x stride, bias, leaky ReLU
-        calls.add(new Call(TestTensors.random(random, DType.FLOAT32, 1, 2, 24, 19),
+        calls.add(new CrossCheck.Call(TestTensors.random(random, DType.FLOAT32, 1, 2, 24, 19),
                 TestTensors.random(random, DType.FLOAT32, 1, 24, 20, 16), TestTensors.random(random, DType.FLOAT32, 1, 20),
                 ConvTranspose1dParams.builder().stride(8).padding(4).activation(Activation.leakyRelu(0.1)).build()));
         // K not a multiple of the stride, asymmetric padding, output padding, NLC
-        calls.add(new Call(TestTensors.random(random, DType.FLOAT32, 1, 1, 13, 16),
+        calls.add(new CrossCheck.Call(TestTensors.random(random, DType.FLOAT32, 1, 1, 13, 16),
                 TestTensors.random(random, DType.FLOAT32, 1, 16, 9, 10), null,
                 ConvTranspose1dParams.builder().stride(4).padding(1, 5).outputPadding(3).layout(Layout.NLC).build()));
         // K smaller than the stride: phases 3..7 have no tap and hold the bias only; groups; FLOAT64
-        calls.add(new Call(TestTensors.random(random, DType.FLOAT64, 1, 3, 12, 7),
+        calls.add(new CrossCheck.Call(TestTensors.random(random, DType.FLOAT64, 1, 3, 12, 7),
                 TestTensors.random(random, DType.FLOAT64, 1, 12, 5, 3), TestTensors.random(random, DType.FLOAT64, 1, 15),
                 ConvTranspose1dParams.builder().stride(8).groups(3).build()));
         // one input position, SAME, tanh, 16-bit storage
-        calls.add(new Call(TestTensors.random(random, DType.FLOAT32, 1, 2, 6, 1).to(DType.FLOAT16),
+        calls.add(new CrossCheck.Call(TestTensors.random(random, DType.FLOAT32, 1, 2, 6, 1).to(DType.FLOAT16),
                 TestTensors.random(random, DType.FLOAT32, 1, 6, 18, 6).to(DType.FLOAT16), null,
                 ConvTranspose1dParams.builder().stride(6).padding(Padding.SAME).activation(Activation.TANH).build()));
-        calls.add(new Call(TestTensors.random(random, DType.FLOAT32, 1, 1, 33, 40).to(DType.BFLOAT16),
+        calls.add(new CrossCheck.Call(TestTensors.random(random, DType.FLOAT32, 1, 1, 33, 40).to(DType.BFLOAT16),
                 TestTensors.random(random, DType.FLOAT32, 1, 40, 16, 12).to(DType.BFLOAT16), null,
                 ConvTranspose1dParams.builder().stride(6).padding(2).layout(Layout.NLC).build()));
         return calls;
@@ -81,13 +78,11 @@ class PhaseSplitTest {
     @Test
     void everyPhaseCountMatchesTheCpu() {
         int ran = 0;
-        for (Call c : calls()) {
+        for (CrossCheck.Call c : calls()) {
             ConvProblem problem = ConvProblem.resolve(c.x(), c.weight(), c.bias(), c.params());
-            Tensor expected = cpu.convTranspose1d(c.x(), c.weight(), c.bias(), c.params());
             for (LaunchPlan plan : plans(problem)) {
                 assertTrue(plan.supports(problem, openCl.device()), plan + " for " + problem);
-                Tensor actual = openCl.run(problem, plan, c.x(), c.weight(), c.bias());
-                Accuracy.assertClose(actual, expected, c.x(), c.weight(), c.bias(), c.params(), plan + " vs CPU");
+                PlanChecks.assertMatchesCpu(openCl, cpu, plan, c);
                 ran++;
             }
         }

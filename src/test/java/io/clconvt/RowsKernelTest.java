@@ -1,6 +1,5 @@
 package io.clconvt;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -37,31 +36,28 @@ class RowsKernelTest {
         cpu.close();
     }
 
-    private record Call(Tensor x, Tensor weight, Tensor bias, ConvTranspose1dParams params) {
-    }
-
-    private static List<Call> calls() {
+    private static List<CrossCheck.Call> calls() {
         SplittableRandom random = new SplittableRandom(5);
-        List<Call> calls = new ArrayList<>();
+        List<CrossCheck.Call> calls = new ArrayList<>();
         // depthwise, long enough for interior blocks, bias, leaky ReLU
-        calls.add(new Call(TestTensors.random(random, DType.FLOAT32, 1, 2, 6, 200),
+        calls.add(new CrossCheck.Call(TestTensors.random(random, DType.FLOAT32, 1, 2, 6, 200),
                 TestTensors.random(random, DType.FLOAT32, 1, 6, 1, 4), TestTensors.random(random, DType.FLOAT32, 1, 6),
                 ConvTranspose1dParams.builder().stride(2).padding(1).groups(6).activation(Activation.leakyRelu(0.1))
                         .build()));
         // groups of 5 channels, K < stride, asymmetric padding, output padding, FLOAT64
-        calls.add(new Call(TestTensors.random(random, DType.FLOAT64, 1, 1, 8, 37),
+        calls.add(new CrossCheck.Call(TestTensors.random(random, DType.FLOAT64, 1, 1, 8, 37),
                 TestTensors.random(random, DType.FLOAT64, 1, 8, 5, 3), null,
                 ConvTranspose1dParams.builder().stride(5).groups(2).padding(2, 6).outputPadding(4).build()));
         // dilation sharing a factor with the stride, SAME, tanh, an input shorter than every vector
-        calls.add(new Call(TestTensors.random(random, DType.FLOAT32, 1, 3, 4, 1),
+        calls.add(new CrossCheck.Call(TestTensors.random(random, DType.FLOAT32, 1, 3, 4, 1),
                 TestTensors.random(random, DType.FLOAT32, 1, 4, 3, 5), TestTensors.random(random, DType.FLOAT32, 1, 3),
                 ConvTranspose1dParams.builder().stride(2).dilation(4).padding(Padding.SAME).activation(Activation.TANH)
                         .build()));
         // dense, stride 1, VALID, unbatched, 16-bit storage
-        calls.add(new Call(TestTensors.random(random, DType.FLOAT32, 1, 9, 45).to(DType.FLOAT16),
+        calls.add(new CrossCheck.Call(TestTensors.random(random, DType.FLOAT32, 1, 9, 45).to(DType.FLOAT16),
                 TestTensors.random(random, DType.FLOAT32, 1, 9, 7, 6).to(DType.FLOAT16), null,
                 ConvTranspose1dParams.builder().padding(Padding.VALID).build()));
-        calls.add(new Call(TestTensors.random(random, DType.FLOAT32, 1, 2, 4, 70).to(DType.BFLOAT16),
+        calls.add(new CrossCheck.Call(TestTensors.random(random, DType.FLOAT32, 1, 2, 4, 70).to(DType.BFLOAT16),
                 TestTensors.random(random, DType.FLOAT32, 1, 4, 2, 8).to(DType.BFLOAT16), null,
                 ConvTranspose1dParams.builder().stride(4).padding(3).groups(2).build()));
         return calls;
@@ -70,9 +66,8 @@ class RowsKernelTest {
     @Test
     void everyRowVectorAndChannelCountMatchesTheCpu() {
         int ran = 0;
-        for (Call c : calls()) {
+        for (CrossCheck.Call c : calls()) {
             ConvProblem problem = ConvProblem.resolve(c.x(), c.weight(), c.bias(), c.params());
-            Tensor expected = cpu.convTranspose1d(c.x(), c.weight(), c.bias(), c.params());
             for (int vector : ConvTranspose1dRowsKernel.ROW_VECTORS) {
                 for (int channels : new int[] {1, 3, 8}) {
                     LaunchPlan plan = new LaunchPlan(KernelVariant.ROWS, channels, vector, vector == 4 ? 1 : 16);
@@ -81,8 +76,7 @@ class RowsKernelTest {
                                 + " refused " + problem);
                         continue;
                     }
-                    Tensor actual = openCl.run(problem, plan, c.x(), c.weight(), c.bias());
-                    Accuracy.assertClose(actual, expected, c.x(), c.weight(), c.bias(), c.params(), plan + " vs CPU");
+                    PlanChecks.assertMatchesCpu(openCl, cpu, plan, c);
                     ran++;
                 }
             }
@@ -116,19 +110,9 @@ class RowsKernelTest {
 
     @Test
     void nanAndInfWeightsReachOnlyTheOutputsTheyTouch() {
-        Tensor ones = Tensor.of(new float[] {1, 1, 1, 1}, 1, 1, 4);
-        ConvTranspose1dParams params = ConvTranspose1dParams.builder().build();
+        // four inputs: the masked lanes next to both ends of every row vector
         for (int vector : ConvTranspose1dRowsKernel.ROW_VECTORS) {
-            LaunchPlan plan = new LaunchPlan(KernelVariant.ROWS, 1, vector, 16);
-            Tensor nanWeight = Tensor.of(new float[] {1, 1, Float.NaN}, 1, 1, 3);
-            assertArrayEquals(new float[] {1, 2, Float.NaN, Float.NaN, Float.NaN, Float.NaN},
-                    openCl.run(ConvProblem.resolve(ones, nanWeight, null, params), plan, ones, nanWeight, null)
-                            .toFloatArray(), plan.toString());
-            float inf = Float.POSITIVE_INFINITY;
-            Tensor infWeight = Tensor.of(new float[] {inf, 1, 1}, 1, 1, 3);
-            assertArrayEquals(new float[] {inf, inf, inf, inf, 2, 1},
-                    openCl.run(ConvProblem.resolve(ones, infWeight, null, params), plan, ones, infWeight, null)
-                            .toFloatArray(), plan.toString());
+            PlanChecks.assertNonFiniteWeightsStayLocal(openCl, new LaunchPlan(KernelVariant.ROWS, 1, vector, 16));
         }
     }
 }
