@@ -67,7 +67,8 @@ final class ConvTranspose1dTiledKernel {
         long reach = (long) (problem.kernelSize() - 1) * problem.dilation() / stride;
         long window = rows + reach;
         long accumulators = rows * phases;
-        long unrolledTaps = rows * (phases == stride ? problem.kernelSize() : phases * ((problem.kernelSize() + stride - 1) / stride));
+        long tapsPerPhase = (problem.kernelSize() + stride - 1) / stride;
+        long unrolledTaps = rows * (phases == stride ? problem.kernelSize() : phases * tapsPerPhase);
         // The kernel's int indices: rows of t-space (one past the last tile), input positions of a window.
         long lastTileEnd = ((long) problem.padLeft() + problem.outputLength()) / stride + 2 * rows;
         return phasesFit

@@ -11,8 +11,9 @@ import java.util.SplittableRandom;
 /**
  * How one call runs: the variant and, for the phase and tiled variants, the work-item tile (output
  * channels x stride rows x phases of each row, 0 phases meaning all of them) and the work-group size
- * along the rows; for the gemm variant its {@link GemmTile} (and {@code localSize} is that tile's
- * work-group size).
+ * along the rows; for the rows variant the output channels per work-item ({@code tileChannels}) and the
+ * row vector's width ({@code tileRows}); for the gemm variant its {@link GemmTile} (and
+ * {@code localSize} is that tile's work-group size).
  */
 record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int tilePhases, int localSize,
         GemmTile gemm) {
@@ -93,8 +94,9 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
         int[] best = {1, stride}; // what a register file too small for any tile gets
         double bestCost = Double.MAX_VALUE;
         for (int rows = MAX_DEFAULT_ROWS; rows >= 1; rows /= 2) {
-            // Phases beyond the register file never fit: visit stride itself, then from there down.
-            for (int phases = stride; phases >= 1; phases = phases == stride ? Math.min(stride - 1, registers) : phases - 1) {
+            // Phases beyond the register file never fit: visit the stride itself, then from there down.
+            for (int phases = stride; phases >= 1;
+                    phases = phases == stride ? Math.min(stride - 1, registers) : phases - 1) {
                 boolean allowed = phases == stride || (dilation == 1 && stride % phases == 0);
                 boolean fits = (long) rows * phases + TAP_REGISTERS <= registers;
                 double cost = loadsPerMultiplyAdd(rows, phases);

@@ -110,7 +110,8 @@ final class TuningFile {
      */
     static String shapeClass(ConvProblem p) {
         return p.dtype() + " " + p.layout() + " k" + p.kernelSize() + " s" + p.stride() + " d" + p.dilation()
-                + " in" + Integer.highestOneBit(p.groupInChannels()) + " out" + Integer.highestOneBit(p.groupOutChannels())
+                + " in" + Integer.highestOneBit(p.groupInChannels())
+                + " out" + Integer.highestOneBit(p.groupOutChannels())
                 + " len" + powerOfFourBelow((long) p.batch() * p.inputLength());
     }
 
