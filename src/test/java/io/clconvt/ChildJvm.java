@@ -11,7 +11,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs a main class of the test class path in a child JVM, for calls that could crash the JVM natively:
  * a crash then fails the test that spawned it, with what the child printed, instead of the build. The
- * child sees the same OpenCL devices, and no tuning file, so every call runs the built-in plan.
+ * child sees the same OpenCL devices, and no tuning file, so every call runs the built-in plan. When the
+ * JVM's crash handler runs, the head of its error report (the failing native frame) joins the child's
+ * stderr, so a rare crash names where it happened.
  */
 final class ChildJvm {
     private ChildJvm() {
@@ -32,6 +34,9 @@ final class ChildJvm {
         }
     }
 
+    /** Lines of the JVM's crash report kept: the signal, the problematic frame and the native stack. */
+    private static final int CRASH_REPORT_LINES = 60;
+
     static Result run(long timeoutSeconds, List<String> jvmOptions, Class<?> mainClass, String... args)
             throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("clconvt-child");
@@ -39,7 +44,8 @@ final class ChildJvm {
             List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path"),
-                    "-Dclconvt.tuningFile=" + dir.resolve("no-tuning.json")));
+                    "-Dclconvt.tuningFile=" + dir.resolve("no-tuning.json"),
+                    "-XX:ErrorFile=" + dir.resolve("hs_err.log")));
             command.addAll(jvmOptions);
             command.add(mainClass.getName());
             command.addAll(List.of(args));
@@ -54,8 +60,14 @@ final class ChildJvm {
                 process.destroyForcibly().waitFor();
                 exitCode = -1;
             }
-            return new Result(exitCode, Files.readString(out, StandardCharsets.UTF_8),
-                    Files.readString(err, StandardCharsets.UTF_8));
+            String stderr = Files.readString(err, StandardCharsets.UTF_8);
+            Path crashReport = dir.resolve("hs_err.log");
+            if (Files.exists(crashReport)) {
+                stderr += "--- JVM crash report (head) ---\n" + String.join("\n",
+                        Files.readAllLines(crashReport, StandardCharsets.UTF_8).stream().limit(CRASH_REPORT_LINES)
+                                .toList()) + "\n";
+            }
+            return new Result(exitCode, Files.readString(out, StandardCharsets.UTF_8), stderr);
         } finally {
             try (var files = Files.list(dir)) {
                 for (Path file : files.toList()) {
