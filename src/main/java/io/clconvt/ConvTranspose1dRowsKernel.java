@@ -3,6 +3,7 @@ package io.clconvt;
 import static org.jocl.CL.clEnqueueNDRangeKernel;
 
 import io.clconvt.bench.KernelVariant;
+import java.util.Arrays;
 import org.jocl.cl_event;
 import org.jocl.cl_kernel;
 
@@ -15,10 +16,6 @@ import org.jocl.cl_kernel;
 final class ConvTranspose1dRowsKernel {
     static final String SOURCE_FILE = "conv_transpose1d_rows.cl";
     private static final String KERNEL_NAME = "conv_transpose1d_rows";
-    /** Vector accumulators per work-item: channels x stride. */
-    static final int MAX_ACCUMULATORS = 32;
-    /** Multiply-adds unrolled per input channel: channels x K. */
-    static final int MAX_UNROLLED_TAPS = 256;
     /** Row offsets a work-item keeps as vectors: (K - 1) x dilation / stride + 1. */
     static final int MAX_WINDOW_VECTORS = 16;
     static final int[] ROW_VECTORS = {2, 4, 8, 16};
@@ -27,12 +24,14 @@ final class ConvTranspose1dRowsKernel {
     }
 
     /**
-     * Whether {@code plan} can run {@code problem}: NCL, a row vector the kernel knows, and the envelope
-     * above, with every 32-bit index in range; in 64-bit arithmetic.
+     * Whether {@code plan} can run {@code problem}: NCL, a row vector the kernel knows, and the tiled
+     * kernel's bounds (K, accumulators: channels x stride, unrolled multiply-adds: channels x K, for the
+     * same registers and build time) plus the window's row vectors, with every 32-bit index in range; in
+     * 64-bit arithmetic.
      */
     static boolean supports(ConvProblem problem, LaunchPlan plan) {
         boolean wellFormed = plan.variant() == KernelVariant.ROWS && plan.tileChannels() >= 1 && plan.localSize() >= 1
-                && java.util.Arrays.stream(ROW_VECTORS).anyMatch(width -> width == plan.tileRows());
+                && Arrays.stream(ROW_VECTORS).anyMatch(width -> width == plan.tileRows());
         if (!wellFormed || problem.layout() != Layout.NCL) {
             return false;
         }
@@ -41,8 +40,8 @@ final class ConvTranspose1dRowsKernel {
         long accumulators = (long) plan.tileChannels() * stride;
         long lastBlockEnd = ((long) problem.padLeft() + problem.outputLength()) / stride + 2L * plan.tileRows();
         return problem.kernelSize() <= ConvTranspose1dTiledKernel.MAX_KERNEL_SIZE
-                && accumulators <= MAX_ACCUMULATORS
-                && (long) plan.tileChannels() * problem.kernelSize() <= MAX_UNROLLED_TAPS
+                && accumulators <= ConvTranspose1dTiledKernel.MAX_ACCUMULATORS
+                && (long) plan.tileChannels() * problem.kernelSize() <= ConvTranspose1dTiledKernel.MAX_UNROLLED_TAPS
                 && windowVectors <= MAX_WINDOW_VECTORS
                 && lastBlockEnd <= Integer.MAX_VALUE
                 && (long) problem.inputLength() + plan.tileRows() + windowVectors <= Integer.MAX_VALUE;

@@ -72,7 +72,7 @@ class RowsKernelTest {
                 for (int channels : new int[] {1, 3, 8}) {
                     LaunchPlan plan = new LaunchPlan(KernelVariant.ROWS, channels, vector, vector == 4 ? 1 : 16);
                     if (!plan.supports(problem, openCl.device())) {
-                        assertTrue(channels * problem.stride() > ConvTranspose1dRowsKernel.MAX_ACCUMULATORS, plan
+                        assertTrue(channels * problem.stride() > ConvTranspose1dTiledKernel.MAX_ACCUMULATORS, plan
                                 + " refused " + problem);
                         continue;
                     }
@@ -102,10 +102,11 @@ class RowsKernelTest {
         assertFalse(new LaunchPlan(KernelVariant.ROWS, 1, 16, 16).supports(
                 ConvProblem.resolve(x, w17, null, ConvTranspose1dParams.builder().build()), openCl.device()));
         // an NLC layer under auto takes the tiled or phase variant instead
-        assertEquals(KernelVariant.PHASE, LaunchPlan.defaultFor(ConvProblem.resolve(Tensor.wrap(new float[40], 1, 10, 4),
+        ConvProblem depthwiseNlc = ConvProblem.resolve(Tensor.wrap(new float[40], 1, 10, 4),
                 Tensor.wrap(new float[4 * 16], 4, 1, 16), null,
-                ConvTranspose1dParams.builder().groups(4).layout(Layout.NLC).build()), KernelVariant.AUTO,
-                LaunchPlanTest.AVX512).variant());
+                ConvTranspose1dParams.builder().groups(4).layout(Layout.NLC).build());
+        assertEquals(KernelVariant.PHASE,
+                LaunchPlan.defaultFor(depthwiseNlc, KernelVariant.AUTO, LaunchPlanTest.AVX512).variant());
     }
 
     @Test

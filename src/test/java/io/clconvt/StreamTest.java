@@ -138,26 +138,10 @@ class StreamTest {
             Layout layout = random.nextBoolean() ? Layout.NCL : Layout.NLC;
             boolean batched = random.nextInt(4) != 0;
             int batch = batched ? 1 + random.nextInt(3) : 1;
-            int groups;
-            int groupIn;
-            int groupOut;
-            switch (random.nextInt(3)) {
-                case 0 -> { // depthwise
-                    groups = 1 + random.nextInt(6);
-                    groupIn = 1;
-                    groupOut = 1 + random.nextInt(2);
-                }
-                case 1 -> { // grouped
-                    groups = 2 + random.nextInt(3);
-                    groupIn = 1 + random.nextInt(4);
-                    groupOut = 1 + random.nextInt(4);
-                }
-                default -> { // dense
-                    groups = 1;
-                    groupIn = 1 + random.nextInt(9);
-                    groupOut = 1 + random.nextInt(9);
-                }
-            }
+            ChannelStructure channels = ChannelStructure.draw(random, 3, 6);
+            int groups = channels.groups();
+            int groupIn = channels.groupIn();
+            int groupOut = channels.groupOut();
             int[] codeShape = CODE_SHAPES[random.nextInt(CODE_SHAPES.length)];
             int kernelSize = codeShape[0];
             int stride = codeShape[1];
