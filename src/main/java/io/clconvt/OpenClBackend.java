@@ -41,6 +41,11 @@ final class OpenClBackend implements StreamingBackend {
     private final Set<String> firstUseTried = new HashSet<>();
     /** Device tensors not yet closed, released by {@link #close()} if their owners forget. */
     private final Set<ResidentTensor> resident = Collections.newSetFromMap(new IdentityHashMap<>());
+    /**
+     * The last call's kernel, kept unwaited: the in-order queue runs a following read after it, so a call
+     * synchronises with the device once, and its device time is read only when asked for.
+     */
+    private cl_event lastKernel;
     private long lastKernelNanos;
     private boolean closed;
 
@@ -215,8 +220,8 @@ final class OpenClBackend implements StreamingBackend {
     }
 
     /**
-     * Computes {@code problem} from the device buffer {@code input} into a new pooled buffer, waiting for
-     * the kernel; the caller owns the result (and releases it to the pool).
+     * Enqueues {@code problem} from the device buffer {@code input} into a new pooled buffer, without
+     * waiting for the kernel; the caller owns the result (and releases it to the pool).
      */
     private ClBuffer launch(ConvProblem problem, LaunchPlan requested, ClBuffer input, Tensor weight, Tensor bias) {
         // A plan outside its program's envelope could fail to build or crash the compiler.
@@ -249,16 +254,17 @@ final class OpenClBackend implements StreamingBackend {
                 event = ConvTranspose1dTiledKernel.enqueue(context, programs, problem, plan, input, packedWeight,
                         biasBuffer, output);
             }
-            lastKernelNanos = Cl.elapsedNanos(event);
+            forgetLastKernel();
+            lastKernel = event;
             return output;
         } catch (RuntimeException e) {
             buffers.release(output);
-            throw e;
-        } finally {
-            parameters.unpinAll();
             if (event != null) {
                 clReleaseEvent(event);
             }
+            throw e;
+        } finally {
+            parameters.unpinAll();
         }
     }
 
@@ -287,9 +293,20 @@ final class OpenClBackend implements StreamingBackend {
         }
     }
 
-    /** Device time of the last call's kernel, from the queue's profiling events. */
+    /** Device time of the last call's kernel, from the queue's profiling events; waits for the kernel. */
     synchronized long lastKernelNanos() {
+        if (lastKernel != null) {
+            lastKernelNanos = Cl.elapsedNanos(lastKernel);
+            forgetLastKernel();
+        }
         return lastKernelNanos;
+    }
+
+    private void forgetLastKernel() {
+        if (lastKernel != null) {
+            clReleaseEvent(lastKernel);
+            lastKernel = null;
+        }
     }
 
     /** The device's measured compute and bandwidth ceilings. */
@@ -338,6 +355,7 @@ final class OpenClBackend implements StreamingBackend {
         for (ResidentTensor tensor : resident.toArray(ResidentTensor[]::new)) {
             tensor.close();
         }
+        forgetLastKernel();
         parameters.close();
         buffers.close();
         programs.close();

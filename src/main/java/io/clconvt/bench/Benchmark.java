@@ -12,8 +12,9 @@ import java.util.Arrays;
 
 /**
  * Times backends on {@link BenchmarkShape}s: each result is first checked against the CPU reference,
- * then {@code warmups} untimed calls run (program builds, weight uploads, pooled buffers), then
- * {@code runs} timed calls give the median and minimum. OpenCL rows report device time from
+ * then untimed calls run for the warm-up time, at least {@link #WARMUPS} of them (program builds, weight
+ * uploads, pooled buffers, and the JIT compiling the host path, which decides a small layer's wall time),
+ * then {@code runs} timed calls give the median and minimum. OpenCL rows report device time from
  * profiling events (what a decoder stack that stays on the device sees) beside host-to-host wall time.
  */
 public final class Benchmark implements AutoCloseable {
@@ -22,24 +23,31 @@ public final class Benchmark implements AutoCloseable {
 
     private final EngineAccess engine = EngineAccess.get();
     private final int runs;
+    private final long warmupNanos;
     private final Backend cpu = Backends.cpu();
     private final Backend openCl;
 
     /**
      * @param variant the OpenCL kernel variant to time, or null to time only the CPU
+     * @param warmupSeconds how long untimed calls run before each measurement (at least {@link #WARMUPS}
+     *     calls in any case)
      * @throws OpenClException when a variant is given but no OpenCL device is usable
      */
-    public Benchmark(KernelVariant variant, int runs) {
+    public Benchmark(KernelVariant variant, int runs, double warmupSeconds) {
         if (runs < 1) {
             throw new IllegalArgumentException("runs must be positive, got " + runs);
         }
+        if (!(warmupSeconds >= 0 && warmupSeconds <= 600)) {
+            throw new IllegalArgumentException("warm-up seconds must be in [0, 600], got " + warmupSeconds);
+        }
         this.runs = runs;
+        this.warmupNanos = (long) (warmupSeconds * 1e9);
         this.openCl = variant == null ? null : engine.openCl(variant);
     }
 
     /**
      * The latency of streaming: {@code stack} fed {@code framesPerPush} random frames of {@code channels}
-     * channels per push on the OpenCL backend, after {@link #WARMUPS} pushes that build the programs and fill
+     * channels per push on the OpenCL backend, after the warm-up's pushes, which build the programs and fill
      * every layer's history; then {@code runs} timed pushes, host to host (upload, one kernel per layer and
      * the history joins, download).
      */
@@ -49,9 +57,7 @@ public final class Benchmark implements AutoCloseable {
                 .toArray();
         Tensor chunk = Tensor.of(values, 1, channels, framesPerPush).to(dtype);
         try (ChunkStream stream = stack.stream(openCl)) {
-            for (int i = 0; i < WARMUPS; i++) {
-                stream.push(chunk);
-            }
+            warmUp(() -> stream.push(chunk));
             double[] millis = new double[runs];
             int samples = 0;
             for (int i = 0; i < runs; i++) {
@@ -165,9 +171,7 @@ public final class Benchmark implements AutoCloseable {
         Tensor bias = in.bias();
         ConvTranspose1dParams params = shape.params();
         double maxRelErr = Tensor.maxRelativeDifference(backend.convTranspose1d(x, weight, bias, params), reference);
-        for (int i = 0; i < WARMUPS; i++) {
-            backend.convTranspose1d(x, weight, bias, params);
-        }
+        warmUp(() -> backend.convTranspose1d(x, weight, bias, params));
         double[] wall = new double[runs];
         double[] device = new double[runs];
         for (int i = 0; i < runs; i++) {
@@ -180,6 +184,13 @@ public final class Benchmark implements AutoCloseable {
         return new BenchmarkResult(shape.name(), backendName, variant, backend.describe(), median,
                 Arrays.stream(device).min().orElseThrow(), median(wall), shape.flops() / median / 1e6,
                 shape.minimalBytes() / median / 1e6, maxRelErr);
+    }
+
+    private void warmUp(Runnable call) {
+        long start = System.nanoTime();
+        for (int calls = 0; calls < WARMUPS || System.nanoTime() - start < warmupNanos; calls++) {
+            call.run();
+        }
     }
 
     static double median(double[] values) {

@@ -67,6 +67,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--runs", defaultValue = "20", description = "Timed runs per row. Default: ${DEFAULT-VALUE}.")
     private int runs;
 
+    @Option(names = "--warmup", defaultValue = "1", paramLabel = "SECONDS", description = "Untimed calls before each "
+            + "row's timed runs, for this long (at least 3 calls): the JVM compiles the host path after some thousand "
+            + "calls, which decides a small layer's wall time. Default: ${DEFAULT-VALUE}.")
+    private double warmupSeconds;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the rows as a JSON array.")
     private Path json;
 
@@ -105,9 +110,9 @@ final class BenchCommand implements Callable<Integer> {
         List<Benchmark> benchmarks = new ArrayList<>();
         try {
             for (KernelVariant v : variants) {
-                benchmarks.add(new Benchmark(v, runs));
+                benchmarks.add(new Benchmark(v, runs, warmupSeconds));
             }
-            Benchmark cpuOnly = new Benchmark(null, runs);
+            Benchmark cpuOnly = new Benchmark(null, runs, warmupSeconds);
             benchmarks.add(cpuOnly);
             int step = 0;
             int steps = selected.size() * (variants.size() + (backend == BackendChoice.OPENCL ? 0 : 1));
@@ -133,7 +138,7 @@ final class BenchCommand implements Callable<Integer> {
 
         printTable(out, selected, results, groups, torchGflops);
         if (roofline && !variants.isEmpty()) {
-            try (Benchmark probe = new Benchmark(KernelVariant.AUTO, runs)) {
+            try (Benchmark probe = new Benchmark(KernelVariant.AUTO, runs, warmupSeconds)) {
                 Roofline ceilings = probe.roofline();
                 out.println();
                 out.printf(Locale.ROOT, "roofline of %s: peak %.1f GFLOP/s (FP32 multiply-add), copy %.1f GB/s%n",
@@ -165,7 +170,7 @@ final class BenchCommand implements Callable<Integer> {
             builder.add(stage.layer(seed++));
         }
         DType streamDtype = dtype == null ? DType.FLOAT32 : BenchmarkShape.dtype(dtype);
-        try (Benchmark probe = new Benchmark(KernelVariant.AUTO, runs)) {
+        try (Benchmark probe = new Benchmark(KernelVariant.AUTO, runs, warmupSeconds)) {
             Benchmark.StreamingResult r = probe.streaming(builder.build(), DemoCommand.STACK.get(0).inChannels(),
                     STREAM_FRAMES, streamDtype);
             out.println();
@@ -207,7 +212,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private int tune(List<BenchmarkShape> shapes, PrintWriter out, PrintWriter progress) {
         out.println("tuning file: " + Benchmark.tuningFile());
-        try (Benchmark benchmark = new Benchmark(KernelVariant.AUTO, runs)) {
+        try (Benchmark benchmark = new Benchmark(KernelVariant.AUTO, runs, warmupSeconds)) {
             int step = 0;
             for (BenchmarkShape shape : shapes) {
                 progress.printf(Locale.ROOT, "[%d/%d] tuning %s%n", ++step, shapes.size(), shape.name());

@@ -29,7 +29,7 @@ class BenchCommandTest {
         OpenClRequirement.requireUsableDevice();
         Path json = dir.resolve("bench.json");
         CliResult result = CliResult.run("bench", "--shape", SMALL, "--shape", SMALL.replace("small", "nlc")
-                + ",layout=NLC,dtype=float64", "--runs", "3", "--json", json.toString());
+                + ",layout=NLC,dtype=float64", "--runs", "3", "--warmup", "0", "--json", json.toString());
         assertEquals(0, result.exitCode(), result.toString());
         assertTrue(result.out().contains("small") && result.out().contains("GFLOP/s"), result.out());
         JsonNode rows = new ObjectMapper().readTree(json.toFile());
@@ -53,7 +53,7 @@ class BenchCommandTest {
         for (String dtype : List.of("float16", "bfloat16")) {
             Path json = dir.resolve(dtype + ".json");
             CliResult result = CliResult.run("bench", "--shape", SMALL, "--shape", SMALL.replace("small", "nlc")
-                    + ",layout=NLC", "--dtype", dtype, "--runs", "2", "--json", json.toString());
+                    + ",layout=NLC", "--dtype", dtype, "--runs", "2", "--warmup", "0", "--json", json.toString());
             assertEquals(0, result.exitCode(), result.toString());
             assertTrue(result.err().contains("small " + dtype.toUpperCase(java.util.Locale.ROOT) + " opencl")
                     && result.err().contains("nlc " + dtype.toUpperCase(java.util.Locale.ROOT) + " cpu"), result.err());
@@ -73,7 +73,8 @@ class BenchCommandTest {
     @Test
     void streamReportsMillisecondsAndAudioPerPush() throws Exception {
         OpenClRequirement.requireUsableDevice();
-        CliResult result = CliResult.run("bench", "--shape", SMALL, "--backend", "opencl", "--runs", "2", "--stream");
+        CliResult result = CliResult.run("bench", "--shape", SMALL, "--backend", "opencl", "--runs", "2",
+                "--warmup", "0.2", "--stream");
         assertEquals(0, result.exitCode(), result.toString());
         // 8 frames of 256x upsampling make 2048 samples final per push once the histories are full.
         java.util.regex.Matcher row = java.util.regex.Pattern.compile("streaming HiFi-GAN V1 upsampling \\(FLOAT32, "
@@ -89,7 +90,7 @@ class BenchCommandTest {
         Path torch = dir.resolve("torch.jsonl");
         Files.writeString(torch, "{\"name\": \"small\", \"median_ms\": 1.0, \"gflops\": 0.5}\n");
         CliResult result = CliResult.run("bench", "--shape", SMALL, "--variant", "all", "--backend", "opencl",
-                "--runs", "2", "--torch", torch.toString());
+                "--runs", "2", "--warmup", "0", "--torch", torch.toString());
         assertEquals(0, result.exitCode(), result.toString());
         for (String variant : List.of("direct", "phase(", "tiled(")) {
             assertTrue(result.out().contains(variant), variant + " missing from\n" + result.out());
@@ -141,5 +142,7 @@ class BenchCommandTest {
                 .assertInvalidInput("'cout' is required");
         CliResult.run("bench", "--shape", "cin=3,cout=x", "--backend", "cpu").assertInvalidInput("'cout' must be an integer");
         CliResult.run("bench", "--variant", "fast", "--backend", "opencl").assertInvalidInput("--variant");
+        CliResult.run("bench", "--shape", "name=x,cin=3,cout=4,k=2,lin=5", "--backend", "cpu", "--warmup", "-1")
+                .assertInvalidInput("warm-up seconds must be in [0, 600], got -1.0");
     }
 }
