@@ -56,9 +56,87 @@ typedef CONCAT(REAL_NAME, TILE_CHANNELS) vec;
 #define VSTORE(v, offset, pointer) VSTOREN(TILE_CHANNELS, v, offset, pointer)
 #endif
 
+// Transposing a square block of vectors: one round moves element (row a, lane c) to row
+// (c0, a >> 1), lane (a0, c >> 1) (a0, c0 the lowest bits), which rotates the index bits (a | c) right
+// by one; log2(TILE_CHANNELS) rounds rotate them by half, a transpose. Each new vector is the even or
+// odd lanes of two old ones: one two-source shuffle.
+#define TRANSPOSED_STORES (TILE_CHANNELS > 1 && TILE_PHASES == STRIDE && ACCUMULATORS % TILE_CHANNELS == 0)
+#if TILE_CHANNELS == 2
+#define TRANSPOSE_ROUNDS 1
+#elif TILE_CHANNELS == 4
+#define TRANSPOSE_ROUNDS 2
+#elif TILE_CHANNELS == 8
+#define TRANSPOSE_ROUNDS 3
+#else
+#define TRANSPOSE_ROUNDS 4
+#endif
+#define TRANSPOSE(t) \
+    _Pragma("unroll") \
+    for (int round = 0; round < TRANSPOSE_ROUNDS; ++round) { \
+        vec u[TILE_CHANNELS]; \
+        _Pragma("unroll") \
+        for (int i = 0; i < TILE_CHANNELS / 2; ++i) { \
+            u[i] = (vec)(t[2 * i].even, t[2 * i + 1].even); \
+            u[TILE_CHANNELS / 2 + i] = (vec)(t[2 * i].odd, t[2 * i + 1].odd); \
+        } \
+        _Pragma("unroll") \
+        for (int i = 0; i < TILE_CHANNELS; ++i) { \
+            t[i] = u[i]; \
+        } \
+    }
+
 // How many rows back the last tap reads, and the input window one tile needs per channel.
 #define REACH ((KERNEL_SIZE - 1) * DILATION / STRIDE)
 #define WINDOW (TILE_ROWS + REACH)
+
+// One input channel's contribution to a tile: the window of inputs xWindow[j * positionStride] for
+// j in [0, WINDOW) times the channel's packed taps. When guarded, slots outside [validFrom, validTo) are
+// beyond the input: not read, and their taps skipped.
+// Inlined so that acc stays in registers and each call site keeps its own constant "guarded".
+__attribute__((always_inline)) inline void accumulateChannel(vec* acc, __global const store_t* xWindow,
+        const long positionStride, __global const store_t* taps, const int packedGroupOut, const int firstPhase,
+        const int validFrom, const int validTo, const bool guarded)
+{
+    real window[WINDOW];
+    #pragma unroll
+    for (int j = 0; j < WINDOW; ++j) {
+        window[j] = !guarded || (j >= validFrom && j < validTo) ? LOAD(xWindow, j * positionStride) : (real)0;
+    }
+#if PHASE_BLOCKS == 1
+    #pragma unroll
+    for (int k = 0; k < KERNEL_SIZE; ++k) {
+        const vec w = VLOAD(0, taps + k * packedGroupOut);
+        #pragma unroll
+        for (int row = 0; row < TILE_ROWS; ++row) {
+            const int a = row * STRIDE + (k * DILATION) % STRIDE;
+            const int j = REACH + row - (k * DILATION) / STRIDE;
+            if (!guarded || (j >= validFrom && j < validTo)) {
+                acc[a] = fma((vec)window[j], w, acc[a]);
+            }
+        }
+    }
+#else
+    // DILATION 1: the taps of phase r are k = r + m * STRIDE, m rows back.
+    #pragma unroll
+    for (int p = 0; p < TILE_PHASES; ++p) {
+        #pragma unroll
+        for (int m = 0; m < (KERNEL_SIZE + STRIDE - 1) / STRIDE; ++m) {
+            const int k = firstPhase + p + m * STRIDE;
+            if (KERNEL_SIZE % STRIDE == 0 || k < KERNEL_SIZE) {
+                const vec w = VLOAD(0, taps + k * packedGroupOut);
+                #pragma unroll
+                for (int row = 0; row < TILE_ROWS; ++row) {
+                    const int a = row * TILE_PHASES + p;
+                    const int j = REACH + row - m;
+                    if (!guarded || (j >= validFrom && j < validTo)) {
+                        acc[a] = fma((vec)window[j], w, acc[a]);
+                    }
+                }
+            }
+        }
+    }
+#endif
+}
 
 __kernel void conv_transpose1d_tiled(
     __global const store_t* restrict x,             // (N, Cin, Lin) or (N, Lin, Cin)
@@ -114,56 +192,33 @@ __kernel void conv_transpose1d_tiled(
 
     // Window slots [validFrom, validTo) hold real input positions. A tap that would read a slot beyond
     // the input is skipped rather than multiplied by a zero: 0 * NaN or 0 * Inf in the weight would
-    // otherwise reach outputs that weight never touches. A select, not a branch: one basic block keeps
-    // the build as fast as with the zero padding, and the run measured no slower.
+    // otherwise reach outputs that weight never touches. Only tiles at the input's ends have such slots,
+    // and they get a loop of their own: the compiler turns each guard into a branch, which in every tile
+    // cost as much as the multiply-adds it guarded.
     const int firstInput = firstRow - REACH;
     const int validFrom = clamp(-firstInput, 0, WINDOW);
     const int validTo = clamp(inputLength - firstInput, 0, WINDOW);
-    for (int channel = 0; channel < groupIn; ++channel) {
-        const int ci = group * groupIn + channel;
 #if CHANNELS_LAST
-        __global const store_t* xChannel = x + (long)n * inputLength * inChannels + ci;
-        const long positionStride = inChannels;
+    __global const store_t* xFirst = x + (long)n * inputLength * inChannels + (long)firstInput * inChannels;
+    const long channelStride = 1;
+    const long positionStride = inChannels;
 #else
-        __global const store_t* xChannel = x + ((long)n * inChannels + ci) * inputLength;
-        const long positionStride = 1;
+    __global const store_t* xFirst = x + (long)n * inChannels * inputLength + firstInput;
+    const long channelStride = inputLength;
+    const long positionStride = 1;
 #endif
-        real window[WINDOW];
-        #pragma unroll
-        for (int j = 0; j < WINDOW; ++j) {
-            window[j] = (j >= validFrom && j < validTo) ? LOAD(xChannel, (firstInput + j) * positionStride) : (real)0;
+    __global const store_t* weightFirst = packedWeight + firstChannel;
+    const long weightStride = (long)KERNEL_SIZE * packedGroupOut;
+    if (validFrom == 0 && validTo == WINDOW) {
+        for (int ci = group * groupIn; ci < (group + 1) * groupIn; ++ci) {
+            accumulateChannel(acc, xFirst + ci * channelStride, positionStride, weightFirst + ci * weightStride,
+                    packedGroupOut, firstPhase, 0, WINDOW, false);
         }
-        __global const store_t* taps = packedWeight + (long)ci * KERNEL_SIZE * packedGroupOut + firstChannel;
-#if PHASE_BLOCKS == 1
-        #pragma unroll
-        for (int k = 0; k < KERNEL_SIZE; ++k) {
-            const vec w = VLOAD(0, taps + k * packedGroupOut);
-            #pragma unroll
-            for (int row = 0; row < TILE_ROWS; ++row) {
-                const int a = row * STRIDE + (k * DILATION) % STRIDE;
-                const int j = REACH + row - (k * DILATION) / STRIDE;
-                acc[a] = (j >= validFrom && j < validTo) ? fma((vec)window[j], w, acc[a]) : acc[a];
-            }
+    } else {
+        for (int ci = group * groupIn; ci < (group + 1) * groupIn; ++ci) {
+            accumulateChannel(acc, xFirst + ci * channelStride, positionStride, weightFirst + ci * weightStride,
+                    packedGroupOut, firstPhase, validFrom, validTo, true);
         }
-#else
-        // DILATION 1: the taps of phase r are k = r + m * STRIDE, m rows back.
-        #pragma unroll
-        for (int p = 0; p < TILE_PHASES; ++p) {
-            #pragma unroll
-            for (int m = 0; m < (KERNEL_SIZE + STRIDE - 1) / STRIDE; ++m) {
-                const int k = firstPhase + p + m * STRIDE;
-                if (KERNEL_SIZE % STRIDE == 0 || k < KERNEL_SIZE) {
-                    const vec w = VLOAD(0, taps + k * packedGroupOut);
-                    #pragma unroll
-                    for (int row = 0; row < TILE_ROWS; ++row) {
-                        const int a = row * TILE_PHASES + p;
-                        const int j = REACH + row - m;
-                        acc[a] = (j >= validFrom && j < validTo) ? fma((vec)window[j], w, acc[a]) : acc[a];
-                    }
-                }
-            }
-        }
-#endif
     }
 
     #pragma unroll
@@ -198,6 +253,29 @@ __kernel void conv_transpose1d_tiled(
         }
     }
 #else
+#if TRANSPOSED_STORES
+    // A whole tile with every phase is, per channel, ACCUMULATORS consecutive positions: square blocks of
+    // TILE_CHANNELS accumulators are transposed in registers and stored as one vector per channel,
+    // instead of TILE_CHANNELS * ACCUMULATORS scalar stores (which cost as much as a narrow group's whole
+    // reduction).
+    if (channels == TILE_CHANNELS && firstOutput >= 0 && firstOutput + ACCUMULATORS <= outputLength) {
+        #pragma unroll
+        for (int block = 0; block < ACCUMULATORS / TILE_CHANNELS; ++block) {
+            vec t[TILE_CHANNELS];
+            #pragma unroll
+            for (int i = 0; i < TILE_CHANNELS; ++i) {
+                t[i] = acc[block * TILE_CHANNELS + i];
+            }
+            TRANSPOSE(t);
+            #pragma unroll
+            for (int c = 0; c < TILE_CHANNELS; ++c) {
+                VSTORE(t[c], 0, y + ((long)n * outChannels + firstOutChannel + c) * outputLength + firstOutput
+                        + block * TILE_CHANNELS);
+            }
+        }
+        return;
+    }
+#endif
     // Channel-major: each channel's positions are contiguous, so stores stream through one row at a
     // time instead of touching TILE_CHANNELS rows per position.
     #pragma unroll

@@ -83,23 +83,26 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
     static final int WEIGHT_LOAD_COST = 3;
 
     /**
-     * Rows and phases per work-item of the tiled variant on a CPU ({rows, phases}): the pair whose tile
-     * needs the fewest loads per multiply-add, {@link #WEIGHT_LOAD_COST}/rows (a weight vector feeds
-     * every row) + 1/phases (a broadcast input feeds every phase it lands in), among those whose rows x
+     * Rows and phases per work-item of the tiled variant on a CPU ({rows, phases}) for a channel tile of
+     * {@code channelTile} lanes: the pair whose tile costs least per multiply-add in loads,
+     * {@link #WEIGHT_LOAD_COST}/rows (a weight vector feeds every row) + 1/phases (a broadcast input feeds
+     * every phase it lands in), plus stores ({@link #storesPerMultiplyAdd}), among those whose rows x
      * phases accumulators plus one tap's weights and a broadcast input fit the register file. Rows are
      * powers of two up to {@link #MAX_DEFAULT_ROWS}; phases divide the stride, and fewer than all of
      * them need dilation 1 (the kernel enumerates a phase's taps as r + m x stride). Ties go to more rows.
      */
-    static int[] cpuRowsAndPhases(int registers, int stride, int dilation) {
+    static int[] cpuRowsAndPhases(int registers, ConvProblem problem, int channelTile) {
+        int stride = problem.stride();
         int[] best = {1, stride}; // what a register file too small for any tile gets
         double bestCost = Double.MAX_VALUE;
         for (int rows = MAX_DEFAULT_ROWS; rows >= 1; rows /= 2) {
             // Phases beyond the register file never fit: visit the stride itself, then from there down.
             for (int phases = stride; phases >= 1;
                     phases = phases == stride ? Math.min(stride - 1, registers) : phases - 1) {
-                boolean allowed = phases == stride || (dilation == 1 && stride % phases == 0);
+                boolean allowed = phases == stride || (problem.dilation() == 1 && stride % phases == 0);
                 boolean fits = (long) rows * phases + TAP_REGISTERS <= registers;
-                double cost = loadsPerMultiplyAdd(rows, phases);
+                double cost = (double) WEIGHT_LOAD_COST / rows + 1.0 / phases
+                        + storesPerMultiplyAdd(problem, channelTile, rows, phases);
                 if (allowed && fits && cost < bestCost) {
                     best = new int[] {rows, phases};
                     bestCost = cost;
@@ -109,9 +112,33 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
         return best;
     }
 
-    private static double loadsPerMultiplyAdd(int rows, int phases) {
-        return (double) WEIGHT_LOAD_COST / rows + 1.0 / phases;
+    /**
+     * What a tiled work-item's stores cost per multiply-add, in the units of its loads: an accumulator
+     * (one vector of channelTile channels at one position) receives (Cin / groups) x (the taps of its
+     * phase) multiply-adds and is stored once. NLC: one vector store. NCL: the channels of a position
+     * lie in different rows, so each is extracted and stored alone ({@link #SCALAR_STORE_COST} a
+     * value), unless the tile holds every phase of its rows and a multiple of channelTile accumulators:
+     * then the kernel transposes square blocks in registers, log2(channelTile) shuffles and one
+     * vector store per accumulator. In narrow groups (grouped_up: 32 input channels, 2 taps a phase)
+     * scalar stores cost half as much as the loads of the reduction they end.
+     */
+    static double storesPerMultiplyAdd(ConvProblem problem, int channelTile, int rows, int phases) {
+        int tapStep = problem.stride() / ConvTranspose1dKernel.gcd(problem.stride(), problem.dilation());
+        double tapsPerPhase = Math.max(1.0, (double) problem.kernelSize() / tapStep);
+        double multiplyAdds = problem.groupInChannels() * tapsPerPhase;
+        double perAccumulator;
+        if (problem.layout() == Layout.NLC) {
+            perAccumulator = 1;
+        } else if (channelTile > 1 && phases == problem.stride() && rows * phases % channelTile == 0) {
+            perAccumulator = Integer.numberOfTrailingZeros(channelTile) + 1;
+        } else {
+            perAccumulator = SCALAR_STORE_COST * channelTile;
+        }
+        return perAccumulator / multiplyAdds;
     }
+
+    /** An extract from a vector register and a scalar store. */
+    static final int SCALAR_STORE_COST = 2;
 
     /**
      * The built-in choice for a variant on {@code device} (AUTO picks one), derived from what the device
@@ -171,13 +198,13 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
     private static LaunchPlan cpuPlan(ConvProblem problem, KernelVariant variant, int width, DeviceInfo device) {
         int registers = cpuVectorRegisters(device.nativeFloatWidth());
         int rows = cpuRows(registers, problem.stride());
-        int[] tile = cpuRowsAndPhases(registers, problem.stride(), problem.dilation());
+        int channels = channelTile(width, problem.groupOutChannels());
+        int[] tile = cpuRowsAndPhases(registers, problem, channels);
         int phases = tile[1] == problem.stride() ? ALL_PHASES : tile[1];
         return switch (variant) {
             case DIRECT, AUTO -> direct();
             case PHASE -> new LaunchPlan(KernelVariant.PHASE, 1, rows, 32);
-            case TILED -> new LaunchPlan(KernelVariant.TILED, channelTile(width, problem.groupOutChannels()), tile[0],
-                    phases, 16);
+            case TILED -> new LaunchPlan(KernelVariant.TILED, channels, tile[0], phases, 16);
             case ROWS -> new LaunchPlan(KernelVariant.ROWS, rowsChannels(problem, registers), width, 16);
             case GEMM -> gemm(cpuGemmTile(width, registers, problem.groupOutChannels()));
         };

@@ -34,12 +34,17 @@ class LaunchPlanTest {
     }
 
     static ConvProblem problem(DType dtype, int cin, int cout, int groups, int k, int stride) {
+        return problem(dtype, cin, cout, groups, k, stride, 1);
+    }
+
+    static ConvProblem problem(DType dtype, int cin, int cout, int groups, int k, int stride, int dilation) {
         Tensor x = dtype == DType.FLOAT32 ? Tensor.wrap(new float[cin * 64], 1, cin, 64)
                 : Tensor.wrap(new double[cin * 64], 1, cin, 64);
         int elements = cin * (cout / groups) * k;
         Tensor w = dtype == DType.FLOAT32 ? Tensor.wrap(new float[elements], cin, cout / groups, k)
                 : Tensor.wrap(new double[elements], cin, cout / groups, k);
-        return ConvProblem.resolve(x, w, null, ConvTranspose1dParams.builder().stride(stride).groups(groups).build());
+        return ConvProblem.resolve(x, w, null, ConvTranspose1dParams.builder().stride(stride).dilation(dilation)
+                .groups(groups).build());
     }
 
     @Test
@@ -59,7 +64,8 @@ class LaunchPlanTest {
         assertEquals(new LaunchPlan(KernelVariant.TILED, 16, 8, 16),
                 LaunchPlan.defaultFor(problem(DType.FLOAT32, 256, 128, 1, 4, 2), KernelVariant.AUTO, AVX512));
         assertEquals(32, LaunchPlan.cpuVectorRegisters(16));
-        assertEquals(new LaunchPlan(KernelVariant.TILED, 16, 8, 2, 16),
+        // grouped_up: 32-channel groups, where scalar stores of a split tile would cost half the loads
+        assertEquals(new LaunchPlan(KernelVariant.TILED, 16, 4, 16),
                 LaunchPlan.defaultFor(problem(DType.FLOAT32, 256, 256, 8, 8, 4), KernelVariant.AUTO, AVX512));
         assertEquals(new LaunchPlan(KernelVariant.TILED, 16, 8, 2, 16),
                 LaunchPlan.defaultFor(problem(DType.FLOAT32, 512, 256, 1, 16, 8), KernelVariant.AUTO, AVX512));
@@ -95,30 +101,55 @@ class LaunchPlanTest {
 
     @Test
     void theTiledRuleTakesTheTileWithFewestLoadsPerMultiplyAdd() {
+        // Dense layers (256 input channels): the stores are a rounding error beside the loads.
         // every phase where the registers allow it for 8 rows (stride 2), or for 4 rows at stride 5 and 7
-        assertTwoDimensions(32, 2, 1, 8, 2);
-        assertTwoDimensions(32, 5, 1, 4, 5);
-        assertTwoDimensions(32, 7, 1, 4, 7);
+        assertTwoDimensions(32, 16, 2, 1, 8, 2);
+        assertTwoDimensions(32, 16, 5, 1, 4, 5);
+        assertTwoDimensions(32, 16, 7, 1, 4, 7);
         // AVX2: rows x phases within 14 accumulators, weight reuse against input reuse
-        assertTwoDimensions(16, 2, 1, 4, 2);
-        assertTwoDimensions(16, 4, 1, 4, 2);
-        assertTwoDimensions(16, 5, 1, 8, 1);
-        assertTwoDimensions(16, 1, 1, 8, 1);
+        assertTwoDimensions(16, 8, 2, 1, 4, 2);
+        assertTwoDimensions(16, 8, 4, 1, 4, 2);
+        assertTwoDimensions(16, 8, 5, 1, 8, 1);
+        assertTwoDimensions(16, 8, 1, 1, 8, 1);
         // phases of a dilated layer are not split: every phase, as many rows as fit (at least one)
-        assertTwoDimensions(32, 8, 3, 2, 8);
-        assertTwoDimensions(16, 16, 2, 1, 16);
+        assertTwoDimensions(32, 16, 8, 3, 2, 8);
+        assertTwoDimensions(16, 8, 16, 2, 1, 16);
         for (int registers : new int[] {16, 32}) {
             for (int stride = 1; stride <= 32; stride++) {
-                int[] tile = LaunchPlan.cpuRowsAndPhases(registers, stride, 1);
+                int[] tile = LaunchPlan.cpuRowsAndPhases(registers,
+                        problem(DType.FLOAT32, 256, 128, 1, 2 * stride, stride), registers / 2);
                 assertTrue(stride % tile[1] == 0 && tile[0] * tile[1] + LaunchPlan.TAP_REGISTERS <= registers,
                         tile[0] + "x" + tile[1] + " at stride " + stride);
             }
         }
     }
 
-    private static void assertTwoDimensions(int registers, int stride, int dilation, int rows, int phases) {
-        int[] tile = LaunchPlan.cpuRowsAndPhases(registers, stride, dilation);
-        assertEquals(rows + "x" + phases, tile[0] + "x" + tile[1],
+    @Test
+    void narrowGroupsTakeATileWhoseStoresAreTransposedWhereOneFits() {
+        // 32-channel groups, K 8, stride 4: 64 multiply-adds per stored vector. A split tile (8 rows x 2
+        // phases) stores 16 scalars per accumulator; 4 rows x every phase is one 16 x 16 block, transposed.
+        ConvProblem grouped = problem(DType.FLOAT32, 256, 256, 8, 8, 4);
+        assertEquals("4x4", tile(32, grouped, 16));
+        assertTrue(LaunchPlan.storesPerMultiplyAdd(grouped, 16, 8, 2)
+                > 5 * LaunchPlan.storesPerMultiplyAdd(grouped, 16, 4, 4));
+        // AVX2 has no transposable tile that beats 4 x 2's loads: 2 x 4 would load a weight per 2 rows
+        assertEquals("4x2", tile(16, grouped, 8));
+        // NLC stores whole vectors whatever the tile: the dense choice
+        ConvProblem groupedNlc = ConvProblem.resolve(Tensor.wrap(new float[256 * 64], 1, 64, 256),
+                Tensor.wrap(new float[256 * 32 * 8], 256, 32, 8), null,
+                ConvTranspose1dParams.builder().stride(4).groups(8).layout(Layout.NLC).build());
+        assertEquals("8x2", tile(32, groupedNlc, 16));
+    }
+
+    private static String tile(int registers, ConvProblem problem, int channelTile) {
+        int[] tile = LaunchPlan.cpuRowsAndPhases(registers, problem, channelTile);
+        return tile[0] + "x" + tile[1];
+    }
+
+    private static void assertTwoDimensions(int registers, int channelTile, int stride, int dilation, int rows,
+            int phases) {
+        ConvProblem problem = problem(DType.FLOAT32, 256, 128, 1, 2 * stride, stride, dilation);
+        assertEquals(rows + "x" + phases, tile(registers, problem, channelTile),
                 registers + " registers, stride " + stride + ", dilation " + dilation);
     }
 
