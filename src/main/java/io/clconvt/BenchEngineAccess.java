@@ -37,6 +37,12 @@ final class BenchEngineAccess extends EngineAccess {
     }
 
     @Override
+    protected double[] againstRule(Backend openCl, Tensor x, Tensor weight, Tensor bias,
+            ConvTranspose1dParams params, int pairs) {
+        return engine(openCl).againstRule(ConvProblem.resolve(x, weight, bias, params), x, weight, bias, pairs);
+    }
+
+    @Override
     protected Roofline roofline(Backend openCl) {
         return engine(openCl).roofline();
     }

@@ -191,6 +191,24 @@ final class OpenClBackend implements StreamingBackend {
         return LaunchPlan.defaultFor(problem, variant, context.device().info());
     }
 
+    /**
+     * Device time of {@link #plan} over the built-in rule's plan, per pair of calls run alternately: a
+     * tuned plan and the rule compared on the same machine state, which separate processes on a shared
+     * machine do not give.
+     */
+    synchronized double[] againstRule(ConvProblem problem, Tensor x, Tensor weight, Tensor bias, int pairs) {
+        LaunchPlan chosen = plan(problem);
+        LaunchPlan rule = LaunchPlan.defaultFor(problem, variant, context.device().info());
+        double[] ratios = new double[pairs];
+        for (int i = 0; i < pairs; i++) {
+            run(problem, chosen, x, weight, bias);
+            double chosenNanos = lastKernelNanos();
+            run(problem, rule, x, weight, bias);
+            ratios[i] = chosenNanos / lastKernelNanos();
+        }
+        return ratios;
+    }
+
     /** What this backend's device reports, which launch plans are derived from. */
     DeviceInfo device() {
         return context.device().info();

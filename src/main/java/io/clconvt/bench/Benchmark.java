@@ -88,9 +88,29 @@ public final class Benchmark implements AutoCloseable {
     /** Times the OpenCL backend on {@code shape}. */
     public BenchmarkResult openCl(BenchmarkShape shape, Tensor reference) {
         requireOpenCl();
+        return measure(shape, Inputs.of(shape), reference, openCl, "opencl", plan(shape),
+                () -> engine.lastKernelNanos(openCl));
+    }
+
+    /**
+     * The OpenCL plan's device time over the built-in rule's on {@code shape}, per pair of calls run
+     * alternately ({@code runs} pairs, after the warm-up), sorted: with a tuning file, whether the tuned
+     * plan is faster than the rule on the same machine state.
+     */
+    public double[] againstRule(BenchmarkShape shape) {
+        requireOpenCl();
         Inputs in = Inputs.of(shape);
-        String plan = engine.plan(openCl, in.x(), in.weight(), in.bias(), shape.params());
-        return measure(shape, in, reference, openCl, "opencl", plan, () -> engine.lastKernelNanos(openCl));
+        warmUp(() -> engine.againstRule(openCl, in.x(), in.weight(), in.bias(), shape.params(), 1));
+        double[] ratios = engine.againstRule(openCl, in.x(), in.weight(), in.bias(), shape.params(), runs);
+        Arrays.sort(ratios);
+        return ratios;
+    }
+
+    /** The plan {@link #openCl} and {@link #againstRule} time for {@code shape}. */
+    public String plan(BenchmarkShape shape) {
+        requireOpenCl();
+        Inputs in = Inputs.of(shape);
+        return engine.plan(openCl, in.x(), in.weight(), in.bias(), shape.params());
     }
 
     /**
@@ -193,7 +213,8 @@ public final class Benchmark implements AutoCloseable {
         }
     }
 
-    static double median(double[] values) {
+    /** The median of {@code values} (the mean of the middle two for an even count). */
+    public static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         int middle = sorted.length / 2;

@@ -54,6 +54,15 @@ public abstract class EngineAccess {
     protected abstract String tune(Backend openCl, Tensor x, Tensor weight, Tensor bias, ConvTranspose1dParams params,
             Tensor reference, double tolerance);
 
+    /**
+     * Times the call {@code pairs} times with {@code openCl}'s plan and with the built-in rule's plan
+     * for its variant, alternately, call by call, so that both see the same machine.
+     *
+     * @return the device time of each pair's first call over its second's
+     */
+    protected abstract double[] againstRule(Backend openCl, Tensor x, Tensor weight, Tensor bias,
+            ConvTranspose1dParams params, int pairs);
+
     /** The device's FP32 multiply-add and streaming-copy ceilings. */
     protected abstract Roofline roofline(Backend openCl);
 

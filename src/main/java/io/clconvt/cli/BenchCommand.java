@@ -79,6 +79,12 @@ final class BenchCommand implements Callable<Integer> {
             + "tuning file (CLCONVT_TUNING_FILE, default ~/.cache/clconvt/tuning.tsv), which the auto variant uses.")
     private boolean tune;
 
+    @Option(names = "--against-rule", description = "Also time the auto variant's plan (a tuned one, with a tuning "
+            + "file) against the built-in rule's, alternately call by call for --runs pairs per shape, and print the "
+            + "median ratio of their device times: processes timed one after the other on a shared machine differ "
+            + "by more than most plans do.")
+    private boolean againstRule;
+
     @Option(names = "--roofline", description = "Also measure the OpenCL device's peak FP32 multiply-add rate and "
             + "copy bandwidth, and show each row's share of them.")
     private boolean roofline;
@@ -153,6 +159,9 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
+        if (againstRule && !variants.isEmpty()) {
+            printAgainstRule(out, selected);
+        }
         if (stream && !variants.isEmpty()) {
             printStreaming(out);
         }
@@ -160,6 +169,25 @@ final class BenchCommand implements Callable<Integer> {
             writeJson(json, results);
         }
         return checkAccuracy(selected, results);
+    }
+
+    /** Per shape, auto's plan against the built-in rule's, timed alternately in this process. */
+    private void printAgainstRule(PrintWriter out, List<BenchmarkShape> shapes) {
+        try (Benchmark probe = new Benchmark(KernelVariant.AUTO, runs, warmupSeconds)) {
+            out.println();
+            out.printf(Locale.ROOT, "auto against the built-in rule (device time, %d pairs of calls alternating; below 1: "
+                    + "auto is faster)%n", runs);
+            List<Double> medians = new ArrayList<>();
+            for (BenchmarkShape shape : shapes) {
+                double[] ratios = probe.againstRule(shape);
+                double median = Benchmark.median(ratios);
+                medians.add(median);
+                out.printf(Locale.ROOT, "  %-13s %-36s %.3f (quartiles %.3f-%.3f)%n", shape.name(), probe.plan(shape),
+                        median, ratios[ratios.length / 4], ratios[3 * ratios.length / 4]);
+            }
+            out.printf(Locale.ROOT, "  geometric mean %.3f%n", Math.exp(medians.stream().mapToDouble(Math::log)
+                    .average().orElse(0)));
+        }
     }
 
     /** The streaming row: the demo's HiFi-GAN stack, fed {@link #STREAM_FRAMES} frames per push. */

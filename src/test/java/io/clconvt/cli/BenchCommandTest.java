@@ -113,9 +113,15 @@ class BenchCommandTest {
             assertTrue(fields[2].contains("k4 s2 d1"), fields[2]);
             // A plan the built-in rule never picks, so only the file can make AUTO use it.
             Files.writeString(tuning, fields[0] + "\t" + fields[1] + "\t" + fields[2] + "\ttiled:8:2:4\n");
-            CliResult auto = CliResult.run("bench", "--shape", SMALL, "--backend", "opencl", "--runs", "2");
+            CliResult auto = CliResult.run("bench", "--shape", SMALL, "--backend", "opencl", "--runs", "3",
+                    "--warmup", "0", "--against-rule");
             assertEquals(0, auto.exitCode(), auto.toString());
             assertTrue(auto.out().contains("tiled(8x2,local 4)"), "the tuned plan is not used:\n" + auto.out());
+            // the tuned plan timed against the rule's in the same process: a positive ratio per shape
+            java.util.regex.Matcher ratio = java.util.regex.Pattern.compile("\\n  small +tiled\\(8x2,local 4\\) +"
+                    + "([0-9.]+) \\(quartiles [0-9.]+-[0-9.]+\\)").matcher(auto.out());
+            assertTrue(auto.out().contains("auto against the built-in rule") && ratio.find(), auto.out());
+            assertTrue(Double.parseDouble(ratio.group(1)) > 0, ratio.group());
         } finally {
             if (previous == null) {
                 System.clearProperty("clconvt.tuningFile");
