@@ -1,6 +1,7 @@
 package io.clconvt;
 
 import static org.jocl.CL.clReleaseEvent;
+import static org.jocl.CL.clWaitForEvents;
 
 import io.clconvt.bench.KernelVariant;
 import io.clconvt.bench.Roofline;
@@ -320,8 +321,14 @@ final class OpenClBackend implements StreamingBackend {
         return lastKernelNanos;
     }
 
+    /**
+     * Releases the last kernel's event once the kernel is done. After a host call's blocking read it is
+     * done already; between device-resident calls this waits, as every call did before events were kept,
+     * rather than rely on each driver keeping a released pending event alive until its command ends.
+     */
     private void forgetLastKernel() {
         if (lastKernel != null) {
+            clWaitForEvents(1, new cl_event[] {lastKernel});
             clReleaseEvent(lastKernel);
             lastKernel = null;
         }
