@@ -6,6 +6,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here/.."
+. "$here/opencl-env.sh"
 read -r -a maven_args <<< "${MAVEN_ARGS:-}"
 version="$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' pom.xml | head -n 1)"
 
@@ -38,7 +39,7 @@ opencl_flag=()
 if [ -n "${CI:-}" ] && [ "${CI,,}" != "false" ]; then
   opencl_flag=(--require-opencl)
 fi
-if ! java -jar target/consumer-1.jar "${opencl_flag[@]}" 2> "$work/stderr"; then
+if ! "${CLCONVT_JAVA[@]}" -jar target/consumer-1.jar "${opencl_flag[@]}" 2> "$work/stderr"; then
   cat "$work/stderr" >&2
   echo "consumer: the convolution failed" >&2
   exit 1

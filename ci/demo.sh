@@ -8,4 +8,4 @@ cd "$here/.."
 . "$here/opencl-env.sh"
 "$here/install-opencl.sh"
 mvn -B -q package -DskipTests
-java -jar target/clconvt.jar demo "$@"
+"${CLCONVT_JAVA[@]}" -jar target/clconvt.jar demo "$@"

@@ -64,6 +64,7 @@ final class OpenClBackend implements StreamingBackend {
         this.tuning = TuningFile.load(TuningFile.defaultPath());
         this.poisonOutputs = poisonOutputs;
         this.tuneOnFirstUse = Tuner.firstUseEnabled();
+        SignalChaining.warnIfMissing(device.info());
         if (ANNOUNCED.add(device.info().index() + " " + device.label())) {
             LOG.info("OpenCL device {}: {}", device.info().index(), device.label());
         } else {
