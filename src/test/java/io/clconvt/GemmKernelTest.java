@@ -7,9 +7,8 @@ import io.clconvt.bench.KernelVariant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The gemm variant at points of its tuning space other than the built-in one (the random configurations
@@ -18,22 +17,8 @@ import org.junit.jupiter.api.Test;
  * vendor table, each against the CPU reference; and NaN/Inf weights reaching only the outputs they touch.
  */
 class GemmKernelTest {
-    private static OpenClBackend openCl;
-    private static Backend cpu;
-
-    @BeforeAll
-    static void open() {
-        openCl = OpenClSupport.backend(KernelVariant.GEMM);
-        cpu = Backends.cpu();
-    }
-
-    @AfterAll
-    static void close() {
-        if (openCl != null) {
-            openCl.close();
-        }
-        cpu.close();
-    }
+    @RegisterExtension
+    static final PlanBackends BACKENDS = new PlanBackends();
 
     /** Tiles from the search space, drawn with a fixed seed, plus hand-picked corners and the GPU table. */
     static List<GemmTile> tiles() {
@@ -45,7 +30,7 @@ class GemmKernelTest {
                 new GemmTile(32, 32, 32, 8, 16, 4),
                 new GemmTile(16, 8, 4, 2, 4, 2)));
         ConvProblem any = LaunchPlanTest.problem(DType.FLOAT32, 64, 64, 1, 4, 2);
-        LaunchPlan.candidates(any, openCl.device(), new SplittableRandom(99), 400).stream()
+        LaunchPlan.candidates(any, BACKENDS.openCl().device(), new SplittableRandom(99), 400).stream()
                 .filter(p -> p.variant() == KernelVariant.GEMM).limit(4).forEach(p -> tiles.add(p.gemm()));
         return tiles;
     }
@@ -82,10 +67,10 @@ class GemmKernelTest {
             LaunchPlan plan = LaunchPlan.gemm(tile);
             for (CrossCheck.Call c : calls) {
                 ConvProblem problem = ConvProblem.resolve(c.x(), c.weight(), c.bias(), c.params());
-                if (!plan.supports(problem, openCl.device())) {
+                if (!plan.supports(problem, BACKENDS.openCl().device())) {
                     continue;
                 }
-                PlanChecks.assertMatchesCpu(openCl, cpu, plan, c);
+                PlanChecks.assertMatchesCpu(BACKENDS.openCl(), BACKENDS.cpu(), plan, c);
                 ran++;
             }
         }
@@ -96,8 +81,8 @@ class GemmKernelTest {
     void nanAndInfWeightsReachOnlyTheOutputsTheyTouch() {
         for (GemmTile tile : List.of(new GemmTile(1, 1, 1, 1, 1, 1), new GemmTile(32, 32, 32, 8, 16, 4),
                 LaunchPlan.defaultFor(LaunchPlanTest.problem(DType.FLOAT32, 8, 8, 1, 3, 1), KernelVariant.GEMM,
-                        openCl.device()).gemm())) {
-            PlanChecks.assertNonFiniteWeightsStayLocal(openCl, LaunchPlan.gemm(tile));
+                        BACKENDS.openCl().device()).gemm())) {
+            PlanChecks.assertNonFiniteWeightsStayLocal(BACKENDS.openCl(), LaunchPlan.gemm(tile));
         }
     }
 }

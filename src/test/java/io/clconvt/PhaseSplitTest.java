@@ -9,9 +9,8 @@ import io.clconvt.bench.KernelVariant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Tiled and phase plans whose work-items keep only some phases of their rows, against the CPU
@@ -20,22 +19,8 @@ import org.junit.jupiter.api.Test;
  * and NaN/Inf weights reaching only the outputs they touch.
  */
 class PhaseSplitTest {
-    private static OpenClBackend openCl;
-    private static Backend cpu;
-
-    @BeforeAll
-    static void open() {
-        openCl = OpenClSupport.backend(KernelVariant.TILED);
-        cpu = Backends.cpu();
-    }
-
-    @AfterAll
-    static void close() {
-        if (openCl != null) {
-            openCl.close();
-        }
-        cpu.close();
-    }
+    @RegisterExtension
+    static final PlanBackends BACKENDS = new PlanBackends();
 
     private static List<CrossCheck.Call> calls() {
         SplittableRandom random = new SplittableRandom(11);
@@ -81,8 +66,8 @@ class PhaseSplitTest {
         for (CrossCheck.Call c : calls()) {
             ConvProblem problem = ConvProblem.resolve(c.x(), c.weight(), c.bias(), c.params());
             for (LaunchPlan plan : plans(problem)) {
-                assertTrue(plan.supports(problem, openCl.device()), plan + " for " + problem);
-                PlanChecks.assertMatchesCpu(openCl, cpu, plan, c);
+                assertTrue(plan.supports(problem, BACKENDS.openCl().device()), plan + " for " + problem);
+                PlanChecks.assertMatchesCpu(BACKENDS.openCl(), BACKENDS.cpu(), plan, c);
                 ran++;
             }
         }
@@ -94,12 +79,12 @@ class PhaseSplitTest {
         Tensor x = Tensor.wrap(new float[4 * 10], 1, 4, 10);
         Tensor w = Tensor.wrap(new float[4 * 4 * 16], 4, 4, 16);
         ConvProblem dilated = ConvProblem.resolve(x, w, null, ConvTranspose1dParams.builder().stride(8).dilation(3).build());
-        assertFalse(new LaunchPlan(KernelVariant.TILED, 4, 4, 2, 16).supports(dilated, openCl.device()));
-        assertTrue(new LaunchPlan(KernelVariant.TILED, 4, 4, 16).supports(dilated, openCl.device()));
+        assertFalse(new LaunchPlan(KernelVariant.TILED, 4, 4, 2, 16).supports(dilated, BACKENDS.openCl().device()));
+        assertTrue(new LaunchPlan(KernelVariant.TILED, 4, 4, 16).supports(dilated, BACKENDS.openCl().device()));
         ConvProblem plain = ConvProblem.resolve(x, w, null, ConvTranspose1dParams.builder().stride(8).build());
-        assertFalse(new LaunchPlan(KernelVariant.TILED, 4, 4, 3, 16).supports(plain, openCl.device()));
-        assertFalse(new LaunchPlan(KernelVariant.TILED, 4, 4, 16, 16).supports(plain, openCl.device()));
-        assertTrue(new LaunchPlan(KernelVariant.TILED, 4, 4, 4, 16).supports(plain, openCl.device()));
+        assertFalse(new LaunchPlan(KernelVariant.TILED, 4, 4, 3, 16).supports(plain, BACKENDS.openCl().device()));
+        assertFalse(new LaunchPlan(KernelVariant.TILED, 4, 4, 16, 16).supports(plain, BACKENDS.openCl().device()));
+        assertTrue(new LaunchPlan(KernelVariant.TILED, 4, 4, 4, 16).supports(plain, BACKENDS.openCl().device()));
         assertEquals(8, new LaunchPlan(KernelVariant.TILED, 4, 4, 16).phasesOf(plain));
     }
 
@@ -112,12 +97,12 @@ class PhaseSplitTest {
                 new LaunchPlan(KernelVariant.PHASE, 1, 8, 1, 8))) {
             Tensor nanWeight = Tensor.of(new float[] {1, 1, Float.NaN}, 1, 1, 3);
             assertArrayEquals(new float[] {1, 1, Float.NaN, 1, Float.NaN, 1, Float.NaN},
-                    openCl.run(ConvProblem.resolve(ones, nanWeight, null, params), plan, ones, nanWeight, null)
+                    BACKENDS.openCl().run(ConvProblem.resolve(ones, nanWeight, null, params), plan, ones, nanWeight, null)
                             .toFloatArray(), plan.toString());
             float inf = Float.POSITIVE_INFINITY;
             Tensor infWeight = Tensor.of(new float[] {1, inf, 1}, 1, 1, 3);
             assertArrayEquals(new float[] {1, inf, 2, inf, 2, inf, 1},
-                    openCl.run(ConvProblem.resolve(ones, infWeight, null, params), plan, ones, infWeight, null)
+                    BACKENDS.openCl().run(ConvProblem.resolve(ones, infWeight, null, params), plan, ones, infWeight, null)
                             .toFloatArray(), plan.toString());
         }
     }

@@ -8,9 +8,8 @@ import io.clconvt.bench.KernelVariant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The rows variant at points of its plan space other than the built-in one (the random configurations
@@ -19,22 +18,8 @@ import org.junit.jupiter.api.Test;
  * weights reaching only the outputs they touch, in the lanes next to the input's ends too.
  */
 class RowsKernelTest {
-    private static OpenClBackend openCl;
-    private static Backend cpu;
-
-    @BeforeAll
-    static void open() {
-        openCl = OpenClSupport.backend(KernelVariant.ROWS);
-        cpu = Backends.cpu();
-    }
-
-    @AfterAll
-    static void close() {
-        if (openCl != null) {
-            openCl.close();
-        }
-        cpu.close();
-    }
+    @RegisterExtension
+    static final PlanBackends BACKENDS = new PlanBackends();
 
     private static List<CrossCheck.Call> calls() {
         SplittableRandom random = new SplittableRandom(5);
@@ -71,12 +56,12 @@ class RowsKernelTest {
             for (int vector : ConvTranspose1dRowsKernel.ROW_VECTORS) {
                 for (int channels : new int[] {1, 3, 8}) {
                     LaunchPlan plan = new LaunchPlan(KernelVariant.ROWS, channels, vector, vector == 4 ? 1 : 16);
-                    if (!plan.supports(problem, openCl.device())) {
+                    if (!plan.supports(problem, BACKENDS.openCl().device())) {
                         assertTrue(channels * problem.stride() > ConvTranspose1dTiledKernel.MAX_ACCUMULATORS, plan
                                 + " refused " + problem);
                         continue;
                     }
-                    PlanChecks.assertMatchesCpu(openCl, cpu, plan, c);
+                    PlanChecks.assertMatchesCpu(BACKENDS.openCl(), BACKENDS.cpu(), plan, c);
                     ran++;
                 }
             }
@@ -91,16 +76,16 @@ class RowsKernelTest {
         ConvProblem ncl = ConvProblem.resolve(x, w, null, ConvTranspose1dParams.builder().stride(8).build());
         ConvProblem nlc = ConvProblem.resolve(Tensor.wrap(new float[40], 1, 10, 4), w, null,
                 ConvTranspose1dParams.builder().stride(8).layout(Layout.NLC).build());
-        assertTrue(new LaunchPlan(KernelVariant.ROWS, 4, 16, 16).supports(ncl, openCl.device()));
-        assertFalse(new LaunchPlan(KernelVariant.ROWS, 4, 16, 16).supports(nlc, openCl.device()));
-        assertFalse(new LaunchPlan(KernelVariant.ROWS, 5, 16, 16).supports(ncl, openCl.device())); // 40 accumulators
-        assertFalse(new LaunchPlan(KernelVariant.ROWS, 4, 3, 16).supports(ncl, openCl.device())); // no vec3 row vector
+        assertTrue(new LaunchPlan(KernelVariant.ROWS, 4, 16, 16).supports(ncl, BACKENDS.openCl().device()));
+        assertFalse(new LaunchPlan(KernelVariant.ROWS, 4, 16, 16).supports(nlc, BACKENDS.openCl().device()));
+        assertFalse(new LaunchPlan(KernelVariant.ROWS, 5, 16, 16).supports(ncl, BACKENDS.openCl().device())); // 40 accumulators
+        assertFalse(new LaunchPlan(KernelVariant.ROWS, 4, 3, 16).supports(ncl, BACKENDS.openCl().device())); // no vec3 row vector
         // 16 row offsets fit (K = 16 at stride 1), 17 do not
         Tensor w17 = Tensor.wrap(new float[4 * 4 * 17], 4, 4, 17);
         assertTrue(new LaunchPlan(KernelVariant.ROWS, 1, 16, 16).supports(
-                ConvProblem.resolve(x, w, null, ConvTranspose1dParams.builder().build()), openCl.device()));
+                ConvProblem.resolve(x, w, null, ConvTranspose1dParams.builder().build()), BACKENDS.openCl().device()));
         assertFalse(new LaunchPlan(KernelVariant.ROWS, 1, 16, 16).supports(
-                ConvProblem.resolve(x, w17, null, ConvTranspose1dParams.builder().build()), openCl.device()));
+                ConvProblem.resolve(x, w17, null, ConvTranspose1dParams.builder().build()), BACKENDS.openCl().device()));
         // an NLC layer under auto takes the tiled or phase variant instead
         ConvProblem depthwiseNlc = ConvProblem.resolve(Tensor.wrap(new float[40], 1, 10, 4),
                 Tensor.wrap(new float[4 * 16], 4, 1, 16), null,
@@ -113,7 +98,7 @@ class RowsKernelTest {
     void nanAndInfWeightsReachOnlyTheOutputsTheyTouch() {
         // four inputs: the masked lanes next to both ends of every row vector
         for (int vector : ConvTranspose1dRowsKernel.ROW_VECTORS) {
-            PlanChecks.assertNonFiniteWeightsStayLocal(openCl, new LaunchPlan(KernelVariant.ROWS, 1, vector, 16));
+            PlanChecks.assertNonFiniteWeightsStayLocal(BACKENDS.openCl(), new LaunchPlan(KernelVariant.ROWS, 1, vector, 16));
         }
     }
 }

@@ -8,9 +8,8 @@ import io.clconvt.bench.KernelVariant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The tiled kernel's NCL fast paths against the CPU reference: tiles holding every phase and a multiple
@@ -20,22 +19,8 @@ import org.junit.jupiter.api.Test;
  * without guards. Outputs start as NaN, so a position the transposed stores miss fails.
  */
 class TransposedStoresTest {
-    private static OpenClBackend openCl;
-    private static Backend cpu;
-
-    @BeforeAll
-    static void open() {
-        openCl = OpenClSupport.backend(KernelVariant.TILED);
-        cpu = Backends.cpu();
-    }
-
-    @AfterAll
-    static void close() {
-        if (openCl != null) {
-            openCl.close();
-        }
-        cpu.close();
-    }
+    @RegisterExtension
+    static final PlanBackends BACKENDS = new PlanBackends();
 
     @Test
     void everyChannelVectorAndBlockCountMatchesTheCpu() {
@@ -60,8 +45,8 @@ class TransposedStoresTest {
                                 ConvTranspose1dParams.builder().stride(stride).padding(stride, 1).outputPadding(
                                         stride - 1).groups(groups).build());
                         ConvProblem problem = ConvProblem.resolve(call.x(), call.weight(), call.bias(), call.params());
-                        assertTrue(plan.supports(problem, openCl.device()), plan + " for " + problem);
-                        PlanChecks.assertMatchesCpu(openCl, cpu, plan, call);
+                        assertTrue(plan.supports(problem, BACKENDS.openCl().device()), plan + " for " + problem);
+                        PlanChecks.assertMatchesCpu(BACKENDS.openCl(), BACKENDS.cpu(), plan, call);
                         ran++;
                     }
                 }
@@ -84,7 +69,7 @@ class TransposedStoresTest {
         for (CrossCheck.Call call : calls) {
             for (LaunchPlan plan : List.of(new LaunchPlan(KernelVariant.TILED, 16, 4, 16),
                     new LaunchPlan(KernelVariant.TILED, 16, 8, 2, 16), new LaunchPlan(KernelVariant.PHASE, 1, 3, 8))) {
-                PlanChecks.assertMatchesCpu(openCl, cpu, plan, call);
+                PlanChecks.assertMatchesCpu(BACKENDS.openCl(), BACKENDS.cpu(), plan, call);
             }
         }
     }
@@ -100,7 +85,7 @@ class TransposedStoresTest {
         ConvTranspose1dParams params = ConvTranspose1dParams.builder().build();
         for (LaunchPlan plan : List.of(new LaunchPlan(KernelVariant.TILED, 2, 4, 16),
                 new LaunchPlan(KernelVariant.PHASE, 1, 4, 16))) {
-            float[] y = openCl.run(ConvProblem.resolve(x, w, null, params), plan, x, w, null).toFloatArray();
+            float[] y = BACKENDS.openCl().run(ConvProblem.resolve(x, w, null, params), plan, x, w, null).toFloatArray();
             assertArrayEquals(new float[] {1, 2}, new float[] {y[0], y[1]}, plan.toString());
             for (int o = 2; o < y.length; o++) {
                 assertTrue(Float.isNaN(y[o]), plan + ": output " + o + " is " + y[o]);
