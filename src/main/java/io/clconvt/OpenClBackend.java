@@ -244,6 +244,8 @@ final class OpenClBackend implements StreamingBackend {
      * waiting for the kernel; the caller owns the result (and releases it to the pool).
      */
     private ClBuffer launch(ConvProblem problem, LaunchPlan requested, ClBuffer input, Tensor weight, Tensor bias) {
+        // Before the caches and the pool can release anything the previous kernel reads or writes.
+        forgetLastKernel();
         // A plan outside its program's envelope could fail to build or crash the compiler.
         LaunchPlan supported = requested.supports(problem, context.device().info()) ? requested : LaunchPlan.direct();
         LaunchPlan plan = supported.withLocalSizeAtMost(context.device().maxWorkGroupSize());
@@ -274,7 +276,6 @@ final class OpenClBackend implements StreamingBackend {
                 event = ConvTranspose1dTiledKernel.enqueue(context, programs, problem, plan, input, packedWeight,
                         biasBuffer, output);
             }
-            forgetLastKernel();
             lastKernel = event;
             return output;
         } catch (RuntimeException e) {
@@ -323,9 +324,10 @@ final class OpenClBackend implements StreamingBackend {
     }
 
     /**
-     * Releases the last kernel's event once the kernel is done. After a host call's blocking read it is
-     * done already; between device-resident calls this waits, as every call did before events were kept,
-     * rather than rely on each driver keeping a released pending event alive until its command ends.
+     * Waits for the last kernel and releases its event. After a host call's blocking read the kernel is
+     * done already; a device-resident call returns with its kernel running, and the next call, or the
+     * closing of a device tensor, waits here before any buffer the kernel uses can be released or
+     * reused, as every call waited for its own kernel before events were kept.
      */
     private void forgetLastKernel() {
         if (lastKernel != null) {
@@ -446,6 +448,7 @@ final class OpenClBackend implements StreamingBackend {
                 }
                 closed = true;
                 resident.remove(this);
+                forgetLastKernel(); // the last kernel may still read or write this buffer
                 if (OpenClBackend.this.closed) {
                     buffer.close(); // the pool is gone: the backend is closing
                 } else {
