@@ -54,10 +54,7 @@ final class ConvTranspose1dGemmKernel {
     }
 
     static String options(ConvProblem problem, GemmTile tile) {
-        return ConvTranspose1dKernel.storageOption(problem)
-                + " -DKERNEL_SIZE=" + problem.kernelSize()
-                + " -DSTRIDE=" + problem.stride()
-                + " -DDILATION=" + problem.dilation()
+        return ConvTranspose1dKernel.shapeOptions(problem)
                 + " -DMWG=" + tile.mwg()
                 + " -DNWG=" + tile.nwg()
                 + " -DKWG=" + tile.kwg()

@@ -50,6 +50,17 @@ final class ConvTranspose1dKernel {
     }
 
     /** The build option selecting the storage type of {@code kernels/storage.cl}. */
+    /**
+     * The options every specialised program starts with: the storage type, then K, stride and dilation,
+     * which fix its loops' trip counts and each tap's phase and row offset.
+     */
+    static String shapeOptions(ConvProblem problem) {
+        return storageOption(problem)
+                + " -DKERNEL_SIZE=" + problem.kernelSize()
+                + " -DSTRIDE=" + problem.stride()
+                + " -DDILATION=" + problem.dilation();
+    }
+
     static String storageOption(ConvProblem problem) {
         int code = switch (problem.dtype()) {
             case FLOAT32 -> 0;

@@ -48,10 +48,7 @@ final class ConvTranspose1dRowsKernel {
     }
 
     static String options(ConvProblem problem, LaunchPlan plan) {
-        return ConvTranspose1dKernel.storageOption(problem)
-                + " -DKERNEL_SIZE=" + problem.kernelSize()
-                + " -DSTRIDE=" + problem.stride()
-                + " -DDILATION=" + problem.dilation()
+        return ConvTranspose1dKernel.shapeOptions(problem)
                 + " -DTILE_CHANNELS=" + plan.tileChannels()
                 + " -DROW_VECTOR=" + plan.tileRows()
                 + ConvTranspose1dKernel.activationOption(problem);

@@ -144,10 +144,7 @@ final class ConvTranspose1dTiledKernel {
     }
 
     static String options(ConvProblem problem, LaunchPlan plan) {
-        return ConvTranspose1dKernel.storageOption(problem)
-                + " -DKERNEL_SIZE=" + problem.kernelSize()
-                + " -DSTRIDE=" + problem.stride()
-                + " -DDILATION=" + problem.dilation()
+        return ConvTranspose1dKernel.shapeOptions(problem)
                 + " -DTILE_CHANNELS=" + plan.tileChannels()
                 + " -DTILE_ROWS=" + plan.tileRows()
                 + " -DTILE_PHASES=" + plan.phasesOf(problem)
