@@ -41,6 +41,11 @@ final class ClContext implements AutoCloseable {
         return queue;
     }
 
+    /** Waits until every command enqueued so far has completed. */
+    void finish() {
+        Cl.check(clFinish(queue), "clFinish");
+    }
+
     @Override
     public void close() {
         if (closed) {

@@ -5,6 +5,8 @@ import static org.jocl.CL.clWaitForEvents;
 
 import io.clconvt.bench.KernelVariant;
 import io.clconvt.bench.Roofline;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
@@ -33,6 +35,13 @@ final class OpenClBackend implements StreamingBackend {
     private final ClContext context;
     private final ProgramCache programs;
     private final BufferPool buffers;
+    /**
+     * Inputs up to this size are copied into {@link #staging} and written without waiting (see
+     * {@link ClBuffer#writeStaged}); a larger one is written from its array, since the extra copy would
+     * cost more than the round trip it saves.
+     */
+    static final long STAGED_INPUT_BYTES = 256 << 10;
+    private ByteBuffer staging;
     private final TensorCache parameters;
     private final KernelVariant variant;
     private final TuningFile tuning;
@@ -227,12 +236,28 @@ final class OpenClBackend implements StreamingBackend {
         requireSupported(problem);
         Validation.requireHeap("the output of shape " + Arrays.toString(problem.outputShape()),
                 (long) problem.outputElements() * problem.dtype().byteSize());
-        ClBuffer input = buffers.acquire((long) x.size() * x.dtype().byteSize());
+        long inputBytes = (long) x.size() * x.dtype().byteSize();
+        ClBuffer input = buffers.acquire(inputBytes);
         ClBuffer output = null;
+        boolean staged = inputBytes <= STAGED_INPUT_BYTES;
         try {
-            input.write(x);
+            if (staged) {
+                input.writeStaged(x, staging());
+            } else {
+                input.write(x);
+            }
             output = launch(problem, plan, input, weight, bias);
             return output.read(problem.dtype(), problem.outputShape());
+        } catch (RuntimeException | Error e) {
+            if (staged) {
+                // The write may still be reading the staging buffer, and the input goes back to the pool.
+                try {
+                    context.finish();
+                } catch (RuntimeException finishFailure) {
+                    e.addSuppressed(finishFailure);
+                }
+            }
+            throw e;
         } finally {
             buffers.release(input);
             buffers.release(output);
@@ -287,6 +312,13 @@ final class OpenClBackend implements StreamingBackend {
         } finally {
             parameters.unpinAll();
         }
+    }
+
+    private ByteBuffer staging() {
+        if (staging == null) {
+            staging = ByteBuffer.allocateDirect((int) STAGED_INPUT_BYTES).order(ByteOrder.nativeOrder());
+        }
+        return staging;
     }
 
     /** A read-only device copy of a weight or bias, for the parameter cache. */

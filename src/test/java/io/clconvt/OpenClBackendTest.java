@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.clconvt.bench.KernelVariant;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /** Life cycle, device selection, errors and resource release of the OpenCL backend. */
@@ -52,6 +53,27 @@ class OpenClBackendTest {
                 assertEquals(steady, ClBuffer.liveCount(), variant + ": same-shaped calls reuse their buffers");
             }
             assertEquals(before, ClBuffer.liveCount(), variant + ": close releases every buffer");
+        }
+    }
+
+    @Test
+    void stagedAndDirectlyWrittenInputsAlternateWithoutMixing() {
+        // Inputs up to STAGED_INPUT_BYTES go through one staging buffer and are written without waiting;
+        // a call that refilled it too early, or a kernel that ran before its input's write, would mix two
+        // calls' inputs. Lengths straddle the limit, so the two ways of writing alternate.
+        SplittableRandom random = new SplittableRandom(7);
+        ConvTranspose1dParams params = ConvTranspose1dParams.builder().stride(2).padding(1).build();
+        int channels = 4;
+        try (Backend backend = OpenClSupport.backend(); CpuBackend cpu = new CpuBackend()) {
+            for (DType dtype : DType.values()) {
+                int limitLength = (int) (OpenClBackend.STAGED_INPUT_BYTES / dtype.byteSize() / channels);
+                Tensor w = TestTensors.random(random, dtype, 1, channels, 3, 4);
+                for (int length : new int[] {1, 37, limitLength, limitLength + 1, 5, limitLength + 1, 2}) {
+                    Tensor x = TestTensors.random(random, dtype, 1, 1, channels, length);
+                    Accuracy.assertClose(backend.convTranspose1d(x, w, null, params),
+                            cpu.convTranspose1d(x, w, null, params), x, w, null, params, dtype + ", length " + length);
+                }
+            }
         }
     }
 
