@@ -17,8 +17,10 @@
 // TILE_CHANNELS == 1 is the "phase" variant (scalar, one channel; suits depthwise layers, where a
 // group has one output channel). TILE_CHANNELS > 1 is the "tiled" variant: the channel tile is one
 // vector, so each tap is one broadcast-multiply-add; the weights are packed on the host as
-// (Cin, K, packedGroupOut), packedGroupOut a multiple of TILE_CHANNELS, so that a tap's weights are
-// one contiguous vector load.
+// (packedGroupOut / TILE_CHANNELS, Cin, K, TILE_CHANNELS), packedGroupOut a multiple of TILE_CHANNELS:
+// a tap's weights are one contiguous vector load, and everything one work-item reads of the weight is
+// one contiguous slab, so a group of several tiles does not bring the other tiles' halves of each
+// cache line into the cache with it.
 //
 // Before the stores every accumulator goes through ACTIVATE (activation.cl), the activation chosen at
 // build time. Tensors are read and written through storage.cl's LOAD/STORE/VLOADN/VSTOREN, so the storage
@@ -94,7 +96,7 @@ typedef CONCAT(REAL_NAME, TILE_CHANNELS) vec;
 // beyond the input: not read, and their taps skipped.
 // Inlined so that acc stays in registers and each call site keeps its own constant "guarded".
 __attribute__((always_inline)) inline void accumulateChannel(vec* acc, __global const store_t* xWindow,
-        const long positionStride, __global const store_t* taps, const int packedGroupOut, const int firstPhase,
+        const long positionStride, __global const store_t* taps, const int firstPhase,
         const int validFrom, const int validTo, const bool guarded)
 {
     real window[WINDOW];
@@ -105,7 +107,7 @@ __attribute__((always_inline)) inline void accumulateChannel(vec* acc, __global 
 #if PHASE_BLOCKS == 1
     #pragma unroll
     for (int k = 0; k < KERNEL_SIZE; ++k) {
-        const vec w = VLOAD(0, taps + k * packedGroupOut);
+        const vec w = VLOAD(0, taps + k * TILE_CHANNELS);
         #pragma unroll
         for (int row = 0; row < TILE_ROWS; ++row) {
             const int a = row * STRIDE + (k * DILATION) % STRIDE;
@@ -123,7 +125,7 @@ __attribute__((always_inline)) inline void accumulateChannel(vec* acc, __global 
         for (int m = 0; m < (KERNEL_SIZE + STRIDE - 1) / STRIDE; ++m) {
             const int k = firstPhase + p + m * STRIDE;
             if (KERNEL_SIZE % STRIDE == 0 || k < KERNEL_SIZE) {
-                const vec w = VLOAD(0, taps + k * packedGroupOut);
+                const vec w = VLOAD(0, taps + k * TILE_CHANNELS);
                 #pragma unroll
                 for (int row = 0; row < TILE_ROWS; ++row) {
                     const int a = row * TILE_PHASES + p;
@@ -140,7 +142,7 @@ __attribute__((always_inline)) inline void accumulateChannel(vec* acc, __global 
 
 __kernel void conv_transpose1d_tiled(
     __global const store_t* restrict x,             // (N, Cin, Lin) or (N, Lin, Cin)
-    __global const store_t* restrict packedWeight,  // (Cin, K, packedGroupOut)
+    __global const store_t* restrict packedWeight,  // (packedGroupOut / TILE_CHANNELS, Cin, K, TILE_CHANNELS)
     __global const store_t* restrict bias,          // (Cout), or NULL
     __global store_t* restrict y,                   // (N, Cout, Lout) or (N, Lout, Cout)
     const int inChannels,
@@ -207,17 +209,19 @@ __kernel void conv_transpose1d_tiled(
     const long channelStride = inputLength;
     const long positionStride = 1;
 #endif
-    __global const store_t* weightFirst = packedWeight + firstChannel;
-    const long weightStride = (long)KERNEL_SIZE * packedGroupOut;
+    // This channel tile's slab of the packed weight.
+    __global const store_t* weightFirst =
+            packedWeight + (long)(firstChannel / TILE_CHANNELS) * inChannels * KERNEL_SIZE * TILE_CHANNELS;
+    const long weightStride = (long)KERNEL_SIZE * TILE_CHANNELS;
     if (validFrom == 0 && validTo == WINDOW) {
         for (int ci = group * groupIn; ci < (group + 1) * groupIn; ++ci) {
             accumulateChannel(acc, xFirst + ci * channelStride, positionStride, weightFirst + ci * weightStride,
-                    packedGroupOut, firstPhase, 0, WINDOW, false);
+                    firstPhase, 0, WINDOW, false);
         }
     } else {
         for (int ci = group * groupIn; ci < (group + 1) * groupIn; ++ci) {
             accumulateChannel(acc, xFirst + ci * channelStride, positionStride, weightFirst + ci * weightStride,
-                    packedGroupOut, firstPhase, validFrom, validTo, true);
+                    firstPhase, validFrom, validTo, true);
         }
     }
 

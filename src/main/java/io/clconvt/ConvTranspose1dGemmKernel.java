@@ -10,8 +10,8 @@ import org.jocl.cl_kernel;
  * Host launcher of {@code kernels/conv_transpose1d_gemm.cl}, the {@code gemm} variant: an implicit GEMM
  * per stride phase with work-group tiles staged in local memory, shaped for GPUs. K, stride, dilation,
  * the tile, layout and dtype are build options; lengths and channel counts are runtime arguments. The
- * weights are packed as for the tiled variant, (Cin, K, packedGroupOut), with packedGroupOut a multiple
- * of the tile's MWG.
+ * weights are packed as (Cin, K, packedGroupOut) ({@link ConvTranspose1dTiledKernel#pack(Tensor,
+ * ConvProblem, int)}), with packedGroupOut a multiple of the tile's MWG.
  */
 final class ConvTranspose1dGemmKernel {
     static final String SOURCE_FILE = "conv_transpose1d_gemm.cl";

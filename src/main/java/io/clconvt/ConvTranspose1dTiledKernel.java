@@ -89,55 +89,75 @@ final class ConvTranspose1dTiledKernel {
 
     /** Names the packed weight layout, for the device weight cache. */
     static String packing(ConvProblem problem, LaunchPlan plan) {
-        return packing(packedGroupOut(problem, plan));
+        return "tiled:" + plan.tileChannels() + "x" + packedGroupOut(problem, plan);
     }
 
+    /** Names the gemm variant's packed weight layout, for the device weight cache. */
     static String packing(int packedGroupOut) {
-        return "tiled:" + packedGroupOut;
+        return "gemm:" + packedGroupOut;
     }
 
     /**
-     * The weight (Cin, Cout/groups, K) repacked as (Cin, K, packedGroupOut), zero-padded, so that one
-     * tap's channel tile is a contiguous vector.
+     * The weight (Cin, Cout/groups, K) repacked as (packedGroupOut / tile, Cin, K, tile), zero-padded:
+     * one tap's channel tile is a contiguous vector, and all a work-item reads of the weight (its tile's
+     * taps of every input channel) one contiguous slab.
      */
     static Tensor pack(Tensor weight, ConvProblem problem, LaunchPlan plan) {
-        return pack(weight, problem, packedGroupOut(problem, plan));
+        int tile = plan.tileChannels();
+        int packed = packedGroupOut(problem, plan);
+        int inChannels = problem.inChannels();
+        int kernelSize = problem.kernelSize();
+        return pack(weight, problem, new int[] {packed / tile, inChannels, kernelSize, tile},
+                (ci, co, k) -> (((co / tile) * inChannels + ci) * kernelSize + k) * tile + co % tile);
     }
 
-    /** {@link #pack(Tensor, ConvProblem, LaunchPlan)} to a given packed width (the gemm variant's too). */
+    /**
+     * The gemm variant's packing: the weight repacked as (Cin, K, packed), zero-padded, so that a tap's
+     * output channels are contiguous.
+     */
     static Tensor pack(Tensor weight, ConvProblem problem, int packed) {
-        int[] shape = {problem.inChannels(), problem.kernelSize(), packed};
-        int elements = Validation.toIntExact("packed weight elements",
-                (long) problem.inChannels() * problem.kernelSize() * packed);
-        if (weight.dtype() == DType.FLOAT32) {
-            float[] source = weight.floatData();
-            float[] target = new float[elements];
-            forEachPackedIndex(problem, packed, (to, from) -> target[to] = source[from]);
-            return Tensor.wrap(target, shape);
-        }
-        if (weight.dtype().isHalf()) {
-            short[] source = weight.shortData();
-            short[] target = new short[elements]; // zero bits: +0 in both 16-bit formats
-            forEachPackedIndex(problem, packed, (to, from) -> target[to] = source[from]);
-            return Tensor.wrapHalf(weight.dtype(), target, shape);
-        }
-        double[] source = weight.doubleData();
-        double[] target = new double[elements];
-        forEachPackedIndex(problem, packed, (to, from) -> target[to] = source[from]);
-        return Tensor.wrap(target, shape);
+        int kernelSize = problem.kernelSize();
+        return pack(weight, problem, new int[] {problem.inChannels(), kernelSize, packed},
+                (ci, co, k) -> (ci * kernelSize + k) * packed + co);
+    }
+
+    /** Where element (ci, co, k) of the weight goes in a packed layout. */
+    private interface PackedIndex {
+        int of(int ci, int co, int k);
     }
 
     private interface Move {
         void move(int to, int from);
     }
 
-    private static void forEachPackedIndex(ConvProblem problem, int packed, Move move) {
+    private static Tensor pack(Tensor weight, ConvProblem problem, int[] shape, PackedIndex index) {
+        int elements = Validation.toIntExact("packed weight elements", Arrays.stream(shape).asLongStream()
+                .reduce(1, (a, b) -> a * b));
+        if (weight.dtype() == DType.FLOAT32) {
+            float[] source = weight.floatData();
+            float[] target = new float[elements];
+            forEachPackedIndex(problem, index, (to, from) -> target[to] = source[from]);
+            return Tensor.wrap(target, shape);
+        }
+        if (weight.dtype().isHalf()) {
+            short[] source = weight.shortData();
+            short[] target = new short[elements]; // zero bits: +0 in both 16-bit formats
+            forEachPackedIndex(problem, index, (to, from) -> target[to] = source[from]);
+            return Tensor.wrapHalf(weight.dtype(), target, shape);
+        }
+        double[] source = weight.doubleData();
+        double[] target = new double[elements];
+        forEachPackedIndex(problem, index, (to, from) -> target[to] = source[from]);
+        return Tensor.wrap(target, shape);
+    }
+
+    private static void forEachPackedIndex(ConvProblem problem, PackedIndex index, Move move) {
         int groupOut = problem.groupOutChannels();
         int kernelSize = problem.kernelSize();
         for (int ci = 0; ci < problem.inChannels(); ci++) {
             for (int co = 0; co < groupOut; co++) {
                 for (int k = 0; k < kernelSize; k++) {
-                    move.move((ci * kernelSize + k) * packed + co, (ci * groupOut + co) * kernelSize + k);
+                    move.move(index.of(ci, co, k), (ci * groupOut + co) * kernelSize + k);
                 }
             }
         }
