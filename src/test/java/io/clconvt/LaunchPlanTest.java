@@ -154,14 +154,29 @@ class LaunchPlanTest {
     }
 
     @Test
+    void nclDepthwiseLayersKeepTheAccumulatorEnvelopeOfScalarRows() {
+        // one channel per group: the phase variant, rows x stride = 32 accumulators on any CPU, whatever
+        // its vector width or the dtype, since the work-items, not the accumulators, fill the lanes
+        for (DeviceInfo cpu : List.of(AVX2, AVX512)) {
+            for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
+                assertEquals(new LaunchPlan(KernelVariant.PHASE, 1, 16, 16), LaunchPlan.defaultFor(
+                        problem(dtype, 256, 256, 256, 4, 2), KernelVariant.AUTO, cpu), cpu.name() + " " + dtype);
+            }
+            assertEquals(new LaunchPlan(KernelVariant.PHASE, 1, 32, 16), LaunchPlan.defaultFor(
+                    problem(DType.FLOAT32, 64, 64, 64, 3, 1), KernelVariant.AUTO, cpu));
+            assertEquals(new LaunchPlan(KernelVariant.PHASE, 1, 8, 16), LaunchPlan.defaultFor(
+                    problem(DType.FLOAT32, 64, 64, 64, 8, 4), KernelVariant.AUTO, cpu));
+            // a stride past the envelope even at one row: the direct variant
+            assertEquals(KernelVariant.DIRECT, LaunchPlan.defaultFor(problem(DType.FLOAT32, 8, 8, 8, 40, 40),
+                    KernelVariant.AUTO, cpu).variant());
+            // channels-last depthwise layers did not gain from more rows and keep the register-bound ones
+            assertEquals(LaunchPlan.defaultFor(nlc(256, 256, 256), KernelVariant.PHASE, cpu),
+                    LaunchPlan.defaultFor(nlc(256, 256, 256), KernelVariant.AUTO, cpu));
+        }
+    }
+
+    @Test
     void narrowNclGroupsVectoriseAlongTheRows() {
-        // depthwise: one channel, the native vector of rows (floats, or doubles)
-        assertEquals(new LaunchPlan(KernelVariant.ROWS, 1, 16, 16), LaunchPlan.defaultFor(
-                problem(DType.FLOAT32, 256, 256, 256, 4, 2), KernelVariant.AUTO, AVX512));
-        assertEquals(new LaunchPlan(KernelVariant.ROWS, 1, 8, 16), LaunchPlan.defaultFor(
-                problem(DType.FLOAT32, 256, 256, 256, 4, 2), KernelVariant.AUTO, AVX2));
-        assertEquals(new LaunchPlan(KernelVariant.ROWS, 1, 4, 16), LaunchPlan.defaultFor(
-                problem(DType.FLOAT64, 256, 256, 256, 4, 2), KernelVariant.AUTO, AVX2));
         // up to a native vector of channels per group: as many channels as the registers hold beside the
         // stride's accumulators, the window's row vectors and a weight
         assertEquals(new LaunchPlan(KernelVariant.ROWS, 8, 16, 16), LaunchPlan.defaultFor(
