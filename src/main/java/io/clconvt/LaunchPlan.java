@@ -206,8 +206,8 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
      * work-items side by side in the vector lanes, so the accumulators are one lane each rather than whole
      * vector registers, and the register budget of the vector variants does not bound them. Timed against
      * the rows variant (a vector of rows) in one process, alternating, on POCL: 0.47 of its time at stride
-     * 1, 0.77-0.80 at stride 2 (also in AVX2 code), 0.88 at stride 4; half as many rows gave 0.89-0.95.
-     * NLC layers gained nothing from the extra rows and keep {@link #cpuRows}.
+     * 1, 0.77-0.80 at stride 2 (also in AVX2 code), 0.88 at stride 4; half as many rows gave 0.59, 0.90-0.95
+     * and 1.03. NLC layers gained nothing from the extra rows and keep {@link #cpuRows}.
      */
     private static LaunchPlan cpuDepthwisePlan(ConvProblem problem) {
         int rows = Math.max(1, Math.min(MAX_ROWS, ConvTranspose1dTiledKernel.MAX_ACCUMULATORS / problem.stride()));
