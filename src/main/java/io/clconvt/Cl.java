@@ -78,9 +78,14 @@ final class Cl {
         return Arrays.stream(values).boxed().toList();
     }
 
+    /** Waits for {@code event}; a command that failed on the device throws with its status. */
+    static void await(cl_event event) {
+        check(CL.clWaitForEvents(1, new cl_event[] {event}), "clWaitForEvents");
+    }
+
     /** Waits for {@code event} and returns its execution time from the queue's profiling counters. */
     static long elapsedNanos(cl_event event) {
-        check(CL.clWaitForEvents(1, new cl_event[] {event}), "clWaitForEvents");
+        await(event);
         long[] start = new long[1];
         long[] end = new long[1];
         check(CL.clGetEventProfilingInfo(event, CL.CL_PROFILING_COMMAND_START, Sizeof.cl_ulong, Pointer.to(start),

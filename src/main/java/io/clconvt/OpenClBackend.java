@@ -1,7 +1,6 @@
 package io.clconvt;
 
 import static org.jocl.CL.clReleaseEvent;
-import static org.jocl.CL.clWaitForEvents;
 
 import io.clconvt.bench.KernelVariant;
 import io.clconvt.bench.Roofline;
@@ -359,13 +358,18 @@ final class OpenClBackend implements StreamingBackend {
      * Waits for the last kernel and releases its event. After a host call's blocking read the kernel is
      * done already; a device-resident call returns with its kernel running, and the next call, or the
      * closing of a device tensor, waits here before any buffer the kernel uses can be released or
-     * reused, as every call waited for its own kernel before events were kept.
+     * reused, as every call waited for its own kernel before events were kept. A kernel that failed on
+     * the device throws here, from the call after it.
      */
     private void forgetLastKernel() {
         if (lastKernel != null) {
-            clWaitForEvents(1, new cl_event[] {lastKernel});
-            clReleaseEvent(lastKernel);
-            lastKernel = null;
+            cl_event kernel = lastKernel;
+            lastKernel = null; // a kernel that failed is reported once
+            try {
+                Cl.await(kernel);
+            } finally {
+                clReleaseEvent(kernel);
+            }
         }
     }
 
@@ -411,15 +415,18 @@ final class OpenClBackend implements StreamingBackend {
             return;
         }
         closed = true;
-        // Copied: closing a tensor removes it from the set.
-        for (ResidentTensor tensor : resident.toArray(ResidentTensor[]::new)) {
-            tensor.close();
+        try {
+            forgetLastKernel();
+        } finally {
+            // Copied: closing a tensor removes it from the set.
+            for (ResidentTensor tensor : resident.toArray(ResidentTensor[]::new)) {
+                tensor.close();
+            }
+            parameters.close();
+            buffers.close();
+            programs.close();
+            context.close();
         }
-        forgetLastKernel();
-        parameters.close();
-        buffers.close();
-        programs.close();
-        context.close();
     }
 
     /** A tensor in a device buffer of this backend; every access takes the backend's lock. */
@@ -480,11 +487,14 @@ final class OpenClBackend implements StreamingBackend {
                 }
                 closed = true;
                 resident.remove(this);
-                forgetLastKernel(); // the last kernel may still read or write this buffer
-                if (OpenClBackend.this.closed) {
-                    buffer.close(); // the pool is gone: the backend is closing
-                } else {
-                    buffers.release(buffer);
+                try {
+                    forgetLastKernel(); // the last kernel may still read or write this buffer
+                } finally {
+                    if (OpenClBackend.this.closed) {
+                        buffer.close(); // the pool is gone: the backend is closing
+                    } else {
+                        buffers.release(buffer);
+                    }
                 }
             }
         }
