@@ -17,7 +17,8 @@ rounds="${1:-5}"
 out="${2:-target/side-by-side}"
 bench_dir="${CLCONVT_SHARED:-../shared}/bench"
 python="${PYTHON:-python3}"
-for f in "$bench_dir/torch_reference.py" "$bench_dir/sgemm_ceiling.py" target/clconvt.jar; do
+for f in "$bench_dir/torch_reference.py" "$bench_dir/sgemm_ceiling.py" "$bench_dir/decoder_suite.json" \
+    target/clconvt.jar; do
   [ -f "$f" ] || { echo "side-by-side: missing $f" >&2; exit 2; }
 done
 mkdir -p "$out"
@@ -37,9 +38,10 @@ for round in $(seq 1 "$rounds"); do
   echo "side-by-side: round $round of $rounds done" >&2
 done
 
-"$python" - "$out" "$rounds" <<'EOF'
+"$python" - "$out" "$rounds" "$bench_dir/decoder_suite.json" <<'EOF'
 import json, statistics, sys
 out, rounds = sys.argv[1], int(sys.argv[2])
+dtypes = {shape["name"]: shape["dtype"] for shape in json.load(open(sys.argv[3]))["shapes"]}
 def torch(i):
     return {r["name"]: r for r in map(json.loads, open(f"{out}/torch_{i}.jsonl"))}
 def gemm(i):
@@ -51,12 +53,13 @@ for i in range(1, rounds + 1):
     for r in json.load(open(f"{out}/clconvt_{i}.json")):
         name = r["name"]
         torch_ms = (before[name]["median_ms"] + after[name]["median_ms"]) / 2
-        key = "dgemm_gflops" if "f64" in name else "gflops"
+        key = "dgemm_gflops" if dtypes[name] == "float64" else "gflops"
         ceiling = sum(c[key] for c in ceilings) / 2
         flops = r["gflops"] * r["median_ms"] * 1e6
         rows.setdefault(name, []).append({
-            "ratio": torch_ms / r["median_ms"], "wall_ratio": torch_ms / r["wall_median_ms"], "gflops": r["gflops"], "torch_gflops": flops / torch_ms / 1e6,
-            "share": r["gflops"] / ceiling, "wall_ms": r["wall_median_ms"], "plan": r["variant"]})
+            "ratio": torch_ms / r["median_ms"], "wall_ratio": torch_ms / r["wall_median_ms"],
+            "gflops": r["gflops"], "torch_gflops": flops / torch_ms / 1e6, "share": r["gflops"] / ceiling,
+            "wall_ms": r["wall_median_ms"], "plan": r["variant"]})
 med = statistics.median
 print(f"| shape | plan | PyTorch GFLOP/s | clconvt GFLOP/s | vs PyTorch: median [min, max] of {rounds} rounds "
       "| % of sgemm (dgemm for f64) | wall ms | wall vs PyTorch |")
