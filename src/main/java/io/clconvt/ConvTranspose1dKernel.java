@@ -49,7 +49,6 @@ final class ConvTranspose1dKernel {
         return event;
     }
 
-    /** The build option selecting the storage type of {@code kernels/storage.cl}. */
     /**
      * The options every specialised program starts with: the storage type, then K, stride and dilation,
      * which fix its loops' trip counts and each tap's phase and row offset.
@@ -61,6 +60,7 @@ final class ConvTranspose1dKernel {
                 + " -DDILATION=" + problem.dilation();
     }
 
+    /** The build option selecting the storage type of {@code kernels/storage.cl}. */
     static String storageOption(ConvProblem problem) {
         int code = switch (problem.dtype()) {
             case FLOAT32 -> 0;
