@@ -14,6 +14,13 @@
 // lets a work-item hold more rows, and each weight vector it loads then feeds TILE_ROWS multiply-adds
 // instead of the few that rows x STRIDE accumulators would leave room for.
 //
+// PHASE_SHIFT s in [0, STRIDE) (every phase in the work-item) starts each tile s positions later in
+// t-space, at phase s. The host sets s = padLeft % STRIDE where that aligns the transposed stores: a
+// tile then begins at output position rowTile * TILE_ROWS * STRIDE rather than s before it, and with a
+// padding that is not a multiple of the stride every vector store would otherwise straddle two cache
+// lines (grouped_up's kernel ran 1.06x slower so). Accumulator a is t = firstRow * STRIDE + s + a:
+// phase (s + a) % STRIDE, row (s + a) / STRIDE, so the tile spans one row more.
+//
 // TILE_CHANNELS == 1 is the "phase" variant (scalar, one channel; suits depthwise layers, where a
 // group has one output channel). TILE_CHANNELS > 1 is the "tiled" variant: the channel tile is one
 // vector, so each tap is one broadcast-multiply-add; the weights are packed on the host as
@@ -45,6 +52,9 @@
 #endif
 #ifndef CHANNELS_LAST
 #define CHANNELS_LAST 0
+#endif
+#ifndef PHASE_SHIFT
+#define PHASE_SHIFT 0
 #endif
 #define PHASE_BLOCKS (STRIDE / TILE_PHASES)
 #define ACCUMULATORS (TILE_ROWS * TILE_PHASES)
@@ -89,7 +99,10 @@ typedef CONCAT(REAL_NAME, TILE_CHANNELS) vec;
 
 // How many rows back the last tap reads, and the input window one tile needs per channel.
 #define REACH ((KERNEL_SIZE - 1) * DILATION / STRIDE)
-#define WINDOW (TILE_ROWS + REACH)
+// A shifted tile's rows: its accumulators run from phase PHASE_SHIFT of the first to phase
+// PHASE_SHIFT - 1 of one row past the last.
+#define ROW_SPAN (TILE_ROWS + (PHASE_SHIFT > 0))
+#define WINDOW (ROW_SPAN + REACH)
 
 // One input channel's contribution to a tile: the window of inputs xWindow[j * positionStride] for
 // j in [0, WINDOW) times the channel's packed taps. When guarded, slots outside [validFrom, validTo) are
@@ -109,10 +122,10 @@ __attribute__((always_inline)) inline void accumulateChannel(vec* acc, __global 
     for (int k = 0; k < KERNEL_SIZE; ++k) {
         const vec w = VLOAD(0, taps + k * TILE_CHANNELS);
         #pragma unroll
-        for (int row = 0; row < TILE_ROWS; ++row) {
-            const int a = row * STRIDE + (k * DILATION) % STRIDE;
+        for (int row = 0; row < ROW_SPAN; ++row) {
+            const int a = row * STRIDE + (k * DILATION) % STRIDE - PHASE_SHIFT;
             const int j = REACH + row - (k * DILATION) / STRIDE;
-            if (!guarded || (j >= validFrom && j < validTo)) {
+            if (a >= 0 && a < ACCUMULATORS && (!guarded || (j >= validFrom && j < validTo))) {
                 acc[a] = fma((vec)window[j], w, acc[a]);
             }
         }
@@ -169,7 +182,9 @@ __kernel void conv_transpose1d_tiled(
     const int group = channelTile / tilesPerGroup;
     const int firstChannel = (channelTile - group * tilesPerGroup) * TILE_CHANNELS; // within the group
     const int firstRow = padLeft / STRIDE + rowTile * TILE_ROWS;
-    if ((long)firstRow * STRIDE - padLeft >= outputLength) {
+    // Accumulator a (a row * TILE_PHASES + p when not shifted) is output position firstOutput + POSITION(a).
+    const long firstOutput = (long)firstRow * STRIDE + PHASE_SHIFT + firstPhase - padLeft;
+    if (firstOutput >= outputLength) {
         return; // padding of the rounded-up global size
     }
 
@@ -230,9 +245,7 @@ __kernel void conv_transpose1d_tiled(
         acc[a] = ACTIVATE(acc[a], slope, vec);
     }
 
-    // Accumulator row * TILE_PHASES + p is output position firstOutput + row * STRIDE + p: with every
-    // phase in the tile, TILE_ROWS * STRIDE consecutive positions.
-    const long firstOutput = (long)firstRow * STRIDE + firstPhase - padLeft;
+    // With every phase in the tile, its accumulators are TILE_ROWS * STRIDE consecutive positions.
 #define POSITION(a) ((long)((a) / TILE_PHASES) * STRIDE + (a) % TILE_PHASES) // rows x a stride of up to 2^31
 #if CHANNELS_LAST
     // Position-major: each position's channel tile is one contiguous vector.

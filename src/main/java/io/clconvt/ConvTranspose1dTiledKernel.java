@@ -65,7 +65,7 @@ final class ConvTranspose1dTiledKernel {
         boolean phasesFit = phases == stride || (phases >= 1 && phases < stride && stride % phases == 0
                 && problem.dilation() == 1 && stride <= MAX_KERNEL_SIZE);
         long reach = (long) (problem.kernelSize() - 1) * problem.dilation() / stride;
-        long window = rows + reach;
+        long window = rows + (phaseShift(problem, plan) > 0 ? 1 : 0) + reach;
         long accumulators = rows * phases;
         long tapsPerPhase = (problem.kernelSize() + stride - 1) / stride;
         long unrolledTaps = rows * (phases == stride ? problem.kernelSize() : phases * tapsPerPhase);
@@ -79,6 +79,24 @@ final class ConvTranspose1dTiledKernel {
                 && unrolledTaps <= MAX_UNROLLED_TAPS
                 && lastTileEnd <= Integer.MAX_VALUE
                 && (long) problem.inputLength() + window <= Integer.MAX_VALUE;
+    }
+
+    /**
+     * How many phases into a row of t-space each tile starts (the kernel's PHASE_SHIFT): padLeft % stride
+     * where that makes every tile's transposed vector stores aligned, so that none straddles two cache
+     * lines: a channel-first output whose rows are whole vectors, and tiles of every phase whose
+     * positions are whole vectors. Elsewhere 0, so that layers whose stores gain nothing share one
+     * program with a shift of 0.
+     */
+    static int phaseShift(ConvProblem problem, LaunchPlan plan) {
+        int tile = plan.tileChannels();
+        int stride = problem.stride();
+        boolean alignable = plan.variant() == KernelVariant.TILED
+                && problem.layout() == Layout.NCL
+                && plan.phasesOf(problem) == stride
+                && (long) plan.tileRows() * stride % tile == 0
+                && problem.outputLength() % tile == 0;
+        return alignable ? problem.padLeft() % stride : 0;
     }
 
     /** The output channels of a group rounded up to whole channel tiles. */
@@ -168,6 +186,7 @@ final class ConvTranspose1dTiledKernel {
                 + " -DTILE_CHANNELS=" + plan.tileChannels()
                 + " -DTILE_ROWS=" + plan.tileRows()
                 + " -DTILE_PHASES=" + plan.phasesOf(problem)
+                + " -DPHASE_SHIFT=" + phaseShift(problem, plan)
                 + " -DCHANNELS_LAST=" + (problem.layout() == Layout.NLC ? 1 : 0)
                 + ConvTranspose1dKernel.activationOption(problem);
     }

@@ -1,5 +1,6 @@
 package io.clconvt;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.clconvt.LaunchPlan.GemmTile;
@@ -33,6 +34,12 @@ class BuildLogTest {
                                 ConvTranspose1dTiledKernel.options(problem, plan)});
                         }
                         if (layout == Layout.NCL) {
+                            // padding 1 at stride 3: output rows of 52 positions, tiles shifted a phase
+                            ConvProblem padded = problem(dtype, layout, activation, 1);
+                            LaunchPlan shifted = new LaunchPlan(KernelVariant.TILED, 4, 4, 16);
+                            assertEquals(1, ConvTranspose1dTiledKernel.phaseShift(padded, shifted));
+                            programs.add(new String[] {ConvTranspose1dTiledKernel.SOURCE_FILE, "conv_transpose1d_tiled",
+                                ConvTranspose1dTiledKernel.options(padded, shifted)});
                             for (LaunchPlan plan : List.of(LaunchPlan.defaultFor(problem, KernelVariant.ROWS, device),
                                     new LaunchPlan(KernelVariant.ROWS, 3, 2, 16))) {
                                 programs.add(new String[] {ConvTranspose1dRowsKernel.SOURCE_FILE,
@@ -61,11 +68,15 @@ class BuildLogTest {
     }
 
     private static ConvProblem problem(DType dtype, Layout layout, Activation activation) {
+        return problem(dtype, layout, activation, 0);
+    }
+
+    private static ConvProblem problem(DType dtype, Layout layout, Activation activation, int padding) {
         int[] shape = layout == Layout.NCL ? new int[] {1, 32, 16} : new int[] {1, 16, 32};
         Tensor x = dtype == DType.FLOAT32 ? Tensor.wrap(new float[512], shape) : Tensor.wrap(new double[512], shape);
         Tensor w = dtype == DType.FLOAT32 ? Tensor.wrap(new float[32 * 32 * 5], 32, 32, 5)
                 : Tensor.wrap(new double[32 * 32 * 5], 32, 32, 5);
-        return ConvProblem.resolve(x, w, null, ConvTranspose1dParams.builder().stride(3).dilation(2).layout(layout)
+        return ConvProblem.resolve(x, w, null, ConvTranspose1dParams.builder().stride(3).dilation(2).padding(padding).layout(layout)
                 .activation(activation).build());
     }
 }

@@ -56,6 +56,65 @@ class TransposedStoresTest {
     }
 
     @Test
+    void tilesShiftedToAlignedStoresMatchTheCpuAtEveryPaddingResidue() {
+        SplittableRandom random = new SplittableRandom(41);
+        int ran = 0;
+        for (int channels : new int[] {4, 8, 16}) {
+            for (int stride : new int[] {2, 3, 4, 8}) {
+                int rows = channels / ConvTranspose1dKernel.gcd(channels, stride);
+                if (rows * stride > ConvTranspose1dTiledKernel.MAX_ACCUMULATORS) {
+                    continue;
+                }
+                LaunchPlan plan = new LaunchPlan(KernelVariant.TILED, channels, rows, 16);
+                for (int residue = 1; residue < stride; residue++) {
+                    int dilation = 1 + ran % 3;
+                    int kernelSize = stride + 1 + ran % 4;
+                    int inputLength = 30 + ran % 7;
+                    int padLeft = residue + stride * (ran % 2);
+                    int full = (inputLength - 1) * stride + dilation * (kernelSize - 1) + 1;
+                    // the right padding that leaves a whole number of channel vectors per output row
+                    int padRight = Math.floorMod(full - padLeft, channels);
+                    DType dtype = ran % 4 == 3 ? DType.FLOAT64 : DType.FLOAT32;
+                    int groups = ran % 2 + 1;
+                    int groupOut = channels + ran % 3; // a second tile, mostly empty, for two of three
+                    CrossCheck.Call call = new CrossCheck.Call(
+                            TestTensors.random(random, dtype, 2, 3 * groups, inputLength),
+                            TestTensors.random(random, dtype, 1, 3 * groups, groupOut, kernelSize),
+                            TestTensors.random(random, dtype, 1, groupOut * groups),
+                            ConvTranspose1dParams.builder().stride(stride).dilation(dilation)
+                                    .padding(padLeft, padRight).groups(groups).build());
+                    ConvProblem problem = ConvProblem.resolve(call.x(), call.weight(), call.bias(), call.params());
+                    assertEquals(residue, ConvTranspose1dTiledKernel.phaseShift(problem, plan), plan + " for " + problem);
+                    assertTrue(plan.supports(problem, BACKENDS.openCl().device()), plan + " for " + problem);
+                    PlanChecks.assertMatchesCpu(BACKENDS.openCl(), BACKENDS.cpu(), plan, call);
+                    ran++;
+                }
+            }
+        }
+        assertEquals(37, ran, "plan/call pairs");
+    }
+
+    @Test
+    void tilesStayUnshiftedWhereNoStoreWouldAlign() {
+        ConvTranspose1dParams.Builder base = ConvTranspose1dParams.builder().stride(2).padding(1);
+        Tensor x = Tensor.of(new float[16 * 64], 1, 16, 64);
+        Tensor w = Tensor.of(new float[16 * 16 * 4], 16, 16, 4);
+        LaunchPlan aligned = new LaunchPlan(KernelVariant.TILED, 16, 8, 16);
+        ConvProblem ncl = ConvProblem.resolve(x, w, null, base.build()); // Lout 128
+        assertEquals(1, ConvTranspose1dTiledKernel.phaseShift(ncl, aligned));
+        // positions per tile not a whole vector; rows not whole vectors; channels-last; phases split
+        assertEquals(0, ConvTranspose1dTiledKernel.phaseShift(ncl, new LaunchPlan(KernelVariant.TILED, 16, 4, 16)));
+        assertEquals(0, ConvTranspose1dTiledKernel.phaseShift(
+                ConvProblem.resolve(x, w, null, base.outputPadding(1).build()), aligned));
+        Tensor nlc = Tensor.of(new float[16 * 64], 1, 64, 16);
+        assertEquals(0, ConvTranspose1dTiledKernel.phaseShift(
+                ConvProblem.resolve(nlc, w, null, ConvTranspose1dParams.builder().stride(2).padding(1)
+                        .layout(Layout.NLC).build()), aligned));
+        assertEquals(0, ConvTranspose1dTiledKernel.phaseShift(ncl, new LaunchPlan(KernelVariant.TILED, 16, 8, 1, 16)));
+        assertEquals(0, ConvTranspose1dTiledKernel.phaseShift(ncl, new LaunchPlan(KernelVariant.PHASE, 1, 16, 16)));
+    }
+
+    @Test
     void interiorTilesAndEdgeTilesAgreeWithTheCpuInEveryStorageType() {
         SplittableRandom random = new SplittableRandom(5);
         List<CrossCheck.Call> calls = new ArrayList<>();
