@@ -76,7 +76,7 @@ class BuildLogTest {
         Tensor x = dtype == DType.FLOAT32 ? Tensor.wrap(new float[512], shape) : Tensor.wrap(new double[512], shape);
         Tensor w = dtype == DType.FLOAT32 ? Tensor.wrap(new float[32 * 32 * 5], 32, 32, 5)
                 : Tensor.wrap(new double[32 * 32 * 5], 32, 32, 5);
-        return ConvProblem.resolve(x, w, null, ConvTranspose1dParams.builder().stride(3).dilation(2).padding(padding).layout(layout)
-                .activation(activation).build());
+        return ConvProblem.resolve(x, w, null, ConvTranspose1dParams.builder().stride(3).dilation(2).padding(padding)
+                .layout(layout).activation(activation).build());
     }
 }

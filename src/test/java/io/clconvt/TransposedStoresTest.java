@@ -84,7 +84,8 @@ class TransposedStoresTest {
                             ConvTranspose1dParams.builder().stride(stride).dilation(dilation)
                                     .padding(padLeft, padRight).groups(groups).build());
                     ConvProblem problem = ConvProblem.resolve(call.x(), call.weight(), call.bias(), call.params());
-                    assertEquals(residue, ConvTranspose1dTiledKernel.phaseShift(problem, plan), plan + " for " + problem);
+                    assertEquals(residue, ConvTranspose1dTiledKernel.phaseShift(problem, plan),
+                            plan + " for " + problem);
                     assertTrue(plan.supports(problem, BACKENDS.openCl().device()), plan + " for " + problem);
                     PlanChecks.assertMatchesCpu(BACKENDS.openCl(), BACKENDS.cpu(), plan, call);
                     ran++;
@@ -102,7 +103,8 @@ class TransposedStoresTest {
         LaunchPlan aligned = new LaunchPlan(KernelVariant.TILED, 16, 8, 16);
         ConvProblem ncl = ConvProblem.resolve(x, w, null, base.build()); // Lout 128
         assertEquals(1, ConvTranspose1dTiledKernel.phaseShift(ncl, aligned));
-        // positions per tile not a whole vector; rows not whole vectors; channels-last; phases split
+        // positions per tile not a whole vector; rows not whole vectors; channels-last; phases split; the
+        // phase variant
         assertEquals(0, ConvTranspose1dTiledKernel.phaseShift(ncl, new LaunchPlan(KernelVariant.TILED, 16, 4, 16)));
         assertEquals(0, ConvTranspose1dTiledKernel.phaseShift(
                 ConvProblem.resolve(x, w, null, base.outputPadding(1).build()), aligned));
