@@ -202,19 +202,28 @@ final class OpenClBackend implements StreamingBackend {
     }
 
     /**
-     * Device time of {@link #plan} over the built-in rule's plan, per pair of calls run alternately: a
-     * tuned plan and the rule compared on the same machine state, which separate processes on a shared
-     * machine do not give.
+     * Device time of {@link #plan} over the built-in rule's plan, per pair of calls: see {@link #pairedRatios}.
      */
     synchronized double[] againstRule(ConvProblem problem, Tensor x, Tensor weight, Tensor bias, int pairs) {
-        LaunchPlan chosen = plan(problem);
-        LaunchPlan rule = LaunchPlan.defaultFor(problem, variant, context.device().info());
+        return pairedRatios(problem, plan(problem), LaunchPlan.defaultFor(problem, variant, device()), x, weight,
+                bias, pairs);
+    }
+
+    /**
+     * Device time of {@code plan} over {@code baseline}'s, per pair of calls run back to back, the two plans
+     * taking turns at going first: compared on the same machine state, which on a shared machine neither
+     * separate processes nor blocks of calls give (its speed drifts by tens of percent within seconds).
+     */
+    synchronized double[] pairedRatios(ConvProblem problem, LaunchPlan plan, LaunchPlan baseline, Tensor x,
+            Tensor weight, Tensor bias, int pairs) {
         double[] ratios = new double[pairs];
         for (int i = 0; i < pairs; i++) {
-            run(problem, chosen, x, weight, bias);
-            double chosenNanos = lastKernelNanos();
-            run(problem, rule, x, weight, bias);
-            ratios[i] = chosenNanos / lastKernelNanos();
+            boolean planFirst = i % 2 == 0;
+            run(problem, planFirst ? plan : baseline, x, weight, bias);
+            double first = lastKernelNanos();
+            run(problem, planFirst ? baseline : plan, x, weight, bias);
+            double second = lastKernelNanos();
+            ratios[i] = planFirst ? first / second : second / first;
         }
         return ratios;
     }

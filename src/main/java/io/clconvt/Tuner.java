@@ -13,9 +13,11 @@ import org.slf4j.LoggerFactory;
  * Finds the fastest launch plan of a shape class on a device: each candidate plan is run once and
  * checked against a reference, then timed by profiling events, and the winner is stored in the tuning
  * file, where {@link KernelVariant#AUTO} finds it from then on. The built-in plan is always the first
- * candidate, and a winner that is not the built-in plan is timed again against it, alternately; it is
- * stored only if it is still {@link #MARGIN} faster, else the built-in plan is. On a shared, noisy
- * machine one lucky run must not replace the rule with a plan that is no faster.
+ * candidate, and a winner that is not the built-in plan is timed again against it, call by call in pairs;
+ * it is stored only if the median of its per-pair ratios says it is still {@link #MARGIN} faster, else the
+ * built-in plan is. On a shared, noisy machine one lucky run must not replace the rule with a plan that
+ * is no faster. Pairs, not blocks of calls: the machine's speed drifts within seconds, and re-timed in
+ * three blocks of five calls each, a plan 3% slower than the rule (1.034 over 30 pairs) still won.
  */
 final class Tuner {
     private static final Logger LOG = LoggerFactory.getLogger(Tuner.class);
@@ -31,8 +33,10 @@ final class Tuner {
     private static final long SEED = 0x7E57_ED5EL;
     /** How much faster than the built-in plan a winner must be in the interleaved re-run. */
     static final double MARGIN = 0.05;
-    /** Rounds of the re-run: each times the winner and then the built-in plan {@code runs} times. */
-    private static final int CONFIRM_ROUNDS = 3;
+    /** Pairs of calls of the re-run, as {@code bench --against-rule} times them. */
+    private static final int CONFIRM_PAIRS = 30;
+    /** Fewer on first use, whose whole search has about {@link #FIRST_USE_BUDGET_NANOS}. */
+    private static final int FIRST_USE_CONFIRM_PAIRS = 9;
     private static final AtomicInteger FIRST_USE_TUNINGS = new AtomicInteger();
 
     private Tuner() {
@@ -49,7 +53,8 @@ final class Tuner {
             Tensor reference, double tolerance) {
         List<LaunchPlan> candidates = LaunchPlan.candidates(problem, backend.device(), new SplittableRandom(SEED),
                 SEARCH_CANDIDATES);
-        Result best = search(backend, problem, candidates, x, weight, bias, reference, tolerance, RUNS, Long.MAX_VALUE);
+        Result best = search(backend, problem, candidates, x, weight, bias, reference, tolerance, RUNS, CONFIRM_PAIRS,
+                Long.MAX_VALUE);
         backend.storeTuned(problem, best.plan());
         return String.format(Locale.ROOT, "%s %.3f ms", best.plan(), best.ms());
     }
@@ -72,7 +77,7 @@ final class Tuner {
         Tensor reference = backend.run(problem, LaunchPlan.direct(), x, weight, bias);
         List<LaunchPlan> candidates = LaunchPlan.candidates(problem, backend.device(), random, FIRST_USE_CANDIDATES);
         Result best = search(backend, problem, candidates, x, weight, bias, reference,
-                tolerance(problem), FIRST_USE_RUNS, start + FIRST_USE_BUDGET_NANOS);
+                tolerance(problem), FIRST_USE_RUNS, FIRST_USE_CONFIRM_PAIRS, start + FIRST_USE_BUDGET_NANOS);
         backend.storeTuned(problem, best.plan());
         FIRST_USE_TUNINGS.incrementAndGet();
         LOG.info("tuned {} on first use in {} ms: {} ({} ms per call on the device, {} candidates)",
@@ -90,7 +95,7 @@ final class Tuner {
     }
 
     private static Result search(OpenClBackend backend, ConvProblem problem, List<LaunchPlan> candidates, Tensor x,
-            Tensor weight, Tensor bias, Tensor reference, double tolerance, int runs, long deadline) {
+            Tensor weight, Tensor bias, Tensor reference, double tolerance, int runs, int confirmPairs, long deadline) {
         LaunchPlan best = null;
         double bestMs = Double.POSITIVE_INFINITY;
         double builtInMs = Double.NaN;
@@ -124,21 +129,23 @@ final class Tuner {
         }
         if (!best.equals(candidates.get(0)) && !Double.isNaN(builtInMs)) {
             LaunchPlan builtIn = candidates.get(0);
-            double[] winner = new double[0];
-            double[] rule = new double[0];
-            for (int round = 0; round < CONFIRM_ROUNDS; round++) {
-                winner = concat(winner, time(backend, problem, best, x, weight, bias, runs));
-                rule = concat(rule, time(backend, problem, builtIn, x, weight, bias, runs));
-            }
-            LOG.debug("re-run: {} {} ms, built-in {} {} ms", best, median(winner), builtIn, median(rule));
-            if (median(winner) < (1 - MARGIN) * median(rule)) {
-                bestMs = median(winner);
-            } else {
+            double[] ratios = backend.pairedRatios(problem, best, builtIn, x, weight, bias, confirmPairs);
+            LOG.debug("re-run: {} over built-in {}, median of {} pairs {}", best, builtIn, confirmPairs, median(ratios));
+            if (!clearlyFaster(ratios)) {
                 best = builtIn;
-                bestMs = median(rule);
+                bestMs = builtInMs;
             }
         }
         return new Result(best, bestMs, tried);
+    }
+
+    /**
+     * Whether a plan whose device time over the built-in plan's, pair by pair, is {@code ratios} beats it by
+     * {@link #MARGIN}: the median pair, so a few pairs that caught the built-in plan in a slow moment
+     * do not decide.
+     */
+    static boolean clearlyFaster(double[] ratios) {
+        return median(ratios) < 1 - MARGIN;
     }
 
     /** Device milliseconds of {@code runs} calls of {@code plan}. */
@@ -156,12 +163,6 @@ final class Tuner {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         return sorted[sorted.length / 2];
-    }
-
-    private static double[] concat(double[] a, double[] b) {
-        double[] both = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, both, a.length, b.length);
-        return both;
     }
 
     /**
