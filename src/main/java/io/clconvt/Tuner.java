@@ -1,7 +1,9 @@
 package io.clconvt;
 
 import io.clconvt.bench.KernelVariant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -11,13 +13,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finds the fastest launch plan of a shape class on a device: each candidate plan is run once and
- * checked against a reference, then timed by profiling events, and the winner is stored in the tuning
- * file, where {@link KernelVariant#AUTO} finds it from then on. The built-in plan is always the first
- * candidate, and a winner that is not the built-in plan is timed again against it, call by call in pairs;
- * it is stored only if the median of its per-pair ratios says it is still {@link #MARGIN} faster, else the
- * built-in plan is. On a shared, noisy machine one lucky run must not replace the rule with a plan that
- * is no faster. Pairs, not blocks of calls: the machine's speed drifts within seconds, and re-timed in
- * three blocks of five calls each, a plan 3% slower than the rule (1.034 over 30 pairs) still won.
+ * checked against a reference, then timed by profiling events against the built-in plan (always the
+ * first candidate), call by call in pairs, and ranked by the median of its per-pair ratios. The fastest
+ * few are timed again in more pairs; the best of them is stored in the tuning file, where
+ * {@link KernelVariant#AUTO} finds it from then on, if it is still {@link #MARGIN} faster than the
+ * built-in plan; else the built-in plan is. Pairs, not separate
+ * medians: this shared machine's speed drifts within seconds, and ranked by five-call medians, 8 of 9
+ * winners were no faster than the rule when re-timed in pairs, and one 3% slower (1.034 over 30 pairs)
+ * was stored when its re-run was three blocks of five calls.
  */
 final class Tuner {
     private static final Logger LOG = LoggerFactory.getLogger(Tuner.class);
@@ -28,12 +31,14 @@ final class Tuner {
     /** Tuning on first use stops starting candidates after this long (one program build is about a second on POCL). */
     static final long FIRST_USE_BUDGET_NANOS = 2_000_000_000L;
     private static final int FIRST_USE_CANDIDATES = 8;
-    /** A candidate whose checked run takes this many times the best median so far is not timed. */
+    /** A candidate whose checked run takes this many times the built-in plan's median is not timed. */
     private static final double SLOW_FACTOR = 3;
     private static final long SEED = 0x7E57_ED5EL;
-    /** How much faster than the built-in plan a winner must be in the interleaved re-run. */
+    /** How much faster than the built-in plan a winner must be in its re-run. */
     static final double MARGIN = 0.05;
-    /** Pairs of calls of the re-run, as {@code bench --against-rule} times them. */
+    /** The fastest candidates {@code bench --tune} re-times. */
+    private static final int FINALISTS = 3;
+    /** Pairs of calls of a re-run, as {@code bench --against-rule} times them. */
     private static final int CONFIRM_PAIRS = 30;
     /** Fewer on first use, whose whole search has about {@link #FIRST_USE_BUDGET_NANOS}. */
     private static final int FIRST_USE_CONFIRM_PAIRS = 9;
@@ -53,8 +58,8 @@ final class Tuner {
             Tensor reference, double tolerance) {
         List<LaunchPlan> candidates = LaunchPlan.candidates(problem, backend.device(), new SplittableRandom(SEED),
                 SEARCH_CANDIDATES);
-        Result best = search(backend, problem, candidates, x, weight, bias, reference, tolerance, RUNS, CONFIRM_PAIRS,
-                Long.MAX_VALUE);
+        Result best = search(backend, problem, candidates, x, weight, bias, reference, tolerance, RUNS, FINALISTS,
+                CONFIRM_PAIRS, Long.MAX_VALUE);
         backend.storeTuned(problem, best.plan());
         return String.format(Locale.ROOT, "%s %.3f ms", best.plan(), best.ms());
     }
@@ -77,7 +82,7 @@ final class Tuner {
         Tensor reference = backend.run(problem, LaunchPlan.direct(), x, weight, bias);
         List<LaunchPlan> candidates = LaunchPlan.candidates(problem, backend.device(), random, FIRST_USE_CANDIDATES);
         Result best = search(backend, problem, candidates, x, weight, bias, reference,
-                tolerance(problem), FIRST_USE_RUNS, FIRST_USE_CONFIRM_PAIRS, start + FIRST_USE_BUDGET_NANOS);
+                tolerance(problem), FIRST_USE_RUNS, 1, FIRST_USE_CONFIRM_PAIRS, start + FIRST_USE_BUDGET_NANOS);
         backend.storeTuned(problem, best.plan());
         FIRST_USE_TUNINGS.incrementAndGet();
         LOG.info("tuned {} on first use in {} ms: {} ({} ms per call on the device, {} candidates)",
@@ -94,11 +99,18 @@ final class Tuner {
     private record Result(LaunchPlan plan, double ms, int tried) {
     }
 
+    /** A plan and the median of its per-pair device-time ratios to the search's baseline. */
+    private record Timed(LaunchPlan plan, double ratio) {
+    }
+
     private static Result search(OpenClBackend backend, ConvProblem problem, List<LaunchPlan> candidates, Tensor x,
-            Tensor weight, Tensor bias, Tensor reference, double tolerance, int runs, int confirmPairs, long deadline) {
-        LaunchPlan best = null;
-        double bestMs = Double.POSITIVE_INFINITY;
-        double builtInMs = Double.NaN;
+            Tensor weight, Tensor bias, Tensor reference, double tolerance, int runs, int finalists, int confirmPairs,
+            long deadline) {
+        // Every candidate is timed against the same baseline, pair by pair: the built-in plan, unless it
+        // fails the check, then the first candidate that passes.
+        LaunchPlan baseline = null;
+        double baselineMs = Double.NaN;
+        List<Timed> faster = new ArrayList<>();
         int tried = 0;
         for (LaunchPlan plan : candidates) {
             if (tried > 0 && System.nanoTime() > deadline) {
@@ -109,34 +121,39 @@ final class Tuner {
                 LOG.debug("{} rejected: differs from the reference", plan);
                 continue;
             }
-            if (backend.lastKernelNanos() / 1e6 > SLOW_FACTOR * bestMs) {
+            if (baseline == null) {
+                baseline = plan;
+                baselineMs = median(time(backend, problem, plan, x, weight, bias, runs));
+                LOG.debug("{}: {} ms", plan, baselineMs);
+                continue;
+            }
+            if (backend.lastKernelNanos() / 1e6 > SLOW_FACTOR * baselineMs) {
                 LOG.debug("{} skipped: {} ms on its checked run", plan, backend.lastKernelNanos() / 1e6);
-                continue; // far behind the best: not worth timing (some corners of the space are very slow)
+                continue; // far behind: not worth timing (some corners of the space are very slow)
             }
-            double ms = median(time(backend, problem, plan, x, weight, bias, runs));
-            LOG.debug("{}: {} ms", plan, ms);
-            if (plan.equals(candidates.get(0))) {
-                builtInMs = ms;
-            }
-            if (ms < bestMs) {
-                bestMs = ms;
-                best = plan;
+            double ratio = median(backend.pairedRatios(problem, plan, baseline, x, weight, bias, runs));
+            LOG.debug("{}: {} of the time of {}", plan, ratio, baseline);
+            if (ratio < 1) {
+                faster.add(new Timed(plan, ratio));
             }
         }
-        if (best == null) {
+        if (baseline == null) {
             throw new IllegalStateException("no launch plan for " + TuningFile.shapeClass(problem)
                     + " matched the reference");
         }
-        if (!best.equals(candidates.get(0)) && !Double.isNaN(builtInMs)) {
-            LaunchPlan builtIn = candidates.get(0);
-            double[] ratios = backend.pairedRatios(problem, best, builtIn, x, weight, bias, confirmPairs);
-            LOG.debug("re-run: {} over built-in {}, median of {} pairs {}", best, builtIn, confirmPairs, median(ratios));
-            if (!clearlyFaster(ratios)) {
-                best = builtIn;
-                bestMs = builtInMs;
+        // A few pairs can catch the baseline in a slow burst (0.65 for a plan no faster than it): the
+        // finalists are re-timed in more pairs, and the best of those re-runs decides.
+        faster.sort(Comparator.comparingDouble(Timed::ratio));
+        Timed best = new Timed(baseline, 1);
+        for (Timed finalist : faster.subList(0, Math.min(finalists, faster.size()))) {
+            double[] ratios = backend.pairedRatios(problem, finalist.plan(), baseline, x, weight, bias, confirmPairs);
+            LOG.debug("re-run: {} over {}, median of {} pairs {}", finalist.plan(), baseline, confirmPairs,
+                    median(ratios));
+            if (clearlyFaster(ratios) && median(ratios) < best.ratio()) {
+                best = new Timed(finalist.plan(), median(ratios));
             }
         }
-        return new Result(best, bestMs, tried);
+        return new Result(best.plan(), baselineMs * best.ratio(), tried);
     }
 
     /**
