@@ -17,10 +17,10 @@ import org.slf4j.LoggerFactory;
  * first candidate), call by call in pairs, and ranked by the median of its per-pair ratios. The fastest
  * few are timed again in more pairs; the best of them is stored in the tuning file, where
  * {@link KernelVariant#AUTO} finds it from then on, if it is still {@link #MARGIN} faster than the
- * built-in plan; else the built-in plan is. Pairs, not separate
- * medians: this shared machine's speed drifts within seconds, and ranked by five-call medians, 8 of 9
- * winners were no faster than the rule when re-timed in pairs, and one 3% slower (1.034 over 30 pairs)
- * was stored when its re-run was three blocks of five calls.
+ * built-in plan; else the built-in plan is. Pairs, not separate medians: this shared machine's speed
+ * drifts within seconds, and ranked by five-call medians, 8 of 9 winners were no faster than the rule
+ * when re-timed in pairs, and one 3% slower (1.034 over 30 pairs) was stored when its re-run was three
+ * blocks of five calls.
  */
 final class Tuner {
     private static final Logger LOG = LoggerFactory.getLogger(Tuner.class);
@@ -53,7 +53,10 @@ final class Tuner {
         return setting != null && (setting.equals("1") || setting.equalsIgnoreCase("true"));
     }
 
-    /** @return the winner and its median device time, e.g. {@code tiled(16x4,local 8) 3.120 ms} */
+    /**
+     * @return the winner and its device time (the built-in plan's median times the winner's ratio), e.g.
+     *     {@code tiled(16x4,local 8) 3.120 ms}
+     */
     static String tune(OpenClBackend backend, ConvProblem problem, Tensor x, Tensor weight, Tensor bias,
             Tensor reference, double tolerance) {
         List<LaunchPlan> candidates = LaunchPlan.candidates(problem, backend.device(), new SplittableRandom(SEED),
