@@ -325,6 +325,16 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
      * Whether this plan is a point of its variant's plan space at all (whatever the problem): what a
      * plan read from the tuning file must be before it is used.
      */
+    /** Elements per vector in this plan's code: channels (tiled, gemm), rows (rows), or 1 (scalar). */
+    int vectorWidth() {
+        return switch (variant) {
+            case TILED -> tileChannels;
+            case ROWS -> tileRows;
+            case GEMM -> gemm.vw();
+            default -> 1;
+        };
+    }
+
     boolean isWellFormed() {
         return switch (variant) {
             case DIRECT -> tileChannels == 1 && tileRows == 1 && tilePhases == ALL_PHASES
@@ -367,7 +377,8 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
      * plan (so a winner is never one the rule would beat) and its neighbours (rows, work-group and tile
      * sizes halved and doubled), every variant's built-in plan and their neighbours, then the rest of each variant's space shuffled by
      * {@code random} and taken in turn (tiled, rows, gemm, phase), so that a large space is sampled at random
-     * without crowding out the smaller ones; cut to {@code limit}, only plans that support the problem.
+     * without crowding out the smaller ones; cut to {@code limit}, only plans that support the problem and,
+     * on a CPU, no vector wider than the native one.
      */
     static List<LaunchPlan> candidates(ConvProblem problem, DeviceInfo device, SplittableRandom random, int limit) {
         Set<LaunchPlan> ordered = new LinkedHashSet<>();
@@ -401,8 +412,12 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
             }
         }
         List<LaunchPlan> plans = new ArrayList<>(ordered);
+        // On a CPU a vector wider than the native one only splits across registers, and POCL's compiler warns
+        // on the user's stderr of every such vector its built-ins take ("changes the ABI", AVX2 and float16).
+        int widest = Math.max(2, nativeWidth(device, problem.dtype()));
         plans.removeIf(plan -> plan.variant() != KernelVariant.DIRECT
-                && (!plan.isWellFormed() || !plan.supports(problem, device)));
+                && (!plan.isWellFormed() || !plan.supports(problem, device)
+                        || device.isCpu() && plan.vectorWidth() > widest));
         if (plans.isEmpty()) {
             plans.add(direct());
         }

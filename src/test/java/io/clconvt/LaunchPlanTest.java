@@ -283,4 +283,29 @@ class LaunchPlanTest {
         assertTrue(plans.stream().allMatch(p -> p.isWellFormed() && p.supports(dense, AVX512)), plans.toString());
         assertEquals(plans.size(), plans.stream().distinct().count());
     }
+
+    /** Wider vectors only split across registers on a CPU, and POCL warns of them in AVX2 code (BuildLogTest). */
+    @Test
+    void cpuCandidatesAreNoWiderThanTheNativeVector() {
+        for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
+            int floats = dtype == DType.FLOAT32 ? 1 : 2;
+            for (ConvProblem problem : List.of(problem(dtype, 256, 128, 1, 4, 2), problem(dtype, 64, 64, 1, 7, 1, 2),
+                    problem(dtype, 256, 256, 8, 8, 4))) {
+                for (DeviceInfo device : List.of(AVX2, AVX512)) {
+                    int widest = device.nativeFloatWidth() / floats;
+                    List<LaunchPlan> plans = LaunchPlan.candidates(problem, device, new SplittableRandom(7), 10_000);
+                    assertTrue(plans.stream().allMatch(p -> p.vectorWidth() <= widest), widest + ": " + plans);
+                    for (KernelVariant variant : List.of(KernelVariant.TILED, KernelVariant.GEMM)) {
+                        assertTrue(plans.stream().anyMatch(p -> p.variant() == variant && p.vectorWidth() == widest),
+                                variant + " at the native width " + widest + " missing from " + plans);
+                    }
+                }
+            }
+        }
+        // A GPU's reported width is no register budget: its gemm tiles keep their wide vectors.
+        ConvProblem dense = problem(DType.FLOAT32, 256, 128, 1, 4, 2);
+        DeviceInfo nvidia = gpu("NVIDIA CUDA", "NVIDIA GeForce RTX 3080", 1024, 48 << 10);
+        assertTrue(LaunchPlan.candidates(dense, nvidia, new SplittableRandom(7), 10_000).stream()
+                .anyMatch(p -> p.vectorWidth() > 2));
+    }
 }
