@@ -321,10 +321,6 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
         };
     }
 
-    /**
-     * Whether this plan is a point of its variant's plan space at all (whatever the problem): what a
-     * plan read from the tuning file must be before it is used.
-     */
     /** Elements per vector in this plan's code: channels (tiled, gemm), rows (rows), or 1 (scalar). */
     int vectorWidth() {
         return switch (variant) {
@@ -335,6 +331,10 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
         };
     }
 
+    /**
+     * Whether this plan is a point of its variant's plan space at all (whatever the problem): what a
+     * plan read from the tuning file must be before it is used.
+     */
     boolean isWellFormed() {
         return switch (variant) {
             case DIRECT -> tileChannels == 1 && tileRows == 1 && tilePhases == ALL_PHASES
