@@ -90,6 +90,7 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
      * phases accumulators plus one tap's weights and a broadcast input fit the register file. Rows are
      * powers of two up to {@link #MAX_DEFAULT_ROWS}; phases divide the stride, and fewer than all of
      * them need dilation 1 (the kernel enumerates a phase's taps as r + m x stride). Ties go to more rows.
+     * A tile with fewer phases than the stride must also hold its input window ({@link #splitPhaseFits}).
      */
     static int[] cpuRowsAndPhases(int registers, ConvProblem problem, int channelTile) {
         int stride = problem.stride();
@@ -100,7 +101,8 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
             for (int phases = stride; phases >= 1;
                     phases = phases == stride ? Math.min(stride - 1, registers) : phases - 1) {
                 boolean allowed = phases == stride || (problem.dilation() == 1 && stride % phases == 0);
-                boolean fits = (long) rows * phases + TAP_REGISTERS <= registers;
+                boolean fits = (long) rows * phases + TAP_REGISTERS <= registers
+                        && (phases == stride || splitPhaseFits(registers, problem, rows, phases));
                 double cost = (double) WEIGHT_LOAD_COST / rows + 1.0 / phases
                         + storesPerMultiplyAdd(problem, channelTile, rows, phases);
                 if (allowed && fits && cost < bestCost) {
@@ -110,6 +112,19 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
             }
         }
         return best;
+    }
+
+    /**
+     * Whether a tile of fewer phases than the stride fits with its input window: the kernel visits the
+     * whole window (rows + (K - 1) / stride broadcast inputs) once for every phase and tap, so the
+     * compiler keeps those broadcasts in registers beside the accumulators and one tap's weight vector,
+     * and where they do not fit it spills accumulators. In AVX2 code encodec_up5's 8 rows x 1 phase
+     * (8 accumulators, 9 broadcasts) kept two accumulators on the stack, each multiply-add chain then
+     * running through a store and a load, and took 1.76 times as long as 2 rows x all 5 phases.
+     */
+    static boolean splitPhaseFits(int registers, ConvProblem problem, int rows, int phases) {
+        long window = rows + (long) (problem.kernelSize() - 1) / problem.stride();
+        return (long) rows * phases + window + 1 <= registers;
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.clconvt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -86,6 +87,8 @@ class LaunchPlanTest {
                     assertTrue(plan.tileRows() * phases + LaunchPlan.TAP_REGISTERS <= registers
                             || (plan.tileRows() == 1 && phases == stride),
                             plan + " at stride " + stride + " needs more than " + registers + " registers");
+                    assertTrue(phases == stride || LaunchPlan.splitPhaseFits(registers, problem, plan.tileRows(), phases),
+                            plan + " at stride " + stride + " leaves no room for its input window");
                     assertTrue(plan.supports(problem, device), plan + " at stride " + stride);
                     assertTrue(plan.tileChannels() <= device.nativeFloatWidth(), plan + " on width "
                             + device.nativeFloatWidth());
@@ -109,7 +112,8 @@ class LaunchPlanTest {
         // AVX2: rows x phases within 14 accumulators, weight reuse against input reuse
         assertTwoDimensions(16, 8, 2, 1, 4, 2);
         assertTwoDimensions(16, 8, 4, 1, 4, 2);
-        assertTwoDimensions(16, 8, 5, 1, 8, 1);
+        // stride 5: 8 rows x 1 phase would need 8 accumulators + 9 window broadcasts + a weight
+        assertTwoDimensions(16, 8, 5, 1, 2, 5);
         assertTwoDimensions(16, 8, 1, 1, 8, 1);
         // phases of a dilated layer are not split: every phase, as many rows as fit (at least one)
         assertTwoDimensions(32, 16, 8, 3, 2, 8);
@@ -118,10 +122,33 @@ class LaunchPlanTest {
             for (int stride = 1; stride <= 32; stride++) {
                 int[] tile = LaunchPlan.cpuRowsAndPhases(registers,
                         problem(DType.FLOAT32, 256, 128, 1, 2 * stride, stride), registers / 2);
+                ConvProblem problem = problem(DType.FLOAT32, 256, 128, 1, 2 * stride, stride);
                 assertTrue(stride % tile[1] == 0 && tile[0] * tile[1] + LaunchPlan.TAP_REGISTERS <= registers,
                         tile[0] + "x" + tile[1] + " at stride " + stride);
+                assertTrue(tile[1] == stride || tile[0] * tile[1] + tile[0] + (2 * stride - 1) / stride + 1 <= registers,
+                        tile[0] + "x" + tile[1] + " at stride " + stride + " leaves no room for its input window");
             }
         }
+    }
+
+    @Test
+    void aTileOfFewerPhasesThanTheStrideKeepsItsInputWindowInRegisters() {
+        // encodec_up5 (K 10, stride 5) in AVX2: 8 x 1 has the fewest loads but 8 accumulators, 9 window
+        // broadcasts and a weight do not fit 16 registers; 2 rows x every phase took 0.57 of its time
+        ConvProblem encodec = problem(DType.FLOAT32, 256, 128, 1, 10, 5);
+        assertFalse(LaunchPlan.splitPhaseFits(16, encodec, 8, 1));
+        assertTrue(LaunchPlan.splitPhaseFits(16, encodec, 4, 1));
+        assertEquals("2x5", tile(16, encodec, 8));
+        assertEquals(new LaunchPlan(KernelVariant.TILED, 8, 2, 16),
+                LaunchPlan.defaultFor(encodec, KernelVariant.AUTO, AVX2));
+        // AVX-512 keeps every phase of 4 rows there; stride 6 splits in halves, not thirds, on both
+        assertEquals("4x5", tile(32, encodec, 16));
+        ConvProblem strideSix = problem(DType.FLOAT32, 256, 128, 1, 12, 6);
+        assertEquals("4x2", tile(16, strideSix, 8));
+        assertEquals("8x2", tile(32, strideSix, 16));
+        // the window grows with the taps a phase has: K 30 at stride 6 reaches 4 rows back
+        assertTrue(LaunchPlan.splitPhaseFits(16, problem(DType.FLOAT32, 256, 128, 1, 6, 6), 4, 2));
+        assertFalse(LaunchPlan.splitPhaseFits(16, problem(DType.FLOAT32, 256, 128, 1, 30, 6), 4, 2));
     }
 
     @Test
