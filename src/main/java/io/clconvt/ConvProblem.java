@@ -137,6 +137,14 @@ record ConvProblem(
         }
     }
 
+    /**
+     * How many input rows before an output row's own the last tap reads: (K - 1) x dilation / stride, the
+     * halo every kernel's input window carries beyond its rows.
+     */
+    long reach() {
+        return (long) (kernelSize - 1) * dilation / stride;
+    }
+
     int groupInChannels() {
         return inChannels / groups;
     }

@@ -34,8 +34,7 @@ final class ConvTranspose1dGemmKernel {
         if (tile == null || !tile.isWellFormed()) {
             return false;
         }
-        long reach = (long) (problem.kernelSize() - 1) * problem.dilation() / problem.stride();
-        long slabElements = tile.kwg() * (tile.nwg() + reach) + (long) tile.kwg() * tile.mwg();
+        long slabElements = tile.kwg() * (tile.nwg() + problem.reach()) + (long) tile.kwg() * tile.mwg();
         long workGroup = (long) tile.mdimc() * tile.ndimc();
         long packedWeights = (long) problem.inChannels() * problem.kernelSize() * packedGroupOut(problem, tile);
         long slices = (long) problem.batch() * problem.groups() * problem.stride();

@@ -36,7 +36,7 @@ final class ConvTranspose1dRowsKernel {
             return false;
         }
         long stride = problem.stride();
-        long windowVectors = (long) (problem.kernelSize() - 1) * problem.dilation() / stride + 1;
+        long windowVectors = problem.reach() + 1;
         long accumulators = (long) plan.tileChannels() * stride;
         long lastBlockEnd = ((long) problem.padLeft() + problem.outputLength()) / stride + 2L * plan.tileRows();
         return problem.kernelSize() <= ConvTranspose1dTiledKernel.MAX_KERNEL_SIZE

@@ -64,8 +64,7 @@ final class ConvTranspose1dTiledKernel {
         // phase blocks would multiply the work-items of a layer that crops its output to a few positions.
         boolean phasesFit = phases == stride || (phases >= 1 && phases < stride && stride % phases == 0
                 && problem.dilation() == 1 && stride <= MAX_KERNEL_SIZE);
-        long reach = (long) (problem.kernelSize() - 1) * problem.dilation() / stride;
-        long window = rows + (phaseShift(problem, plan) > 0 ? 1 : 0) + reach;
+        long window = rows + (phaseShift(problem, plan) > 0 ? 1 : 0) + problem.reach();
         long accumulators = rows * phases;
         long tapsPerPhase = (problem.kernelSize() + stride - 1) / stride;
         long unrolledTaps = rows * (phases == stride ? problem.kernelSize() : phases * tapsPerPhase);

@@ -116,14 +116,14 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
 
     /**
      * Whether a tile of fewer phases than the stride fits with its input window: the kernel visits the
-     * whole window (rows + (K - 1) / stride broadcast inputs) once for every phase and tap, so the
+     * whole window (rows + {@link ConvProblem#reach} broadcast inputs) once for every phase and tap, so the
      * compiler keeps those broadcasts in registers beside the accumulators and one tap's weight vector,
      * and where they do not fit it spills accumulators. In AVX2 code encodec_up5's 8 rows x 1 phase
      * (8 accumulators, 9 broadcasts) kept two accumulators on the stack, each multiply-add chain then
      * running through a store and a load, and took 1.76 times as long as 2 rows x all 5 phases.
      */
     static boolean splitPhaseFits(int registers, ConvProblem problem, int rows, int phases) {
-        long window = rows + (long) (problem.kernelSize() - 1) / problem.stride();
+        long window = rows + problem.reach();
         return (long) rows * phases + window + 1 <= registers;
     }
 
@@ -250,7 +250,7 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
      * row vectors and a broadcast weight fit {@code registers} vectors; at least one.
      */
     static int rowsChannels(ConvProblem problem, int registers) {
-        long window = (long) (problem.kernelSize() - 1) * problem.dilation() / problem.stride() + 1;
+        long window = problem.reach() + 1;
         int channels = 1;
         while (channels * 2 <= Math.min(problem.groupOutChannels(), MAX_DEFAULT_ROWS)
                 && (long) channels * 2 * problem.stride() + window + 1 <= registers) {
