@@ -1,4 +1,4 @@
-// The fused epilogue shared by every kernel file; ProgramCache compiles it ahead of each of them.
+// The fused epilogue shared by every convolution kernel file, which #includes it.
 //
 // ACTIVATE(v, slope, T) applies the activation chosen by the build option ACTIVATION (the code of
 // io.clconvt.Activation) to v, a scalar or vector of type T, after the bias has been added. A

@@ -11,6 +11,8 @@
 //
 // The result then goes through ACTIVATE (activation.cl), the activation chosen at build time. Tensors are
 // read and written through storage.cl's LOAD/STORE, so the storage type is a build option (STORAGE).
+#include "storage.cl"
+#include "activation.cl"
 
 __kernel void conv_transpose1d(
     __global const store_t* restrict x,     // (N, Cin, Lin) or (N, Lin, Cin)

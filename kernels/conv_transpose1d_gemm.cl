@@ -4,7 +4,7 @@
 // Work in t-space, t = o + padLeft = q * STRIDE + r. The taps of phase r are k0, k0 + tapStep, ...
 // (tapStep = STRIDE / gcd(STRIDE, DILATION)), and tap j of row q reads input i = q - off0 - j * inputStep.
 // So phase r is a GEMM: M = output channels of a group, N = rows q, reduction = the group's input
-// channels x the phase's taps; A = the packed weights (Cin, K, packedGroupOut), B = the input rows.
+// channels x the phase's taps; A = the packed weights (Cin, K, weightGroupOut), B = the input rows.
 //
 // A work-group computes an MWG x NWG tile (channels x rows) of one (sample, group, phase) with
 // MDIMC x NDIMC work-items; each keeps (MWG / MDIMC) x (NWG / NDIMC) accumulators in registers, as
@@ -17,19 +17,8 @@
 // m0 + (mv * MDIMC + tid_m) * VW, so that neighbouring work-items read neighbouring local words.
 // Every tunable has a default, so the file compiles with no options; lengths and channel counts are
 // runtime arguments.
+#include "conv_transpose1d_prelude.cl"
 
-#ifndef KERNEL_SIZE
-#define KERNEL_SIZE 4
-#endif
-#ifndef STRIDE
-#define STRIDE 2
-#endif
-#ifndef DILATION
-#define DILATION 1
-#endif
-#ifndef CHANNELS_LAST
-#define CHANNELS_LAST 0
-#endif
 #ifndef MWG
 #define MWG 32
 #endif
@@ -62,24 +51,10 @@ typedef CONCAT(REAL_NAME, VW) vec;
 #define MWI_VECTORS (MWG / (MDIMC * VW))  // channel vectors per work-item
 #define NWI (NWG / NDIMC)                 // rows per work-item
 #define WORK_GROUP (MDIMC * NDIMC)
-// How many rows back the last tap of a phase reads, and the input rows one tile needs per channel.
-#define REACH ((KERNEL_SIZE - 1) * DILATION / STRIDE)
-#define INPUT_ROWS (NWG + REACH)
+#define INPUT_ROWS (NWG + REACH)  // input rows one tile needs per channel
 
 __kernel __attribute__((reqd_work_group_size(NDIMC, MDIMC, 1)))
-void conv_transpose1d_gemm(
-    __global const store_t* restrict x,             // (N, Cin, Lin) or (N, Lin, Cin)
-    __global const store_t* restrict packedWeight,  // (Cin, K, packedGroupOut)
-    __global const store_t* restrict bias,          // (Cout), or NULL
-    __global store_t* restrict y,                   // (N, Cout, Lout) or (N, Lout, Cout)
-    const int inChannels,
-    const int outChannels,
-    const int groups,
-    const int inputLength,
-    const int outputLength,
-    const int padLeft,
-    const int packedGroupOut,                    // a multiple of MWG
-    const real slope)                            // the leaky ReLU's negative slope (unused by others)
+void conv_transpose1d_gemm(CONV_TRANSPOSE1D_ARGUMENTS)
 {
     __local real inputSlab[KWG * INPUT_ROWS];
     __local real weightSlab[KWG * MWG];
@@ -160,8 +135,8 @@ void conv_transpose1d_gemm(
             for (int index = localId; index < KWG * MWG; index += WORK_GROUP) {
                 const int channel = index / MWG;
                 weightSlab[index] = channel < channels
-                        ? LOAD(packedWeight, ((long)(group * groupIn + c0 + channel) * KERNEL_SIZE + k)
-                                                 * packedGroupOut + m0 + (index - channel * MWG))
+                        ? LOAD(weight, ((long)(group * groupIn + c0 + channel) * KERNEL_SIZE + k)
+                                                 * weightGroupOut + m0 + (index - channel * MWG))
                         : (real)0;
             }
             barrier(CLK_LOCAL_MEM_FENCE);

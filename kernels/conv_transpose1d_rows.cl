@@ -12,16 +12,9 @@
 // Input positions outside the input are skipped by a per-lane select, never multiplied as zeros, so a
 // NaN or Inf weight reaches only the outputs it touches. Tensors go through storage.cl and activations
 // through activation.cl, as in the other kernels; the signature is the tiled kernel's, with the weight
-// in its given layout (Cin, Cout / groups, K), so packedGroupOut is Cout / groups.
-#ifndef KERNEL_SIZE
-#define KERNEL_SIZE 4
-#endif
-#ifndef STRIDE
-#define STRIDE 2
-#endif
-#ifndef DILATION
-#define DILATION 1
-#endif
+// in its given layout (Cin, Cout / groups, K), so weightGroupOut is Cout / groups.
+#include "conv_transpose1d_prelude.cl"
+
 #ifndef TILE_CHANNELS
 #define TILE_CHANNELS 1
 #endif
@@ -42,27 +35,13 @@ typedef CONCAT(LANE_NAME, ROW_VECTOR) lanes;
 #define VSTORE(v, p) VSTOREN(ROW_VECTOR, v, 0, p)
 #define LANE(v, j) (((real*)&(v))[j])
 
-// How many rows back the last tap reads.
-#define REACH ((KERNEL_SIZE - 1) * DILATION / STRIDE)
-
-__kernel void conv_transpose1d_rows(
-    __global const store_t* restrict x,       // (N, Cin, Lin)
-    __global const store_t* restrict weight,  // (Cin, Cout / groups, K)
-    __global const store_t* restrict bias,    // (Cout), or NULL
-    __global store_t* restrict y,             // (N, Cout, Lout)
-    const int inChannels,
-    const int outChannels,
-    const int groups,
-    const int inputLength,
-    const int outputLength,
-    const int padLeft,
-    const int groupOut,
-    const real slope)
+__kernel void conv_transpose1d_rows(CONV_TRANSPOSE1D_ARGUMENTS)
 {
     const int rowBlock = get_global_id(0);
     const int channelBlock = get_global_id(1);
     const int n = get_global_id(2);
     const int groupIn = inChannels / groups;
+    const int groupOut = weightGroupOut; // the weight is used as given
     const int blocksPerGroup = (groupOut + TILE_CHANNELS - 1) / TILE_CHANNELS;
     const int group = channelBlock / blocksPerGroup;
     const int firstChannel = (channelBlock - group * blocksPerGroup) * TILE_CHANNELS; // within the group

@@ -24,7 +24,7 @@
 // TILE_CHANNELS == 1 is the "phase" variant (scalar, one channel; suits depthwise layers, where a
 // group has one output channel). TILE_CHANNELS > 1 is the "tiled" variant: the channel tile is one
 // vector, so each tap is one broadcast-multiply-add; the weights are packed on the host as
-// (packedGroupOut / TILE_CHANNELS, Cin, K, TILE_CHANNELS), packedGroupOut a multiple of TILE_CHANNELS:
+// (weightGroupOut / TILE_CHANNELS, Cin, K, TILE_CHANNELS), weightGroupOut a multiple of TILE_CHANNELS:
 // a tap's weights are one contiguous vector load, and everything one work-item reads of the weight is
 // one contiguous slab, so a group of several tiles does not bring the other tiles' halves of each
 // cache line into the cache with it.
@@ -32,15 +32,8 @@
 // Before the stores every accumulator goes through ACTIVATE (activation.cl), the activation chosen at
 // build time. Tensors are read and written through storage.cl's LOAD/STORE/VLOADN/VSTOREN, so the storage
 // type is a build option (STORAGE); the accumulators are real.
-#ifndef KERNEL_SIZE
-#define KERNEL_SIZE 4
-#endif
-#ifndef STRIDE
-#define STRIDE 2
-#endif
-#ifndef DILATION
-#define DILATION 1
-#endif
+#include "conv_transpose1d_prelude.cl"
+
 #ifndef TILE_CHANNELS
 #define TILE_CHANNELS 8
 #endif
@@ -49,9 +42,6 @@
 #endif
 #ifndef TILE_PHASES
 #define TILE_PHASES STRIDE
-#endif
-#ifndef CHANNELS_LAST
-#define CHANNELS_LAST 0
 #endif
 #ifndef PHASE_SHIFT
 #define PHASE_SHIFT 0
@@ -97,9 +87,7 @@ typedef CONCAT(REAL_NAME, TILE_CHANNELS) vec;
         } \
     }
 
-// How many rows back the last tap reads, and the input window one tile needs per channel.
-#define REACH ((KERNEL_SIZE - 1) * DILATION / STRIDE)
-// A shifted tile's rows: its accumulators run from phase PHASE_SHIFT of the first to phase
+// The input window one tile needs per channel. A shifted tile's rows: its accumulators run from phase PHASE_SHIFT of the first to phase
 // PHASE_SHIFT - 1 of one row past the last.
 #define ROW_SPAN (TILE_ROWS + (PHASE_SHIFT > 0))
 #define WINDOW (ROW_SPAN + REACH)
@@ -153,25 +141,13 @@ __attribute__((always_inline)) inline void accumulateChannel(vec* acc, __global 
 #endif
 }
 
-__kernel void conv_transpose1d_tiled(
-    __global const store_t* restrict x,             // (N, Cin, Lin) or (N, Lin, Cin)
-    __global const store_t* restrict packedWeight,  // (packedGroupOut / TILE_CHANNELS, Cin, K, TILE_CHANNELS)
-    __global const store_t* restrict bias,          // (Cout), or NULL
-    __global store_t* restrict y,                   // (N, Cout, Lout) or (N, Lout, Cout)
-    const int inChannels,
-    const int outChannels,
-    const int groups,
-    const int inputLength,
-    const int outputLength,
-    const int padLeft,
-    const int packedGroupOut,
-    const real slope)                            // the leaky ReLU's negative slope (unused by others)
+__kernel void conv_transpose1d_tiled(CONV_TRANSPOSE1D_ARGUMENTS)
 {
     const int rowTile = get_global_id(0);
     const int n = get_global_id(2);
     const int groupIn = inChannels / groups;
     const int groupOut = outChannels / groups;
-    const int tilesPerGroup = packedGroupOut / TILE_CHANNELS;
+    const int tilesPerGroup = weightGroupOut / TILE_CHANNELS;
     // Dimension 1 enumerates the channel tiles of every group once per phase block.
     const int channelTile = get_global_id(1) % (groups * tilesPerGroup);
 #if PHASE_BLOCKS == 1
@@ -233,7 +209,7 @@ __kernel void conv_transpose1d_tiled(
 #endif
     // This channel tile's slab of the packed weight.
     __global const store_t* weightFirst =
-            packedWeight + (long)(firstChannel / TILE_CHANNELS) * inChannels * KERNEL_SIZE * TILE_CHANNELS;
+            weight + (long)(firstChannel / TILE_CHANNELS) * inChannels * KERNEL_SIZE * TILE_CHANNELS;
     const long weightStride = (long)KERNEL_SIZE * TILE_CHANNELS;
     if (validFrom == 0 && validTo == WINDOW) {
         for (int ci = group * groupIn; ci < (group + 1) * groupIn; ++ci) {

@@ -1,4 +1,5 @@
-// The storage prelude shared by every kernel file; ProgramCache compiles it ahead of each of them.
+// The storage prelude shared by every kernel file, which #includes it (the host inlines each included file
+// once: programs are built from one string).
 //
 // Tensors in global memory are stored as STORAGE says (a build option; the host passes the code of the
 // call's io.clconvt.DType) and computed in `real`:

@@ -6,6 +6,8 @@ import org.jocl.cl_command_queue;
 import org.jocl.cl_context;
 import org.jocl.cl_context_properties;
 import org.jocl.cl_device_id;
+import org.jocl.cl_event;
+import org.jocl.cl_kernel;
 
 /** A context and one in-order, profiling-enabled queue on one device. */
 final class ClContext implements AutoCloseable {
@@ -39,6 +41,17 @@ final class ClContext implements AutoCloseable {
 
     cl_command_queue queue() {
         return queue;
+    }
+
+    /**
+     * Enqueues {@code kernel} over {@code global} work-items in work-groups of {@code local} and returns its
+     * event, which the caller releases; {@code name} names the kernel in the error of a failed enqueue.
+     */
+    cl_event enqueue(cl_kernel kernel, String name, long[] global, long[] local) {
+        cl_event event = new cl_event();
+        Cl.check(clEnqueueNDRangeKernel(queue, kernel, global.length, null, global, local, 0, null, event),
+                "clEnqueueNDRangeKernel(" + name + ")");
+        return event;
     }
 
     /** Waits until every command enqueued so far has completed. */

@@ -6,6 +6,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jocl.Pointer;
 import org.jocl.cl_device_id;
 import org.jocl.cl_kernel;
@@ -26,8 +29,26 @@ final class ClProgram implements AutoCloseable {
         this.buildLog = buildLog;
     }
 
-    /** The source of {@code kernels/<file>} on the classpath (the jar ships the top-level kernels/ folder there). */
-    static String loadSource(String file) {
+    private static final Pattern INCLUDE = Pattern.compile("(?m)^#include \"([A-Za-z0-9_]+\\.cl)\"$");
+
+    /**
+     * The source of {@code kernels/<file>} with its {@code #include "other.cl"} lines replaced by those
+     * files' sources, recursively; a file already in {@code included} becomes an empty line.
+     */
+    static String loadSource(String file, Set<String> included) {
+        included.add(file);
+        Matcher include = INCLUDE.matcher(loadFile(file));
+        StringBuilder source = new StringBuilder();
+        while (include.find()) {
+            String other = include.group(1);
+            include.appendReplacement(source,
+                    Matcher.quoteReplacement(included.contains(other) ? "" : loadSource(other, included)));
+        }
+        return include.appendTail(source).toString();
+    }
+
+    /** The text of {@code kernels/<file>} on the classpath (the jar ships the top-level kernels/ folder there). */
+    private static String loadFile(String file) {
         String resource = "/kernels/" + file;
         try (InputStream in = ClProgram.class.getResourceAsStream(resource)) {
             if (in == null) {

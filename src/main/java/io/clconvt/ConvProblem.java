@@ -145,6 +145,21 @@ record ConvProblem(
         return (long) (kernelSize - 1) * dilation / stride;
     }
 
+    /**
+     * Taps between two that land on the same stride phase: stride / gcd(stride, dilation). Each output
+     * position sees at most ceil(K / tapStep) taps per input channel.
+     */
+    int tapStep() {
+        return stride / Maths.gcd(stride, dilation);
+    }
+
+    /** Rows of t-space (stride outputs each, t = o + padLeft) that hold at least one output position. */
+    long rowsWithOutput() {
+        long firstRow = padLeft / stride;
+        long lastRow = ((long) padLeft + outputLength - 1) / stride;
+        return lastRow - firstRow + 1;
+    }
+
     int groupInChannels() {
         return inChannels / groups;
     }

@@ -1,7 +1,5 @@
 package io.clconvt;
 
-import static org.jocl.CL.clEnqueueNDRangeKernel;
-
 import io.clconvt.LaunchPlan.GemmTile;
 import org.jocl.cl_event;
 import org.jocl.cl_kernel;
@@ -69,17 +67,13 @@ final class ConvTranspose1dGemmKernel {
             ClBuffer x, ClBuffer packedWeight, ClBuffer bias, ClBuffer y) {
         cl_kernel kernel = programs.kernel(SOURCE_FILE, KERNEL_NAME, options(problem, tile));
         int packed = packedGroupOut(problem, tile);
-        ConvTranspose1dTiledKernel.setArguments(kernel, problem, packed, x, packedWeight, bias, y);
-        long rowTiles = (ConvTranspose1dTiledKernel.rowsWithOutput(problem) + tile.nwg() - 1) / tile.nwg();
+        SpecialisedArguments.set(kernel, problem, x, packedWeight, bias, y, packed);
+        long rowTiles = (problem.rowsWithOutput() + tile.nwg() - 1) / tile.nwg();
         long channelTiles = packed / tile.mwg();
         long[] global = {
             rowTiles * tile.ndimc(),
             channelTiles * tile.mdimc(),
             (long) problem.batch() * problem.groups() * problem.stride()};
-        cl_event event = new cl_event();
-        Cl.check(clEnqueueNDRangeKernel(context.queue(), kernel, 3, null, global,
-                new long[] {tile.ndimc(), tile.mdimc(), 1}, 0, null, event),
-                "clEnqueueNDRangeKernel(" + KERNEL_NAME + ")");
-        return event;
+        return context.enqueue(kernel, KERNEL_NAME, global, new long[] {tile.ndimc(), tile.mdimc(), 1});
     }
 }

@@ -1,7 +1,5 @@
 package io.clconvt;
 
-import static org.jocl.CL.clEnqueueNDRangeKernel;
-
 import org.jocl.cl_event;
 import org.jocl.cl_kernel;
 
@@ -21,8 +19,7 @@ final class ConvTranspose1dKernel {
     static cl_event enqueue(ClContext context, ProgramCache programs, ConvProblem problem, int localSize,
             ClBuffer x, ClBuffer weight, ClBuffer bias, ClBuffer y) {
         cl_kernel kernel = programs.kernel(SOURCE_FILE, KERNEL_NAME, storageOption(problem) + activationOption(problem));
-        int phaseGcd = gcd(problem.stride(), problem.dilation());
-        int tapStep = problem.stride() / phaseGcd;
+        int phaseGcd = Maths.gcd(problem.stride(), problem.dilation());
         new KernelArguments(kernel)
                 .buffer(x)                                    // x
                 .buffer(weight)                               // w
@@ -40,13 +37,10 @@ final class ConvTranspose1dKernel {
                 .integer(problem.groups())                    // groups
                 .integer(problem.layout() == Layout.NLC ? 1 : 0) // channelsLast
                 .integer(phaseGcd)                            // phaseGcd
-                .integer(modularInverse(problem.dilation() / phaseGcd, tapStep)) // dilationInverse
+                .integer(Maths.modularInverse(problem.dilation() / phaseGcd, problem.tapStep())) // dilationInverse
                 .real(problem.dtype(), problem.activation().slope()); // slope
         long globalSize = ((long) problem.outputElements() + localSize - 1) / localSize * localSize;
-        cl_event event = new cl_event();
-        Cl.check(clEnqueueNDRangeKernel(context.queue(), kernel, 1, null, new long[] {globalSize},
-                new long[] {localSize}, 0, null, event), "clEnqueueNDRangeKernel(" + KERNEL_NAME + ")");
-        return event;
+        return context.enqueue(kernel, KERNEL_NAME, new long[] {globalSize}, new long[] {localSize});
     }
 
     /**
@@ -74,31 +68,5 @@ final class ConvTranspose1dKernel {
     /** The build option selecting the fused activation of {@code kernels/activation.cl}. */
     static String activationOption(ConvProblem problem) {
         return " -DACTIVATION=" + problem.activation().kernelCode();
-    }
-
-    static int gcd(int a, int b) {
-        return b == 0 ? a : gcd(b, a % b);
-    }
-
-    /** The x in [0, modulus) with value * x == 1 (mod modulus), for coprime arguments; 0 for modulus 1. */
-    static int modularInverse(int value, int modulus) {
-        if (modulus == 1) {
-            return 0;
-        }
-        // Extended Euclid on longs: the intermediate coefficients fit easily.
-        long oldR = value % modulus;
-        long r = modulus;
-        long oldS = 1;
-        long s = 0;
-        while (r != 0) {
-            long q = oldR / r;
-            long nextR = oldR - q * r;
-            oldR = r;
-            r = nextR;
-            long nextS = oldS - q * s;
-            oldS = s;
-            s = nextS;
-        }
-        return (int) (((oldS % modulus) + modulus) % modulus);
     }
 }

@@ -1,7 +1,5 @@
 package io.clconvt;
 
-import static org.jocl.CL.clEnqueueNDRangeKernel;
-
 import io.clconvt.bench.KernelVariant;
 import java.util.Arrays;
 import org.jocl.cl_event;
@@ -58,14 +56,11 @@ final class ConvTranspose1dRowsKernel {
     static cl_event enqueue(ClContext context, ProgramCache programs, ConvProblem problem, LaunchPlan plan,
             ClBuffer x, ClBuffer weight, ClBuffer bias, ClBuffer y) {
         cl_kernel kernel = programs.kernel(SOURCE_FILE, KERNEL_NAME, options(problem, plan));
-        ConvTranspose1dTiledKernel.setArguments(kernel, problem, problem.groupOutChannels(), x, weight, bias, y);
-        long rowBlocks = (ConvTranspose1dTiledKernel.rowsWithOutput(problem) + plan.tileRows() - 1) / plan.tileRows();
+        SpecialisedArguments.set(kernel, problem, x, weight, bias, y, problem.groupOutChannels());
+        long rowBlocks = (problem.rowsWithOutput() + plan.tileRows() - 1) / plan.tileRows();
         long local = plan.localSize();
         long channelBlocks = (problem.groupOutChannels() + plan.tileChannels() - 1) / plan.tileChannels();
         long[] global = {(rowBlocks + local - 1) / local * local, problem.groups() * channelBlocks, problem.batch()};
-        cl_event event = new cl_event();
-        Cl.check(clEnqueueNDRangeKernel(context.queue(), kernel, 3, null, global, new long[] {local, 1, 1}, 0, null,
-                event), "clEnqueueNDRangeKernel(" + KERNEL_NAME + ")");
-        return event;
+        return context.enqueue(kernel, KERNEL_NAME, global, new long[] {local, 1, 1});
     }
 }

@@ -1,7 +1,5 @@
 package io.clconvt;
 
-import static org.jocl.CL.clEnqueueNDRangeKernel;
-
 import io.clconvt.bench.KernelVariant;
 import java.util.Arrays;
 import org.jocl.cl_event;
@@ -195,44 +193,13 @@ final class ConvTranspose1dTiledKernel {
             ClBuffer x, ClBuffer packedWeight, ClBuffer bias, ClBuffer y) {
         cl_kernel kernel = programs.kernel(SOURCE_FILE, KERNEL_NAME, options(problem, plan));
         int packed = packedGroupOut(problem, plan);
-        setArguments(kernel, problem, packed, x, packedWeight, bias, y);
-        long rowTiles = (rowsWithOutput(problem) + plan.tileRows() - 1) / plan.tileRows();
+        SpecialisedArguments.set(kernel, problem, x, packedWeight, bias, y, packed);
+        long rowTiles = (problem.rowsWithOutput() + plan.tileRows() - 1) / plan.tileRows();
         long local = plan.localSize();
         long[] global = {
             (rowTiles + local - 1) / local * local,
             (long) problem.groups() * (packed / plan.tileChannels()) * (problem.stride() / plan.phasesOf(problem)),
             problem.batch()};
-        cl_event event = new cl_event();
-        Cl.check(clEnqueueNDRangeKernel(context.queue(), kernel, 3, null, global, new long[] {local, 1, 1}, 0, null,
-                event), "clEnqueueNDRangeKernel(" + KERNEL_NAME + ")");
-        return event;
-    }
-
-    /**
-     * Sets the arguments of a kernel with this file's signature, which the gemm kernel shares: tensors,
-     * channel counts, lengths, left padding, packed width and the activation's slope.
-     */
-    static void setArguments(cl_kernel kernel, ConvProblem problem, int packed, ClBuffer x, ClBuffer packedWeight,
-            ClBuffer bias, ClBuffer y) {
-        new KernelArguments(kernel)
-                .buffer(x)                              // x
-                .buffer(packedWeight)                   // packedWeight
-                .buffer(bias)                           // bias, NULL when absent
-                .buffer(y)                              // y
-                .integer(problem.inChannels())          // inChannels
-                .integer(problem.outChannels())         // outChannels
-                .integer(problem.groups())              // groups
-                .integer(problem.inputLength())         // inputLength
-                .integer(problem.outputLength())        // outputLength
-                .integer(problem.padLeft())             // padLeft
-                .integer(packed)                        // packedGroupOut
-                .real(problem.dtype(), problem.activation().slope()); // slope
-    }
-
-    /** Rows of t-space (stride outputs each) that hold at least one output position. */
-    static long rowsWithOutput(ConvProblem problem) {
-        long firstRow = problem.padLeft() / problem.stride();
-        long lastRow = ((long) problem.padLeft() + problem.outputLength() - 1) / problem.stride();
-        return lastRow - firstRow + 1;
+        return context.enqueue(kernel, KERNEL_NAME, global, new long[] {local, 1, 1});
     }
 }

@@ -138,7 +138,7 @@ record LaunchPlan(KernelVariant variant, int tileChannels, int tileRows, int til
      * scalar stores cost half as much as the loads of the reduction they end.
      */
     static double storesPerMultiplyAdd(ConvProblem problem, int channelTile, int rows, int phases) {
-        int tapStep = problem.stride() / ConvTranspose1dKernel.gcd(problem.stride(), problem.dilation());
+        int tapStep = problem.tapStep();
         double tapsPerPhase = Math.max(1.0, (double) problem.kernelSize() / tapStep);
         double multiplyAdds = problem.groupInChannels() * tapsPerPhase;
         double perAccumulator;

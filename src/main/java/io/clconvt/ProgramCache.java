@@ -3,6 +3,7 @@ package io.clconvt;
 import static org.jocl.CL.clReleaseKernel;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,9 +13,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Built programs of one context, one per kernel file and build-option set, each with its kernel
- * object: a program is compiled once (about a second on POCL) and every later call reuses it. Every
- * kernel file is compiled after {@code kernels/storage.cl}, the storage types and load/store macros, and
- * {@code kernels/activation.cl}, the fused epilogue, which they share. A build that fails caches nothing,
+ * object: a program is compiled once (about a second on POCL) and every later call reuses it. A
+ * kernel file names the files it shares ({@code storage.cl}, {@code activation.cl}, a family's prelude)
+ * with {@code #include "file.cl"} lines, which are inlined here, each file once, since a program built
+ * from a string has no include path into the jar. A build that fails caches nothing,
  * so the cache stays usable for every other program. At most
  * {@link #MAX_PROGRAMS} are kept: the least recently used is released when a new one is built, so a
  * process that meets many shape classes does not accumulate compiled code without bound.
@@ -22,8 +24,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ProgramCache implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProgramCache.class);
-    private static final String STORAGE_FILE = "storage.cl";
-    private static final String EPILOGUE_FILE = "activation.cl";
     static final int MAX_PROGRAMS = 64;
 
     private record Key(String file, String kernelName, String options) {
@@ -55,9 +55,7 @@ final class ProgramCache implements AutoCloseable {
             LOG.debug("program cache hit: {} '{}'", file, options);
             return entry.kernel();
         }
-        String source = sources.computeIfAbsent(file,
-                name -> ClProgram.loadSource(STORAGE_FILE) + "\n" + ClProgram.loadSource(EPILOGUE_FILE) + "\n"
-                        + ClProgram.loadSource(name));
+        String source = sources.computeIfAbsent(file, name -> ClProgram.loadSource(name, new HashSet<>()));
         ClProgram program = ClProgram.build(context, file, source, options);
         try {
             entry = new Entry(program, program.createKernel(kernelName));

@@ -1,6 +1,5 @@
 package io.clconvt;
 
-import static org.jocl.CL.clEnqueueNDRangeKernel;
 import static org.jocl.CL.clReleaseEvent;
 
 import io.clconvt.bench.Roofline;
@@ -84,9 +83,7 @@ final class RooflineProbe {
         long global = (workItems + LOCAL_SIZE - 1) / LOCAL_SIZE * LOCAL_SIZE;
         double[] nanos = new double[RUNS];
         for (int run = -1; run < RUNS; run++) {
-            cl_event event = new cl_event();
-            Cl.check(clEnqueueNDRangeKernel(context.queue(), kernel, 1, null, new long[] {global},
-                    new long[] {LOCAL_SIZE}, 0, null, event), "clEnqueueNDRangeKernel(roofline)");
+            cl_event event = context.enqueue(kernel, "roofline", new long[] {global}, new long[] {LOCAL_SIZE});
             try {
                 long elapsed = Cl.elapsedNanos(event);
                 if (run >= 0) {

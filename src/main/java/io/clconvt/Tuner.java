@@ -190,7 +190,7 @@ final class Tuner {
      * {@code bench} checks): R = (Cin / groups) * ceil(K / (stride / gcd(stride, dilation))).
      */
     static double tolerance(ConvProblem problem) {
-        int tapStep = problem.stride() / ConvTranspose1dKernel.gcd(problem.stride(), problem.dilation());
+        int tapStep = problem.tapStep();
         long reduction = (long) problem.groupInChannels() * ((problem.kernelSize() + tapStep - 1) / tapStep);
         return 4 * reduction * (problem.dtype() == DType.FLOAT32 ? 0x1p-24 : 0x1p-53);
     }

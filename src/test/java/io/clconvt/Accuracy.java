@@ -56,7 +56,7 @@ final class Accuracy {
 
     /** The most products any one output sums. */
     static int reductionLength(ConvTranspose1dParams params, int inChannels, int kernelSize) {
-        int tapStep = params.stride() / ConvTranspose1dKernel.gcd(params.stride(), params.dilation());
+        int tapStep = params.stride() / Maths.gcd(params.stride(), params.dilation());
         return inChannels / params.groups() * ((kernelSize + tapStep - 1) / tapStep);
     }
 

@@ -207,11 +207,11 @@ class OpenClBackendTest {
 
     @Test
     void kernelPhaseArithmetic() {
-        assertEquals(3, ConvTranspose1dKernel.gcd(6, 9));
+        assertEquals(3, Maths.gcd(6, 9));
         for (int modulus = 1; modulus < 30; modulus++) {
             for (int value = 1; value < 40; value++) {
-                if (ConvTranspose1dKernel.gcd(value, modulus) == 1) {
-                    int inverse = ConvTranspose1dKernel.modularInverse(value, modulus);
+                if (Maths.gcd(value, modulus) == 1) {
+                    int inverse = Maths.modularInverse(value, modulus);
                     assertEquals(1 % modulus, (long) value * inverse % modulus, value + " mod " + modulus);
                 }
             }

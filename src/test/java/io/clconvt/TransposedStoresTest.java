@@ -61,7 +61,7 @@ class TransposedStoresTest {
         int ran = 0;
         for (int channels : new int[] {4, 8, 16}) {
             for (int stride : new int[] {2, 3, 4, 8}) {
-                int rows = channels / ConvTranspose1dKernel.gcd(channels, stride);
+                int rows = channels / Maths.gcd(channels, stride);
                 if (rows * stride > ConvTranspose1dTiledKernel.MAX_ACCUMULATORS) {
                     continue;
                 }
