@@ -53,7 +53,7 @@ public final class Activation {
     }
 
     /** f(v), in double. */
-    double apply(double v) {
+    public double apply(double v) {
         return switch (kind) {
             case NONE -> v;
             case RELU -> v < 0 ? 0 : v;

@@ -1,6 +1,11 @@
 package io.clconvt;
 
-import io.clconvt.bench.KernelVariant;
+import io.clconvt.internal.DeviceSelection;
+import io.clconvt.internal.backend.OpenClBackend;
+import io.clconvt.internal.cpu.CpuBackend;
+import io.clconvt.internal.opencl.Cl;
+import io.clconvt.internal.opencl.ClDevice;
+import io.clconvt.internal.plan.KernelVariant;
 import java.util.List;
 import org.jocl.CL;
 import org.slf4j.Logger;

@@ -1,5 +1,6 @@
 package io.clconvt;
 
+import io.clconvt.internal.Validation;
 import io.clconvt.io.StateDict;
 import java.util.Arrays;
 import java.util.List;

@@ -1,5 +1,8 @@
 package io.clconvt;
 
+import io.clconvt.internal.Geometry;
+import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.Validation;
 import java.util.Objects;
 import java.util.OptionalInt;
 
@@ -137,9 +140,6 @@ public final class ConvTranspose1dParams {
     }
 
     /** Where the output window starts in the full transposed convolution, and how long it is. */
-    record Geometry(int padLeft, int outputLength) {
-    }
-
     Geometry geometry(int inputLength, int kernelSize) {
         Validation.requirePositive("inputLength", inputLength);
         Validation.requirePositive("kernelSize", kernelSize);

@@ -27,7 +27,7 @@ public enum DType {
     }
 
     /** Whether the dtype is stored in 16 bits (and computed in FLOAT32). */
-    boolean isHalf() {
+    public boolean isHalf() {
         return byteSize == 2;
     }
 }

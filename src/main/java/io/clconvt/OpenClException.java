@@ -9,7 +9,7 @@ public class OpenClException extends RuntimeException {
     private final String statusName;
     private final String buildLog;
 
-    OpenClException(String call, String statusName, String message, String buildLog, Throwable cause) {
+    public OpenClException(String call, String statusName, String message, String buildLog, Throwable cause) {
         super(call + " failed with " + statusName + (message == null ? "" : ": " + message)
                 + (buildLog == null ? "" : "\nbuild log:\n" + buildLog), cause);
         this.call = call;
@@ -17,7 +17,7 @@ public class OpenClException extends RuntimeException {
         this.buildLog = buildLog;
     }
 
-    OpenClException(String call, String statusName, String message) {
+    public OpenClException(String call, String statusName, String message) {
         this(call, statusName, message, null, null);
     }
 

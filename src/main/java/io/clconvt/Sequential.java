@@ -1,5 +1,6 @@
 package io.clconvt;
 
+import io.clconvt.internal.Validation;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,5 +1,8 @@
 package io.clconvt;
 
+import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.StreamingBackend;
+import io.clconvt.internal.Validation;
 import java.util.List;
 
 /**

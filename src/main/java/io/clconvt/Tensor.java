@@ -1,5 +1,8 @@
 package io.clconvt;
 
+import io.clconvt.internal.ApiAccess;
+import io.clconvt.internal.HalfFloats;
+import io.clconvt.internal.Validation;
 import java.util.Arrays;
 
 /**
@@ -16,6 +19,10 @@ import java.util.Arrays;
  * {@code (Lin - 1) * stride - padLeft - padRight + dilation * (K - 1) + 1 + outputPadding}.
  */
 public final class Tensor {
+    static {
+        ApiAccess.install(new ApiBridge());
+    }
+
     private final int[] shape;
     private final DType dtype;
     private final float[] floats;

@@ -1,11 +1,14 @@
 package io.clconvt;
 
+import io.clconvt.testing.TestTensors;
+import io.clconvt.testing.Accuracy;
+import io.clconvt.testing.OpenClSupport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.clconvt.bench.KernelVariant;
+import io.clconvt.internal.plan.KernelVariant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -19,8 +22,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The fused epilogue: every activation on every kernel variant against the CPU, and the CPU's definition. */
-class ActivationTest {
-    static final List<Activation> ACTIVATIONS = List.of(Activation.NONE, Activation.RELU,
+public class ActivationTest {
+    public static final List<Activation> ACTIVATIONS = List.of(Activation.NONE, Activation.RELU,
             Activation.leakyRelu(0.1), Activation.leakyRelu(-2.5), Activation.TANH, Activation.SILU);
     private static final KernelVariant[] VARIANTS = {
         KernelVariant.DIRECT, KernelVariant.PHASE, KernelVariant.TILED, KernelVariant.ROWS, KernelVariant.GEMM};

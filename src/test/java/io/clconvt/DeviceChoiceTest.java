@@ -1,5 +1,9 @@
 package io.clconvt;
 
+import io.clconvt.testing.TestTensors;
+import io.clconvt.internal.DeviceSelection;
+import io.clconvt.testing.Accuracy;
+import io.clconvt.testing.OpenClSupport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

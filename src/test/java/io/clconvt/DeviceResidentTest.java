@@ -1,5 +1,8 @@
 package io.clconvt;
 
+import io.clconvt.testing.TestTensors;
+import io.clconvt.internal.opencl.ClBuffer;
+import io.clconvt.testing.OpenClSupport;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,5 +1,6 @@
 package io.clconvt;
 
+import io.clconvt.testing.ChildJvm;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.abort;

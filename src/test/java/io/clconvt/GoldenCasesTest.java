@@ -1,5 +1,7 @@
 package io.clconvt;
 
+import io.clconvt.testing.Accuracy;
+import io.clconvt.testing.OpenClSupport;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,7 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.clconvt.bench.KernelVariant;
+import io.clconvt.internal.plan.KernelVariant;
 import io.clconvt.io.Npy;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,5 +1,6 @@
 package io.clconvt;
 
+import io.clconvt.testing.OpenClSupport;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import org.junit.jupiter.api.Test;

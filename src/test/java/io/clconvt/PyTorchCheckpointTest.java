@@ -1,5 +1,7 @@
 package io.clconvt;
 
+import io.clconvt.testing.Accuracy;
+import io.clconvt.testing.OpenClSupport;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

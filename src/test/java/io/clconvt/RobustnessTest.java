@@ -1,5 +1,9 @@
 package io.clconvt;
 
+import io.clconvt.testing.Accuracy;
+import io.clconvt.testing.ChildJvm;
+import io.clconvt.testing.CrossCheck;
+import io.clconvt.testing.OpenClSupport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.abort;

@@ -1,5 +1,7 @@
 package io.clconvt;
 
+import io.clconvt.internal.opencl.ClBuffer;
+import io.clconvt.testing.OpenClSupport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,8 @@
 package io.clconvt.bench;
 
+import io.clconvt.internal.backend.EngineTools;
+import io.clconvt.internal.kernels.Roofline;
+import io.clconvt.internal.plan.KernelVariant;
 import io.clconvt.Backend;
 import io.clconvt.Backends;
 import io.clconvt.ChunkStream;
@@ -21,7 +24,6 @@ public final class Benchmark implements AutoCloseable {
     private static final long SEED = 20_261_121L;
     private static final int WARMUPS = 3;
 
-    private final EngineAccess engine = EngineAccess.get();
     private final int runs;
     private final long warmupNanos;
     private final Backend cpu = Backends.cpu();
@@ -42,7 +44,7 @@ public final class Benchmark implements AutoCloseable {
         }
         this.runs = runs;
         this.warmupNanos = (long) (warmupSeconds * 1e9);
-        this.openCl = variant == null ? null : engine.openCl(variant);
+        this.openCl = variant == null ? null : EngineTools.openCl(variant);
     }
 
     /**
@@ -89,7 +91,7 @@ public final class Benchmark implements AutoCloseable {
     public BenchmarkResult openCl(BenchmarkShape shape, Tensor reference) {
         requireOpenCl();
         return measure(shape, Inputs.of(shape), reference, openCl, "opencl", plan(shape),
-                () -> engine.lastKernelNanos(openCl));
+                () -> EngineTools.lastKernelNanos(openCl));
     }
 
     /**
@@ -100,8 +102,8 @@ public final class Benchmark implements AutoCloseable {
     public double[] againstRule(BenchmarkShape shape) {
         requireOpenCl();
         Inputs in = Inputs.of(shape);
-        warmUp(() -> engine.againstRule(openCl, in.x(), in.weight(), in.bias(), shape.params(), 1));
-        double[] ratios = engine.againstRule(openCl, in.x(), in.weight(), in.bias(), shape.params(), runs);
+        warmUp(() -> EngineTools.againstRule(openCl, in.x(), in.weight(), in.bias(), shape.params(), 1));
+        double[] ratios = EngineTools.againstRule(openCl, in.x(), in.weight(), in.bias(), shape.params(), runs);
         Arrays.sort(ratios);
         return ratios;
     }
@@ -110,7 +112,7 @@ public final class Benchmark implements AutoCloseable {
     public String plan(BenchmarkShape shape) {
         requireOpenCl();
         Inputs in = Inputs.of(shape);
-        return engine.plan(openCl, in.x(), in.weight(), in.bias(), shape.params());
+        return EngineTools.plan(openCl, in.x(), in.weight(), in.bias(), shape.params());
     }
 
     /**
@@ -124,18 +126,18 @@ public final class Benchmark implements AutoCloseable {
         requireOpenCl();
         Inputs in = Inputs.of(shape);
         double limit = tolerance(shape.dtype(), shape.cin(), shape.groups(), shape.k(), shape.stride(), shape.dilation());
-        return engine.tune(openCl, in.x(), in.weight(), in.bias(), shape.params(), reference, limit);
+        return EngineTools.tune(openCl, in.x(), in.weight(), in.bias(), shape.params(), reference, limit);
     }
 
     /** The OpenCL device's FP32 multiply-add and streaming-copy ceilings. */
     public Roofline roofline() {
         requireOpenCl();
-        return engine.roofline(openCl);
+        return EngineTools.roofline(openCl);
     }
 
     /** Where {@link #tune} stores winners. */
     public static String tuningFile() {
-        return EngineAccess.get().tuningFile();
+        return EngineTools.tuningFile();
     }
 
     /**

@@ -1,0 +1,31 @@
+package io.clconvt.internal;
+
+import io.clconvt.Backend;
+import io.clconvt.DeviceTensor;
+import io.clconvt.Layout;
+import io.clconvt.Tensor;
+
+/**
+ * What a {@link ChunkStream} needs of a backend beyond {@link Backend}: computing a window of a
+ * transposed convolution chosen by the caller, and joining device tensors along the length axis, both
+ * without leaving the backend. Both library backends implement it.
+ */
+public interface StreamingBackend extends Backend {
+    /**
+     * Computes {@code problem}, whose window (padLeft, outputLength) the caller chose, from {@code x}, which
+     * must have {@code problem}'s input shape; the result stays on the backend and the caller closes it.
+     */
+    public DeviceTensor convTranspose1dWindow(ConvProblem problem, DeviceTensor x, Tensor weight, Tensor bias);
+
+    /**
+     * A new device tensor: {@code head} from position {@code from} of the length axis on (nothing when
+     * head is null), followed by {@code tail}. Both have the same rank, dtype and other dimensions, laid out
+     * as {@code layout} says; neither is closed.
+     */
+    public DeviceTensor joinLength(DeviceTensor head, int from, DeviceTensor tail, Layout layout);
+
+    /** The length axis of a tensor of {@code rank} laid out as {@code layout}. */
+    public static int lengthAxis(int rank, Layout layout) {
+        return layout == Layout.NCL ? rank - 1 : rank - 2;
+    }
+}

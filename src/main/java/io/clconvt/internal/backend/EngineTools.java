@@ -1,0 +1,62 @@
+package io.clconvt.internal.backend;
+
+import io.clconvt.Backend;
+import io.clconvt.ConvTranspose1dParams;
+import io.clconvt.Tensor;
+import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.DeviceSelection;
+import io.clconvt.internal.Validation;
+import io.clconvt.internal.opencl.ClDevice;
+import io.clconvt.internal.plan.Tuner;
+import io.clconvt.internal.plan.TuningFile;
+import io.clconvt.internal.plan.KernelVariant;
+import io.clconvt.internal.kernels.Roofline;
+
+/**
+ * Not API: the one entry point of the engine for the command line's benchmark and tuner. A backend
+ * running one kernel variant, device time from profiling events, the tuner, paired timing against the
+ * built-in rule and the roofline probe, none of which a library user needs.
+ */
+public final class EngineTools {
+    private EngineTools() {
+    }
+
+    public static Backend openCl(KernelVariant variant) {
+        Validation.requireNonNull("variant", variant);
+        return new OpenClBackend(ClDevice.select(DeviceSelection.fromEnvironment()), variant, false);
+    }
+
+    public static String plan(Backend openCl, Tensor x, Tensor weight, Tensor bias, ConvTranspose1dParams params) {
+        return engine(openCl).plan(ConvProblem.resolve(x, weight, bias, params)).toString();
+    }
+
+    public static long lastKernelNanos(Backend openCl) {
+        return engine(openCl).lastKernelNanos();
+    }
+
+    public static String tune(Backend openCl, Tensor x, Tensor weight, Tensor bias, ConvTranspose1dParams params,
+            Tensor reference, double tolerance) {
+        return Tuner.tune(engine(openCl), ConvProblem.resolve(x, weight, bias, params), x, weight, bias, reference,
+                tolerance);
+    }
+
+    public static double[] againstRule(Backend openCl, Tensor x, Tensor weight, Tensor bias,
+            ConvTranspose1dParams params, int pairs) {
+        return engine(openCl).againstRule(ConvProblem.resolve(x, weight, bias, params), x, weight, bias, pairs);
+    }
+
+    public static Roofline roofline(Backend openCl) {
+        return engine(openCl).roofline();
+    }
+
+    public static String tuningFile() {
+        return TuningFile.defaultPath().toString();
+    }
+
+    private static OpenClBackend engine(Backend backend) {
+        if (!(backend instanceof OpenClBackend openCl)) {
+            throw new IllegalArgumentException("not an OpenCL backend: " + backend.describe());
+        }
+        return openCl;
+    }
+}

@@ -1,0 +1,353 @@
+package io.clconvt.internal.cpu;
+
+import io.clconvt.internal.ApiAccess;
+import io.clconvt.Activation;
+import io.clconvt.ConvTranspose1dParams;
+import io.clconvt.DType;
+import io.clconvt.DeviceTensor;
+import io.clconvt.Layout;
+import io.clconvt.Tensor;
+import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.StreamingBackend;
+import io.clconvt.internal.Validation;
+import java.util.Arrays;
+import java.util.stream.IntStream;
+
+/**
+ * The reference implementation and the fallback when no OpenCL device is usable: the definition of
+ * the transposed convolution as plain loops, accumulating in double. Each input value scatters into
+ * the outputs its taps reach, a formulation independent of the OpenCL kernels' gather, which makes
+ * this a useful oracle. Rows (one sample, one output channel) run in parallel on all cores.
+ *
+ * <p>Loop order is chosen for the JIT: tap k of input position i lands at t = i * stride + k * dilation
+ * of the unpadded output, that is in stride phase {@code (k * dilation) % stride}, row
+ * {@code i + (k * dilation) / stride}. Accumulating each phase in its own contiguous row makes the
+ * update of one tap over all i a unit-stride loop that the JIT vectorises. The activation is applied in
+ * double to the double sum (bias included), before the result is rounded to the dtype.
+ *
+ * <p>Its device tensors live on the heap: they hold an immutable {@link Tensor}. Calls share no mutable
+ * state, so they run concurrently.
+ */
+public final class CpuBackend implements StreamingBackend {
+    /** Input channels added per pass over an accumulator row: fewer accumulator loads and stores per product. */
+    private static final int CHANNEL_BLOCK = 8;
+
+    private volatile boolean closed;
+
+    @Override
+    public Tensor convTranspose1d(Tensor x, Tensor weight, Tensor bias, ConvTranspose1dParams params) {
+        ConvProblem problem = ConvProblem.resolve(x, weight, bias, params);
+        requireOpen();
+        return compute(problem, x, weight, bias);
+    }
+
+    @Override
+    public DeviceTensor convTranspose1d(DeviceTensor x, Tensor weight, Tensor bias, ConvTranspose1dParams params) {
+        Tensor input = owned(x).tensor();
+        ConvProblem problem = ConvProblem.resolve(input.shape(), input.dtype(), weight, bias, params);
+        return new HeapTensor(this, compute(problem, input, weight, bias));
+    }
+
+    @Override
+    public DeviceTensor convTranspose1dWindow(ConvProblem problem, DeviceTensor x, Tensor weight, Tensor bias) {
+        Tensor input = owned(x).tensor();
+        requireInputShape(problem, input.shape());
+        return new HeapTensor(this, compute(problem, input, weight, bias));
+    }
+
+    /** Guards the streams' internal calls: a window computed from the wrong input would be silently wrong. */
+    public static void requireInputShape(ConvProblem problem, int[] shape) {
+        if (!Arrays.equals(problem.inputShape(), shape)) {
+            throw new IllegalArgumentException("input shape " + Arrays.toString(shape) + " is not the window's "
+                    + Arrays.toString(problem.inputShape()));
+        }
+    }
+
+    @Override
+    public DeviceTensor joinLength(DeviceTensor head, int from, DeviceTensor tail, Layout layout) {
+        Tensor second = owned(tail).tensor();
+        Tensor first = head == null ? null : owned(head).tensor();
+        return new HeapTensor(this, ApiAccess.joinLength(first, from, second,
+                StreamingBackend.lengthAxis(second.rank(), layout)));
+    }
+
+    @Override
+    public DeviceTensor upload(Tensor tensor) {
+        Validation.requireNonNull("tensor", tensor);
+        ConvProblem.requireNoZeroDimension("tensor", tensor.shape());
+        requireOpen();
+        return new HeapTensor(this, tensor);
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("the CPU backend is closed");
+        }
+    }
+
+    /** {@code x} as this backend's own device tensor. */
+    private HeapTensor owned(DeviceTensor x) {
+        Validation.requireNonNull("input", x);
+        if (!(x instanceof HeapTensor heap) || heap.owner != this) {
+            throw new IllegalArgumentException("input " + x + " belongs to another backend than " + describe()
+                    + "; download it and upload it to this one");
+        }
+        return heap;
+    }
+
+    /**
+     * A tensor "on" the CPU backend. It holds a reference to an immutable host tensor, so download needs no
+     * copy; what it adds is the life cycle every backend's device tensors share.
+     */
+    private static final class HeapTensor implements DeviceTensor {
+        private final CpuBackend owner;
+        private final Tensor tensor;
+        private volatile boolean closed;
+
+        HeapTensor(CpuBackend owner, Tensor tensor) {
+            this.owner = owner;
+            this.tensor = tensor;
+        }
+
+        /** The data, after checking that neither this tensor nor its backend is closed. */
+        Tensor tensor() {
+            if (closed) {
+                throw new IllegalStateException("the device tensor " + this + " is closed");
+            }
+            owner.requireOpen();
+            return tensor;
+        }
+
+        @Override
+        public int[] shape() {
+            return tensor.shape();
+        }
+
+        @Override
+        public DType dtype() {
+            return tensor.dtype();
+        }
+
+        @Override
+        public Tensor download() {
+            return tensor();
+        }
+
+        @Override
+        public boolean isClosed() {
+            return closed || owner.closed;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+
+        @Override
+        public String toString() {
+            return "DeviceTensor(cpu, " + dtype() + ", shape=" + Arrays.toString(tensor.shape()) + ")";
+        }
+    }
+
+    private static Tensor compute(ConvProblem problem, Tensor x, Tensor weight, Tensor bias) {
+        requireHeapFor(problem);
+        double[] input = channelsContiguous(problem, x);
+        double[] weights = weight.toDoubleArray();
+        double[] biases = bias == null ? null : bias.toDoubleArray();
+        double[] output = new double[problem.outputElements()];
+        IntStream.range(0, problem.batch() * problem.outChannels()).parallel()
+                .forEach(row -> computeRow(problem, input, weights, biases, row, output));
+        int[] shape = problem.outputShape();
+        if (problem.dtype() == DType.FLOAT64) {
+            return ApiAccess.wrap(output, shape);
+        }
+        if (problem.dtype().isHalf()) {
+            return ApiAccess.wrapHalf(problem.dtype(), ApiAccess.roundHalf(problem.dtype(), output), shape);
+        }
+        float[] rounded = new float[output.length];
+        for (int i = 0; i < output.length; i++) {
+            rounded[i] = (float) output[i];
+        }
+        return ApiAccess.wrap(rounded, shape);
+    }
+
+    /**
+     * Refuses a call whose working set cannot fit the heap that is left, before allocating any of it: the
+     * input, weight and output in double (the input twice for NLC), the rounded output and one row of
+     * accumulators per row computed at once.
+     */
+    private static void requireHeapFor(ConvProblem p) {
+        long cells = accumulatorCells(p);
+        if (cells > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("the CPU backend needs " + cells + " accumulators per output row"
+                    + " (output length " + p.outputLength() + ", stride " + p.stride() + "), more than a Java"
+                    + " array holds");
+        }
+        long doubles = (long) p.inputElements() * (p.layout() == Layout.NLC ? 2 : 1) + p.weightElements()
+                + p.outChannels() + p.outputElements()
+                + Math.min(Runtime.getRuntime().availableProcessors(), (long) p.batch() * p.outChannels()) * cells;
+        Validation.requireHeap("the CPU backend's working set for an output of shape "
+                + Arrays.toString(p.outputShape()), doubles * Double.BYTES
+                + (long) p.outputElements() * p.dtype().byteSize());
+    }
+
+    /** The input as double, (N, Cin, Lin) whatever its layout, so that each channel is one contiguous row. */
+    private static double[] channelsContiguous(ConvProblem p, Tensor x) {
+        double[] values = x.toDoubleArray();
+        if (p.layout() == Layout.NCL) {
+            return values;
+        }
+        double[] transposed = new double[values.length];
+        int channels = p.inChannels();
+        int length = p.inputLength();
+        for (int n = 0; n < p.batch(); n++) {
+            int sample = n * channels * length;
+            for (int i = 0; i < length; i++) {
+                for (int c = 0; c < channels; c++) {
+                    transposed[sample + c * length + i] = values[sample + i * channels + c];
+                }
+            }
+        }
+        return transposed;
+    }
+
+    /**
+     * Computes out[n, co, :] for row = n * Cout + co. The accumulators hold the rows of the window's
+     * stride phases, stride x rows cells, at most Lout + 2 * (stride - 1): within three times the output
+     * while the stride is at most Lout. A larger stride accumulates by output position instead (each tap
+     * then reaches at most one output), so scratch stays proportional to the output, never the stride.
+     */
+    private static void computeRow(ConvProblem p, double[] input, double[] weights, double[] biases, int row,
+            double[] output) {
+        int n = row / p.outChannels();
+        int co = row % p.outChannels();
+        int group = co / p.groupOutChannels();
+        int groupOutChannel = co - group * p.groupOutChannels();
+        int stride = p.stride();
+        int inputLength = p.inputLength();
+        int kernelSize = p.kernelSize();
+        int firstRow = p.padLeft() / stride;
+        int rows = windowRows(p);
+        boolean byPhase = byPhase(p);
+        // By phase: acc[phase * rows + row - firstRow]; by position: acc[o].
+        double[] acc = new double[(int) accumulatorCells(p)];
+        // Tap k of input positions [iFirst[k], iEnd[k]) lands inside the window, at acc[base[k] + i].
+        int[] iFirst = new int[kernelSize];
+        int[] iEnd = new int[kernelSize];
+        int[] base = new int[kernelSize];
+        for (int k = 0; k < kernelSize; k++) {
+            long reach = (long) k * p.dilation(); // 64-bit: K x dilation may pass 2^31
+            long first;
+            long end;
+            if (byPhase) {
+                long shift = reach / stride;
+                first = Math.max(0, firstRow - shift);
+                end = Math.min(inputLength, (long) firstRow + rows - shift);
+                base[k] = first < end ? (int) ((reach % stride) * rows + shift - firstRow) : 0;
+            } else {
+                // Output o = i * stride + reach - padLeft; one i at most, as the stride exceeds Lout.
+                first = Math.max(0, ceilDiv(p.padLeft() - reach, stride));
+                end = Math.min(inputLength, ceilDiv(p.padLeft() + (long) p.outputLength() - reach, stride));
+                base[k] = first < end ? (int) (first * stride + reach - p.padLeft() - first) : 0;
+            }
+            iFirst[k] = (int) Math.min(first, inputLength);
+            iEnd[k] = (int) Math.max(iFirst[k], end);
+        }
+
+        int firstChannel = group * p.groupInChannels();
+        int endChannel = firstChannel + p.groupInChannels();
+        for (int c0 = firstChannel; c0 < endChannel; c0 += CHANNEL_BLOCK) {
+            int block = Math.min(CHANNEL_BLOCK, endChannel - c0);
+            for (int k = 0; k < kernelSize; k++) {
+                if (iFirst[k] == iEnd[k]) {
+                    continue;
+                }
+                if (block == CHANNEL_BLOCK) {
+                    addChannelBlock(p, input, weights, n, c0, groupOutChannel, k, acc, base[k], iFirst[k], iEnd[k]);
+                } else {
+                    for (int ci = c0; ci < c0 + block; ci++) {
+                        double w = weights[(ci * p.groupOutChannels() + groupOutChannel) * kernelSize + k];
+                        int x = (n * p.inChannels() + ci) * inputLength;
+                        for (int i = iFirst[k]; i < iEnd[k]; i++) {
+                            acc[base[k] + i] += input[x + i] * w;
+                        }
+                    }
+                }
+            }
+        }
+
+        double start = biases == null ? 0 : biases[co];
+        Activation activation = p.activation();
+        int outputSample = n * p.outChannels() * p.outputLength();
+        int channelStride = p.channelStride(p.outputLength());
+        int positionStride = p.positionStride(p.outChannels());
+        int out = outputSample + co * channelStride;
+        if (!byPhase) {
+            for (int o = 0; o < p.outputLength(); o++) {
+                output[out + o * positionStride] = activation.apply(start + acc[o]);
+            }
+            return;
+        }
+        long firstOutput = (long) firstRow * stride - p.padLeft(); // output position of row firstRow, phase 0
+        for (int q = 0; q < rows; q++) {
+            for (int phase = 0; phase < stride; phase++) {
+                long o = firstOutput + (long) q * stride + phase;
+                if (o >= 0 && o < p.outputLength()) {
+                    output[out + (int) o * positionStride] = activation.apply(start + acc[phase * rows + q]);
+                }
+            }
+        }
+    }
+
+    /** Rows of the unpadded output that hold the window [padLeft, padLeft + Lout). */
+    private static int windowRows(ConvProblem p) {
+        return (int) (((long) p.padLeft() + p.outputLength() - 1) / p.stride() - p.padLeft() / p.stride() + 1);
+    }
+
+    /** Whether a row accumulates by stride phase (the stride is at most Lout) rather than by position. */
+    private static boolean byPhase(ConvProblem p) {
+        return p.stride() <= p.outputLength();
+    }
+
+    /** Accumulators of one output row: stride x rows by phase, at most 3 x Lout; Lout by position. */
+    private static long accumulatorCells(ConvProblem p) {
+        return byPhase(p) ? (long) p.stride() * windowRows(p) : p.outputLength();
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return -Math.floorDiv(-a, b);
+    }
+
+    /** Adds tap k of CHANNEL_BLOCK consecutive input channels, one unit-stride pass over the row. */
+    private static void addChannelBlock(ConvProblem p, double[] input, double[] weights, int n, int c0,
+            int groupOutChannel, int k, double[] acc, int base, int iFirst, int iEnd) {
+        int weightChannelStride = p.groupOutChannels() * p.kernelSize();
+        int w = (c0 * p.groupOutChannels() + groupOutChannel) * p.kernelSize() + k;
+        double w0 = weights[w];
+        double w1 = weights[w + weightChannelStride];
+        double w2 = weights[w + 2 * weightChannelStride];
+        double w3 = weights[w + 3 * weightChannelStride];
+        double w4 = weights[w + 4 * weightChannelStride];
+        double w5 = weights[w + 5 * weightChannelStride];
+        double w6 = weights[w + 6 * weightChannelStride];
+        double w7 = weights[w + 7 * weightChannelStride];
+        int length = p.inputLength();
+        int x0 = (n * p.inChannels() + c0) * length;
+        for (int i = iFirst; i < iEnd; i++) {
+            int x = x0 + i;
+            acc[base + i] += input[x] * w0 + input[x + length] * w1 + input[x + 2 * length] * w2
+                    + input[x + 3 * length] * w3 + input[x + 4 * length] * w4 + input[x + 5 * length] * w5
+                    + input[x + 6 * length] * w6 + input[x + 7 * length] * w7;
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "cpu: Java reference, " + Runtime.getRuntime().availableProcessors() + " threads";
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+}

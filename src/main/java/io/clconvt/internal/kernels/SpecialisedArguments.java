@@ -1,0 +1,38 @@
+package io.clconvt.internal.kernels;
+
+import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.opencl.ClBuffer;
+import io.clconvt.internal.opencl.KernelArguments;
+import org.jocl.cl_kernel;
+
+/**
+ * The argument list of every specialised transposed-convolution kernel (tiled, rows, gemm), as
+ * {@code kernels/conv_transpose1d_prelude.cl} declares it in {@code CONV_TRANSPOSE1D_ARGUMENTS}: the one
+ * place the host writes that signature down.
+ */
+public final class SpecialisedArguments {
+    private SpecialisedArguments() {
+    }
+
+    /**
+     * @param weight the weight in the layout the kernel expects
+     * @param weightGroupOut the output channels of one group in that layout (padded where it is packed)
+     * @param bias null for none
+     */
+    public static void set(cl_kernel kernel, ConvProblem problem, ClBuffer x, ClBuffer weight, ClBuffer bias, ClBuffer y,
+            int weightGroupOut) {
+        new KernelArguments(kernel)
+                .buffer(x)
+                .buffer(weight)
+                .buffer(bias)
+                .buffer(y)
+                .integer(problem.inChannels())
+                .integer(problem.outChannels())
+                .integer(problem.groups())
+                .integer(problem.inputLength())
+                .integer(problem.outputLength())
+                .integer(problem.padLeft())
+                .integer(weightGroupOut)
+                .real(problem.dtype(), problem.activation().slope());
+    }
+}

@@ -1,0 +1,155 @@
+package io.clconvt.internal.opencl;
+
+import io.clconvt.internal.ApiAccess;
+import io.clconvt.DType;
+import io.clconvt.Tensor;
+import io.clconvt.internal.HalfFloats;
+import static org.jocl.CL.*;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_mem;
+
+/** One device buffer; reads and writes are blocking, except {@link #writeStaged}. */
+public final class ClBuffer implements AutoCloseable {
+    /** Buffers created and not yet released, across all backends: tests check that nothing leaks. */
+    private static final AtomicInteger LIVE = new AtomicInteger();
+
+    private final ClContext context;
+    private final cl_mem memory;
+    private final long bytes;
+    private boolean closed;
+
+    private ClBuffer(ClContext context, cl_mem memory, long bytes) {
+        this.context = context;
+        this.memory = memory;
+        this.bytes = bytes;
+    }
+
+    /** A read-only buffer holding a copy of {@code tensor}'s elements. */
+    public static ClBuffer upload(ClContext context, Tensor tensor) {
+        long bytes = (long) tensor.size() * tensor.dtype().byteSize();
+        return create(context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, host(tensor));
+    }
+
+    /** The tensor's backing array, whatever its dtype. */
+    private static Pointer host(Tensor tensor) {
+        return switch (tensor.dtype()) {
+            case FLOAT32 -> Pointer.to(ApiAccess.floatData(tensor));
+            case FLOAT64 -> Pointer.to(ApiAccess.doubleData(tensor));
+            case FLOAT16, BFLOAT16 -> Pointer.to(ApiAccess.shortData(tensor));
+        };
+    }
+
+    /** An uninitialised buffer the device writes. */
+    public static ClBuffer allocate(ClContext context, long bytes) {
+        return create(context, CL_MEM_READ_WRITE, bytes, null);
+    }
+
+    private static ClBuffer create(ClContext context, long flags, long bytes, Pointer host) {
+        int[] status = new int[1];
+        cl_mem memory = clCreateBuffer(context.context(), flags, bytes, host, status);
+        Cl.check(status[0], "clCreateBuffer(" + bytes + " bytes)");
+        LIVE.incrementAndGet();
+        return new ClBuffer(context, memory, bytes);
+    }
+
+    public static int liveCount() {
+        return LIVE.get();
+    }
+
+    public long bytes() {
+        return bytes;
+    }
+
+    /** Copies {@code tensor}'s elements into the start of the buffer (blocking). */
+    public void write(Tensor tensor) {
+        long size = (long) tensor.size() * tensor.dtype().byteSize();
+        Cl.check(clEnqueueWriteBuffer(context.queue(), memory, CL_TRUE, 0, size, host(tensor), 0, null, null),
+                "clEnqueueWriteBuffer");
+    }
+
+    /**
+     * Copies {@code tensor}'s elements into the start of the buffer through {@code staging}, a direct
+     * buffer of native order at least as large, without waiting: the write completes before any later
+     * command of the in-order queue runs, and {@code staging} must not change until one of those has been
+     * waited for. A blocking write costs a round trip to the device's command thread (about 70 us on
+     * POCL), which for a small layer is most of a call; this way the call waits once, for its read.
+     */
+    public void writeStaged(Tensor tensor, ByteBuffer staging) {
+        long size = (long) tensor.size() * tensor.dtype().byteSize();
+        staging.clear();
+        switch (tensor.dtype()) {
+            case FLOAT32 -> staging.asFloatBuffer().put(ApiAccess.floatData(tensor));
+            case FLOAT64 -> staging.asDoubleBuffer().put(ApiAccess.doubleData(tensor));
+            case FLOAT16, BFLOAT16 -> staging.asShortBuffer().put(ApiAccess.shortData(tensor));
+        }
+        Cl.check(clEnqueueWriteBuffer(context.queue(), memory, CL_FALSE, 0, size, Pointer.to(staging), 0, null, null),
+                "clEnqueueWriteBuffer");
+    }
+
+    /**
+     * Copies {@code rows} rows of {@code rowBytes} from {@code source} (rows {@code sourcePitch} bytes apart,
+     * the first at {@code sourceOffset}) into this buffer (rows {@code targetPitch} apart, the first at
+     * {@code targetOffset}), on the device; the in-order queue runs it before any later command.
+     */
+    public void copyRows(ClBuffer source, long sourceOffset, long sourcePitch, long targetOffset, long targetPitch,
+            long rowBytes, long rows) {
+        Cl.check(clEnqueueCopyBufferRect(context.queue(), source.memory, memory, new long[] {sourceOffset, 0, 0},
+                new long[] {targetOffset, 0, 0}, new long[] {rowBytes, rows, 1}, sourcePitch, 0, targetPitch, 0,
+                0, null, null), "clEnqueueCopyBufferRect");
+    }
+
+    /** Fills the buffer with NaN so that elements a kernel fails to write stand out. */
+    public void poison(DType dtype) {
+        Pointer pattern = switch (dtype) {
+            case FLOAT32 -> Pointer.to(new float[] {Float.NaN});
+            case FLOAT64 -> Pointer.to(new double[] {Double.NaN});
+            case FLOAT16 -> Pointer.to(new short[] {HalfFloats.toFloat16(Double.NaN)});
+            case BFLOAT16 -> Pointer.to(new short[] {HalfFloats.toBfloat16(Double.NaN)});
+        };
+        Cl.check(clEnqueueFillBuffer(context.queue(), memory, pattern, dtype.byteSize(), 0, bytes, 0, null, null),
+                "clEnqueueFillBuffer");
+    }
+
+    /** Reads the whole buffer as a tensor of {@code shape}. */
+    public Tensor read(DType dtype, int[] shape) {
+        int elements = (int) (bytes / dtype.byteSize());
+        if (dtype.isHalf()) {
+            short[] data = new short[elements];
+            Cl.check(clEnqueueReadBuffer(context.queue(), memory, CL_TRUE, 0, bytes, Pointer.to(data), 0, null, null),
+                    "clEnqueueReadBuffer");
+            return ApiAccess.wrapHalf(dtype, data, shape);
+        }
+        if (dtype == DType.FLOAT32) {
+            float[] data = new float[elements];
+            Cl.check(clEnqueueReadBuffer(context.queue(), memory, CL_TRUE, 0, bytes, Pointer.to(data), 0, null, null),
+                    "clEnqueueReadBuffer");
+            return ApiAccess.wrap(data, shape);
+        }
+        double[] data = new double[elements];
+        Cl.check(clEnqueueReadBuffer(context.queue(), memory, CL_TRUE, 0, bytes, Pointer.to(data), 0, null, null),
+                "clEnqueueReadBuffer");
+        return ApiAccess.wrap(data, shape);
+    }
+
+    /** The cl_mem handle as a kernel argument value. */
+    public Pointer argument() {
+        return Pointer.to(memory);
+    }
+
+    public static long argumentSize() {
+        return Sizeof.cl_mem;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            clReleaseMemObject(memory);
+            LIVE.decrementAndGet();
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package io.clconvt.internal.opencl;
+
+import static org.jocl.CL.clReleaseKernel;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jocl.cl_kernel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Built programs of one context, one per kernel file and build-option set, each with its kernel
+ * object: a program is compiled once (about a second on POCL) and every later call reuses it. A
+ * kernel file names the files it shares ({@code storage.cl}, {@code activation.cl}, a family's prelude)
+ * with {@code #include "file.cl"} lines, which are inlined here, each file once, since a program built
+ * from a string has no include path into the jar. A build that fails caches nothing,
+ * so the cache stays usable for every other program. At most
+ * {@link #MAX_PROGRAMS} are kept: the least recently used is released when a new one is built, so a
+ * process that meets many shape classes does not accumulate compiled code without bound.
+ * Not thread-safe: the owning backend serialises calls.
+ */
+public final class ProgramCache implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ProgramCache.class);
+    public static final int MAX_PROGRAMS = 64;
+
+    private record Key(String file, String kernelName, String options) {
+    }
+
+    private record Entry(ClProgram program, cl_kernel kernel) {
+    }
+
+    private final ClContext context;
+    private final int maxPrograms;
+    private final Map<String, String> sources = new HashMap<>();
+    private final LinkedHashMap<Key, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
+
+    public ProgramCache(ClContext context) {
+        this(context, MAX_PROGRAMS);
+    }
+
+    /** A cache with another bound, for tests. */
+    public ProgramCache(ClContext context, int maxPrograms) {
+        this.context = context;
+        this.maxPrograms = maxPrograms;
+    }
+
+    /** The kernel {@code kernelName} of {@code kernels/<file>} built with {@code options}. */
+    public cl_kernel kernel(String file, String kernelName, String options) {
+        Key key = new Key(file, kernelName, options);
+        Entry entry = entries.get(key);
+        if (entry != null) {
+            LOG.debug("program cache hit: {} '{}'", file, options);
+            return entry.kernel();
+        }
+        String source = sources.computeIfAbsent(file, name -> ClProgram.loadSource(name, new HashSet<>()));
+        ClProgram program = ClProgram.build(context, file, source, options);
+        try {
+            entry = new Entry(program, program.createKernel(kernelName));
+        } catch (RuntimeException e) {
+            program.close();
+            throw e;
+        }
+        entries.put(key, entry);
+        Iterator<Entry> oldest = entries.values().iterator();
+        while (entries.size() > maxPrograms) {
+            release(oldest.next());
+            oldest.remove();
+        }
+        return entry.kernel();
+    }
+
+    /** The build log of the program {@link #kernel} built (or finds) for these arguments, for tests. */
+    public String buildLog(String file, String kernelName, String options) {
+        kernel(file, kernelName, options);
+        return entries.get(new Key(file, kernelName, options)).program().buildLog();
+    }
+
+    /** How many programs are built, for tests that check nothing rebuilds. */
+    public int size() {
+        return entries.size();
+    }
+
+    @Override
+    public void close() {
+        entries.values().forEach(ProgramCache::release);
+        entries.clear();
+    }
+
+    private static void release(Entry entry) {
+        clReleaseKernel(entry.kernel());
+        entry.program().close();
+    }
+}

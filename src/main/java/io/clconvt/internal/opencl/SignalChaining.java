@@ -1,0 +1,46 @@
+package io.clconvt.internal.opencl;
+
+import io.clconvt.DeviceInfo;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Whether the JDK's signal-chaining library (libjsig) is in the process. POCL compiles kernels with
+ * LLVM inside the JVM, and LLVM can install its own SIGSEGV handler in place of the JVM's; the JVM
+ * faults on purpose (safepoint polls in compiled code), and such a fault then reaches LLVM's handler and
+ * kills the process with no crash report. Preloaded, libjsig keeps the JVM's handlers first and chains
+ * the others behind them. A Java library cannot preload it, so it warns once per process.
+ */
+public final class SignalChaining {
+    private static final Logger LOG = LoggerFactory.getLogger(SignalChaining.class);
+    private static final Path MAPS = Path.of("/proc/self/maps");
+    private static final AtomicBoolean CHECKED = new AtomicBoolean();
+
+    private SignalChaining() {
+    }
+
+    /** Warns once per process when {@code device} is POCL's and libjsig is not loaded (Linux only). */
+    public static void warnIfMissing(DeviceInfo device) {
+        if (!device.platform().contains("Portable Computing Language") || !CHECKED.compareAndSet(false, true)) {
+            return;
+        }
+        if (Files.isReadable(MAPS) && !loaded()) {
+            LOG.warn("POCL's LLVM can replace the JVM's SIGSEGV handler, and the JVM is then killed by a fault it "
+                    + "makes on purpose, with no crash report; start java with LD_PRELOAD={}/lib/libjsig.so "
+                    + "(README, Troubleshooting)", System.getProperty("java.home"));
+        }
+    }
+
+    /** Whether libjsig is mapped into this process; false where /proc/self/maps cannot be read. */
+    public static boolean loaded() {
+        try {
+            return Files.readString(MAPS).contains("/libjsig.so");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package io.clconvt.internal.kernels;
+
+import io.clconvt.internal.plan.LaunchPlan;
+import io.clconvt.Activation;
+import io.clconvt.ConvTranspose1dParams;
+import io.clconvt.DType;
+import io.clconvt.DeviceInfo;
+import io.clconvt.Layout;
+import io.clconvt.Tensor;
+import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.backend.OpenClBackend;
+import io.clconvt.internal.plan.LaunchPlanTest;
+import io.clconvt.testing.OpenClSupport;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.clconvt.internal.plan.LaunchPlan.GemmTile;
+import io.clconvt.internal.plan.KernelVariant;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every kernel file compiles without a warning on the device (POCL in CI): the direct, phase, tiled and
+ * gemm programs in both dtypes and layouts with every activation, and the roofline probes sized to the
+ * device. A compiler warning would otherwise reach the user's build log.
+ */
+class BuildLogTest {
+    private static final List<Activation> ACTIVATIONS = List.of(Activation.NONE, Activation.RELU,
+            Activation.leakyRelu(0.1), Activation.TANH, Activation.SILU);
+
+    @Test
+    void noProgramBuildsWithAWarning() {
+        try (OpenClBackend backend = OpenClSupport.backend(KernelVariant.AUTO)) {
+            DeviceInfo device = backend.device();
+            List<String[]> programs = new ArrayList<>();
+            for (DType dtype : DType.values()) {
+                for (Activation activation : ACTIVATIONS) {
+                    for (Layout layout : Layout.values()) {
+                        ConvProblem problem = problem(dtype, layout, activation);
+                        for (LaunchPlan plan : List.of(LaunchPlan.defaultFor(problem, KernelVariant.PHASE, device),
+                                LaunchPlan.defaultFor(problem, KernelVariant.TILED, device))) {
+                            programs.add(program(problem, plan));
+                        }
+                        if (layout == Layout.NCL) {
+                            // padding 1 at stride 3: output rows of 52 positions, tiles shifted a phase
+                            ConvProblem padded = problem(dtype, layout, activation, 1);
+                            LaunchPlan shifted = new LaunchPlan(KernelVariant.TILED, 4, 4, 16);
+                            assertEquals(1, ConvTranspose1dTiledKernel.phaseShift(padded, shifted));
+                            programs.add(program(padded, shifted));
+                            for (LaunchPlan plan : List.of(LaunchPlan.defaultFor(problem, KernelVariant.ROWS, device),
+                                    new LaunchPlan(KernelVariant.ROWS, 3, 2, 16))) {
+                                programs.add(program(problem, plan));
+                            }
+                        }
+                        for (GemmTile tile : List.of(LaunchPlan.defaultFor(problem, KernelVariant.GEMM, device).gemm(),
+                                new GemmTile(1, 1, 1, 1, 1, 1), new GemmTile(64, 64, 32, 16, 8, 4))) {
+                            programs.add(program(problem, LaunchPlan.gemm(tile)));
+                        }
+                    }
+                    programs.add(program(problem(dtype, Layout.NCL, activation), LaunchPlan.direct()));
+                }
+            }
+            programs.add(new String[] {"roofline.cl", "peak_flops", RooflineProbe.options(device)});
+            programs.add(new String[] {"roofline.cl", "copy", ""});
+            for (String[] program : programs) {
+                String log = backend.buildLog(program[0], program[1], program[2]);
+                assertFalse(log.toLowerCase(Locale.ROOT).contains("warning"),
+                        program[0] + " with '" + program[2] + "' built with warnings:\n" + log);
+            }
+        }
+    }
+
+    /**
+     * What the rule and the tuner would build on an AVX2 CPU (16 registers of 8 floats), compiled as AVX2
+     * code: POCL generates it on this machine when asked (its device still reports AVX-512's widths, so the
+     * plans come from the synthetic AVX2 description), in a child JVM with a kernel cache of its own so that
+     * every program is really compiled. A float16 handed to a built-in in AVX2 code makes POCL print
+     * "warnings generated." on the user's stderr.
+     */
+    @Test
+    void everyPlanForAnAvx2CpuBuildsWithoutAWarningInAvx2Code() throws IOException, InterruptedException {
+        String device;
+        try (OpenClBackend backend = OpenClSupport.backend(KernelVariant.AUTO)) {
+            device = backend.device().name();
+        }
+        String arch = System.getProperty("os.arch");
+        assumeTrue(device.startsWith("pthread-") && (arch.equals("amd64") || arch.equals("x86_64")),
+                device + " on " + arch + " is not POCL's x86 CPU device, which alone can be asked for AVX2 code");
+        Path cache = Files.createTempDirectory("clconvt-pocl-avx2");
+        try {
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                    Avx2Code.class.getName());
+            builder.environment().put("POCL_LLVM_CPU_NAME", "haswell");
+            builder.environment().put("POCL_KERNELLIB_NAME", "avx2");
+            builder.environment().put("POCL_CACHE_DIR", cache.toString());
+            Path out = cache.resolve("out.txt");
+            Process process = builder.redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            assertTrue(process.waitFor(300, TimeUnit.SECONDS), "the AVX2 child did not finish in 300 s");
+            String output = Files.readString(out, StandardCharsets.UTF_8);
+            assertEquals(0, process.exitValue(), output);
+            assertTrue(output.contains("built cleanly: "), output);
+            assertFalse(output.contains("warning"), output);
+        } finally {
+            try (Stream<Path> files = Files.walk(cache)) {
+                for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(file);
+                }
+            }
+        }
+    }
+
+    /** The child: one program per variant and vector width among every candidate plan for an AVX2 CPU. */
+    static final class Avx2Code {
+        public static void main(String[] args) {
+            try (OpenClBackend backend = OpenClSupport.backend(KernelVariant.AUTO)) {
+                if (!backend.device().name().contains("haswell")) {
+                    throw new AssertionError("POCL_LLVM_CPU_NAME=haswell gave " + backend.device().name());
+                }
+                Map<String, String[]> programs = new LinkedHashMap<>();
+                for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
+                    for (Layout layout : Layout.values()) {
+                        ConvProblem problem = problem(dtype, layout, Activation.NONE);
+                        SplittableRandom random = new SplittableRandom(1);
+                        for (LaunchPlan plan : LaunchPlan.candidates(problem, LaunchPlanTest.AVX2, random,
+                                Integer.MAX_VALUE)) {
+                            programs.putIfAbsent(dtype + " " + layout + " " + plan.variant() + " " + plan.vectorWidth(),
+                                    program(problem, plan));
+                        }
+                    }
+                }
+                programs.put("roofline", new String[] {"roofline.cl", "peak_flops",
+                    RooflineProbe.options(LaunchPlanTest.AVX2)});
+                for (Map.Entry<String, String[]> program : programs.entrySet()) {
+                    String[] p = program.getValue();
+                    String log = backend.buildLog(p[0], p[1], p[2]);
+                    if (log.toLowerCase(Locale.ROOT).contains("warning")) {
+                        throw new AssertionError(program.getKey() + ": " + p[0] + " with '" + p[2]
+                                + "' built with warnings:\n" + log);
+                    }
+                }
+                System.out.println("built cleanly: " + programs.keySet());
+            }
+        }
+    }
+
+    /** The kernel file, kernel name and build options that run {@code plan}. */
+    private static String[] program(ConvProblem problem, LaunchPlan plan) {
+        return switch (plan.variant()) {
+            case PHASE, TILED -> new String[] {ConvTranspose1dTiledKernel.SOURCE_FILE, "conv_transpose1d_tiled",
+                ConvTranspose1dTiledKernel.options(problem, plan)};
+            case ROWS -> new String[] {ConvTranspose1dRowsKernel.SOURCE_FILE, "conv_transpose1d_rows",
+                ConvTranspose1dRowsKernel.options(problem, plan)};
+            case GEMM -> new String[] {ConvTranspose1dGemmKernel.SOURCE_FILE, "conv_transpose1d_gemm",
+                ConvTranspose1dGemmKernel.options(problem, plan.gemm())};
+            default -> new String[] {ConvTranspose1dKernel.SOURCE_FILE, "conv_transpose1d",
+                ConvTranspose1dKernel.storageOption(problem) + ConvTranspose1dKernel.activationOption(problem)};
+        };
+    }
+
+    private static ConvProblem problem(DType dtype, Layout layout, Activation activation) {
+        return problem(dtype, layout, activation, 0);
+    }
+
+    private static ConvProblem problem(DType dtype, Layout layout, Activation activation, int padding) {
+        int[] shape = layout == Layout.NCL ? new int[] {1, 32, 16} : new int[] {1, 16, 32};
+        Tensor x = dtype == DType.FLOAT32 ? Tensor.of(new float[512], shape) : Tensor.of(new double[512], shape);
+        Tensor w = dtype == DType.FLOAT32 ? Tensor.of(new float[32 * 32 * 5], 32, 32, 5)
+                : Tensor.of(new double[32 * 32 * 5], 32, 32, 5);
+        return ConvProblem.resolve(x, w, null, ConvTranspose1dParams.builder().stride(3).dilation(2).padding(padding)
+                .layout(layout).activation(activation).build());
+    }
+}

@@ -1,0 +1,93 @@
+package io.clconvt.internal.plan;
+
+import io.clconvt.testing.TestTensors;
+import io.clconvt.Backend;
+import io.clconvt.Backends;
+import io.clconvt.ConvTranspose1dParams;
+import io.clconvt.DType;
+import io.clconvt.Tensor;
+import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.DeviceSelection;
+import io.clconvt.internal.backend.OpenClBackend;
+import io.clconvt.internal.opencl.ClDevice;
+import io.clconvt.testing.Accuracy;
+import io.clconvt.testing.OpenClSupport;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.clconvt.internal.plan.KernelVariant;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Tuning on first use across processes: a first child JVM with {@code -Dclconvt.tune=1} tunes the shape
+ * class of its call and stores the winner; a second child JVM finds it in the file and runs it without
+ * tuning; a third, without the setting, never tunes. Child JVMs, since each process reads the file once
+ * and a native crash must fail the test, not the build.
+ */
+class FirstUseTuningTest {
+    @TempDir
+    Path dir;
+
+    /** One call, checked against the CPU; prints the plan auto chose and how many classes this process tuned. */
+    public static void main(String[] args) {
+        SplittableRandom random = new SplittableRandom(3);
+        Tensor x = TestTensors.random(random, DType.FLOAT32, 1, 2, 24, 50);
+        Tensor w = TestTensors.random(random, DType.FLOAT32, 1, 24, 16, 4);
+        Tensor b = TestTensors.random(random, DType.FLOAT32, 1, 16);
+        ConvTranspose1dParams params = ConvTranspose1dParams.builder().stride(2).padding(1).build();
+        try (OpenClBackend openCl = new OpenClBackend(ClDevice.select(DeviceSelection.fromEnvironment()),
+                KernelVariant.AUTO, true); Backend cpu = Backends.cpu()) {
+            Tensor actual = openCl.convTranspose1d(x, w, b, params);
+            Accuracy.assertClose(actual, cpu.convTranspose1d(x, w, b, params), x, w, b, params, "auto vs CPU");
+            System.out.println("plan=" + openCl.plan(ConvProblem.resolve(x, w, b, params)).encode()
+                    + " tunings=" + Tuner.firstUseTunings());
+        }
+    }
+
+    @Test
+    void aPlanTunedInOneProcessIsUsedByTheNext() throws Exception {
+        OpenClSupport.backend(KernelVariant.AUTO).close(); // skips (or fails under CI) without a device
+        Path file = dir.resolve("tuning.tsv");
+        String first = child(file, true);
+        assertTrue(first.contains("tunings=1"), first);
+        List<String> entries = Files.readAllLines(file).stream().filter(l -> !l.startsWith("#")).toList();
+        assertEquals(1, entries.size(), entries.toString());
+        String stored = entries.get(0).substring(entries.get(0).lastIndexOf('\t') + 1);
+        assertTrue(first.contains("plan=" + stored + " "), first + " vs stored " + stored);
+
+        String second = child(file, true);
+        assertTrue(second.contains("plan=" + stored + " tunings=0"), second);
+        String third = child(file, false);
+        assertTrue(third.contains("plan=" + stored + " tunings=0"), third);
+    }
+
+    private String child(Path tuningFile, boolean tune) throws Exception {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"),
+                "-Dclconvt.tuningFile=" + tuningFile));
+        if (tune) {
+            command.add("-Dclconvt.tune=1");
+        }
+        command.add(FirstUseTuningTest.class.getName());
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().remove("CLCONVT_TUNE");
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Process process = builder.redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        if (!process.waitFor(120, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("the child JVM did not finish in 120 s");
+        }
+        String output = Files.readString(out, StandardCharsets.UTF_8);
+        assertEquals(0, process.exitValue(), output);
+        return output;
+    }
+}

@@ -1,0 +1,61 @@
+package io.clconvt.internal.plan;
+
+import io.clconvt.testing.TestTensors;
+import io.clconvt.Backend;
+import io.clconvt.Backends;
+import io.clconvt.ConvTranspose1dParams;
+import io.clconvt.DType;
+import io.clconvt.Tensor;
+import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.backend.OpenClBackend;
+import io.clconvt.testing.Accuracy;
+import io.clconvt.testing.OpenClSupport;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.clconvt.internal.plan.KernelVariant;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The tuner's re-run against the built-in plan: the decision on per-pair ratios (synthetic, no device),
+ * and the pairs themselves on the device.
+ */
+class TunerTest {
+    @Test
+    void identicalPlansOnANoisyMachineDoNotReplaceTheRule() {
+        // The spread two runs of one plan showed in bench --against-rule (quartiles 0.72 to 1.24).
+        assertFalse(Tuner.clearlyFaster(new double[] {0.72, 0.85, 0.93, 0.98, 1.00, 1.02, 1.07, 1.15, 1.24}));
+    }
+
+    @Test
+    void aWinnerWithinTheMarginKeepsTheRule() {
+        assertFalse(Tuner.clearlyFaster(new double[] {0.97, 0.96, 0.98, 0.97, 0.97}));
+    }
+
+    @Test
+    void theMedianPairDecidesNotTheFewThatCaughtTheRuleInASlowMoment() {
+        assertFalse(Tuner.clearlyFaster(new double[] {0.40, 0.45, 0.50, 1.02, 1.03, 1.03, 1.04}));
+        assertTrue(Tuner.clearlyFaster(new double[] {0.88, 0.90, 0.89, 1.60, 0.91, 1.45, 0.87}));
+    }
+
+    @Test
+    void pairedRatiosTimeEachPairOnTheDeviceAndLeaveResultsIntact() {
+        SplittableRandom random = new SplittableRandom(11);
+        Tensor x = TestTensors.random(random, DType.FLOAT32, 1, 2, 24, 50);
+        Tensor w = TestTensors.random(random, DType.FLOAT32, 1, 24, 16, 4);
+        ConvTranspose1dParams params = ConvTranspose1dParams.builder().stride(2).padding(1).build();
+        ConvProblem problem = ConvProblem.resolve(x, w, null, params);
+        try (OpenClBackend openCl = OpenClSupport.backend(KernelVariant.AUTO); Backend cpu = Backends.cpu()) {
+            LaunchPlan rule = openCl.plan(problem);
+            double[] ratios = openCl.pairedRatios(problem, LaunchPlan.direct(), rule, x, w, null, 7);
+            assertEquals(7, ratios.length);
+            for (double ratio : ratios) {
+                assertTrue(ratio > 0 && Double.isFinite(ratio), "ratio " + ratio);
+            }
+            Accuracy.assertClose(openCl.run(problem, rule, x, w, null), cpu.convTranspose1d(x, w, null, params),
+                    x, w, null, params, "after the pairs");
+        }
+    }
+}
