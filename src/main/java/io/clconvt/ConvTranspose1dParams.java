@@ -1,7 +1,7 @@
 package io.clconvt;
 
-import io.clconvt.internal.Geometry;
 import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.Geometry;
 import io.clconvt.internal.Validation;
 import java.util.Objects;
 import java.util.OptionalInt;

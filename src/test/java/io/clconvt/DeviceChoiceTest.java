@@ -1,15 +1,15 @@
 package io.clconvt;
 
-import io.clconvt.testing.TestTensors;
-import io.clconvt.internal.DeviceSelection;
-import io.clconvt.testing.Accuracy;
-import io.clconvt.testing.OpenClSupport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.clconvt.cli.Main;
+import io.clconvt.internal.DeviceSelection;
 import io.clconvt.io.Npy;
+import io.clconvt.testing.Accuracy;
+import io.clconvt.testing.OpenClSupport;
+import io.clconvt.testing.TestTensors;
 import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

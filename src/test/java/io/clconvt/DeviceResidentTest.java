@@ -1,14 +1,14 @@
 package io.clconvt;
 
-import io.clconvt.testing.TestTensors;
-import io.clconvt.internal.opencl.ClBuffer;
-import io.clconvt.testing.OpenClSupport;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.clconvt.internal.opencl.ClBuffer;
+import io.clconvt.testing.OpenClSupport;
+import io.clconvt.testing.TestTensors;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
 import java.util.stream.Stream;

@@ -1,7 +1,7 @@
 package io.clconvt;
 
-import io.clconvt.testing.TestTensors;
 import io.clconvt.testing.CrossCheck;
+import io.clconvt.testing.TestTensors;
 import java.util.List;
 import java.util.SplittableRandom;
 

@@ -1,10 +1,10 @@
 package io.clconvt;
 
-import io.clconvt.testing.ChildJvm;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.abort;
 
+import io.clconvt.testing.ChildJvm;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,9 +1,5 @@
 package io.clconvt;
 
-import io.clconvt.testing.TestTensors;
-import io.clconvt.internal.HalfFloats;
-import io.clconvt.testing.Accuracy;
-import io.clconvt.testing.OpenClSupport;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -11,7 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.clconvt.internal.HalfFloats;
 import io.clconvt.internal.plan.KernelVariant;
+import io.clconvt.testing.Accuracy;
+import io.clconvt.testing.OpenClSupport;
+import io.clconvt.testing.TestTensors;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
 import java.util.stream.Stream;

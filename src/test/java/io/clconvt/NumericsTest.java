@@ -1,11 +1,11 @@
 package io.clconvt;
 
-import io.clconvt.testing.TestTensors;
-import io.clconvt.testing.Accuracy;
-import io.clconvt.testing.OpenClSupport;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.clconvt.internal.plan.KernelVariant;
+import io.clconvt.testing.Accuracy;
+import io.clconvt.testing.OpenClSupport;
+import io.clconvt.testing.TestTensors;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;

@@ -1,8 +1,8 @@
 package io.clconvt;
 
-import io.clconvt.testing.OpenClSupport;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
+import io.clconvt.testing.OpenClSupport;
 import org.junit.jupiter.api.Test;
 
 /** The example of Paddle's conv1d_transpose documentation, worked by hand there. */

@@ -1,7 +1,5 @@
 package io.clconvt;
 
-import io.clconvt.testing.Accuracy;
-import io.clconvt.testing.OpenClSupport;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -10,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.clconvt.io.Npy;
 import io.clconvt.io.StateDict;
+import io.clconvt.testing.Accuracy;
+import io.clconvt.testing.OpenClSupport;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Path;

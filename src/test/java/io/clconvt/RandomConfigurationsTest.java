@@ -1,10 +1,10 @@
 package io.clconvt;
 
-import io.clconvt.testing.TestTensors;
+import io.clconvt.internal.plan.KernelVariant;
 import io.clconvt.testing.Accuracy;
 import io.clconvt.testing.ChannelStructure;
 import io.clconvt.testing.OpenClSupport;
-import io.clconvt.internal.plan.KernelVariant;
+import io.clconvt.testing.TestTensors;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.SplittableRandom;

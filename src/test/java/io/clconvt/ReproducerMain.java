@@ -1,10 +1,10 @@
 package io.clconvt;
 
-import io.clconvt.testing.TestTensors;
 import io.clconvt.internal.cpu.CpuBackend;
+import io.clconvt.internal.plan.KernelVariant;
 import io.clconvt.testing.CrossCheck;
 import io.clconvt.testing.OpenClSupport;
-import io.clconvt.internal.plan.KernelVariant;
+import io.clconvt.testing.TestTensors;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;

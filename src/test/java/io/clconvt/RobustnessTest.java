@@ -1,15 +1,15 @@
 package io.clconvt;
 
-import io.clconvt.testing.Accuracy;
-import io.clconvt.testing.ChildJvm;
-import io.clconvt.testing.CrossCheck;
-import io.clconvt.testing.OpenClSupport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.abort;
 
 import io.clconvt.cli.Main;
 import io.clconvt.io.Npy;
+import io.clconvt.testing.Accuracy;
+import io.clconvt.testing.ChildJvm;
+import io.clconvt.testing.CrossCheck;
+import io.clconvt.testing.OpenClSupport;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,14 +1,14 @@
 package io.clconvt;
 
-import io.clconvt.testing.TestTensors;
-import io.clconvt.internal.opencl.ClBuffer;
-import io.clconvt.testing.Accuracy;
-import io.clconvt.testing.OpenClSupport;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.clconvt.internal.opencl.ClBuffer;
 import io.clconvt.internal.plan.KernelVariant;
+import io.clconvt.testing.Accuracy;
+import io.clconvt.testing.OpenClSupport;
+import io.clconvt.testing.TestTensors;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;

@@ -1,11 +1,11 @@
 package io.clconvt;
 
-import io.clconvt.internal.opencl.ClBuffer;
-import io.clconvt.testing.OpenClSupport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.clconvt.internal.opencl.ClBuffer;
+import io.clconvt.testing.OpenClSupport;
 import java.util.List;
 import java.util.function.Function;
 import java.util.stream.Stream;

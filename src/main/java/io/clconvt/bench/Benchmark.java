@@ -1,8 +1,5 @@
 package io.clconvt.bench;
 
-import io.clconvt.internal.backend.EngineTools;
-import io.clconvt.internal.kernels.Roofline;
-import io.clconvt.internal.plan.KernelVariant;
 import io.clconvt.Backend;
 import io.clconvt.Backends;
 import io.clconvt.ChunkStream;
@@ -11,6 +8,9 @@ import io.clconvt.DType;
 import io.clconvt.OpenClException;
 import io.clconvt.Sequential;
 import io.clconvt.Tensor;
+import io.clconvt.internal.backend.EngineTools;
+import io.clconvt.internal.kernels.Roofline;
+import io.clconvt.internal.plan.KernelVariant;
 import java.util.Arrays;
 
 /**

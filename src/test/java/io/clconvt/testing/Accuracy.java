@@ -1,15 +1,15 @@
 package io.clconvt.testing;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import io.clconvt.Activation;
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
 import io.clconvt.Tensor;
 import io.clconvt.internal.Maths;
 import io.clconvt.internal.cpu.CpuBackend;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
-
 import java.util.Arrays;
 
 /**

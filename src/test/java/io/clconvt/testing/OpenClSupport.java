@@ -1,13 +1,13 @@
 package io.clconvt.testing;
 
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.abort;
+
 import io.clconvt.Backend;
 import io.clconvt.OpenClException;
 import io.clconvt.internal.DeviceSelection;
 import io.clconvt.internal.backend.OpenClBackend;
 import io.clconvt.internal.opencl.ClDevice;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.abort;
-
 import io.clconvt.internal.plan.KernelVariant;
 
 /**

@@ -1,12 +1,13 @@
 package io.clconvt.testing;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
 import io.clconvt.Backend;
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.backend.OpenClBackend;
 import io.clconvt.internal.plan.LaunchPlan;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /**
  * Checks shared by the tests that run explicit launch plans (gemm tiles, split phases, the rows

@@ -6,11 +6,11 @@ import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.DeviceSelection;
 import io.clconvt.internal.Validation;
-import io.clconvt.internal.opencl.ClDevice;
-import io.clconvt.internal.plan.Tuner;
-import io.clconvt.internal.plan.TuningFile;
-import io.clconvt.internal.plan.KernelVariant;
+import io.clconvt.internal.kernels.ConvTranspose1dImplementations;
 import io.clconvt.internal.kernels.Roofline;
+import io.clconvt.internal.opencl.ClDevice;
+import io.clconvt.internal.plan.KernelVariant;
+import io.clconvt.internal.plan.TuningFile;
 
 /**
  * Not API: the one entry point of the engine for the command line's benchmark and tuner. A backend
@@ -42,7 +42,11 @@ public final class EngineTools {
 
     public static double[] againstRule(Backend openCl, Tensor x, Tensor weight, Tensor bias,
             ConvTranspose1dParams params, int pairs) {
-        return engine(openCl).againstRule(ConvProblem.resolve(x, weight, bias, params), x, weight, bias, pairs);
+        OpenClBackend backend = engine(openCl);
+        ConvProblem problem = ConvProblem.resolve(x, weight, bias, params);
+        return Tuner.pairedRatios(backend, problem, backend.plan(problem),
+                ConvTranspose1dImplementations.defaultFor(problem, backend.variant(), backend.device()), x, weight,
+                bias, pairs);
     }
 
     public static Roofline roofline(Backend openCl) {

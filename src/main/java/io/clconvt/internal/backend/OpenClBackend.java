@@ -1,5 +1,7 @@
 package io.clconvt.internal.backend;
 
+import static org.jocl.CL.clReleaseEvent;
+
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
 import io.clconvt.DeviceInfo;
@@ -10,10 +12,9 @@ import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.StreamingBackend;
 import io.clconvt.internal.Validation;
 import io.clconvt.internal.cpu.CpuBackend;
-import io.clconvt.internal.kernels.ConvTranspose1dGemmKernel;
-import io.clconvt.internal.kernels.ConvTranspose1dKernel;
-import io.clconvt.internal.kernels.ConvTranspose1dRowsKernel;
-import io.clconvt.internal.kernels.ConvTranspose1dTiledKernel;
+import io.clconvt.internal.kernels.ConvTranspose1dImplementation;
+import io.clconvt.internal.kernels.ConvTranspose1dImplementations;
+import io.clconvt.internal.kernels.Roofline;
 import io.clconvt.internal.kernels.RooflineProbe;
 import io.clconvt.internal.opencl.BufferPool;
 import io.clconvt.internal.opencl.Cl;
@@ -23,13 +24,9 @@ import io.clconvt.internal.opencl.ClDevice;
 import io.clconvt.internal.opencl.ProgramCache;
 import io.clconvt.internal.opencl.SignalChaining;
 import io.clconvt.internal.opencl.TensorCache;
-import io.clconvt.internal.plan.LaunchPlan;
-import io.clconvt.internal.plan.Tuner;
-import io.clconvt.internal.plan.TuningFile;
-import static org.jocl.CL.clReleaseEvent;
-
 import io.clconvt.internal.plan.KernelVariant;
-import io.clconvt.internal.kernels.Roofline;
+import io.clconvt.internal.plan.LaunchPlan;
+import io.clconvt.internal.plan.TuningFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -52,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * <p>A device tensor owns a pooled buffer taken out of the pool for its lifetime and returned when it is
  * closed; the backend tracks the open ones and releases them on {@link #close()}.
  */
-public final class OpenClBackend implements StreamingBackend {
+public final class OpenClBackend implements StreamingBackend, PlanRunner {
     private static final Logger LOG = LoggerFactory.getLogger(OpenClBackend.class);
     /** Devices already announced at INFO, so that each is announced once per process. */
     private static final Set<String> ANNOUNCED = ConcurrentHashMap.newKeySet();
@@ -220,51 +217,31 @@ public final class OpenClBackend implements StreamingBackend {
                             TuningFile.shapeClass(problem), e.toString());
                 }
             }
-            if (tuned != null && tuned.supports(problem, context.device().info())) {
+            if (tuned != null && ConvTranspose1dImplementations.supports(problem, tuned, device())) {
                 return tuned;
             }
         }
-        return LaunchPlan.defaultFor(problem, variant, context.device().info());
+        return ConvTranspose1dImplementations.defaultFor(problem, variant, device());
     }
 
-    /**
-     * Device time of {@link #plan} over the built-in rule's plan, per pair of calls: see {@link #pairedRatios}.
-     */
-    public synchronized double[] againstRule(ConvProblem problem, Tensor x, Tensor weight, Tensor bias, int pairs) {
-        return pairedRatios(problem, plan(problem), LaunchPlan.defaultFor(problem, variant, device()), x, weight,
-                bias, pairs);
-    }
-
-    /**
-     * Device time of {@code plan} over {@code baseline}'s, per pair of calls run back to back, the two plans
-     * taking turns at going first: compared on the same machine state, which on a shared machine neither
-     * separate processes nor blocks of calls give (its speed drifts by tens of percent within seconds).
-     */
-    public synchronized double[] pairedRatios(ConvProblem problem, LaunchPlan plan, LaunchPlan baseline, Tensor x,
-            Tensor weight, Tensor bias, int pairs) {
-        double[] ratios = new double[pairs];
-        for (int i = 0; i < pairs; i++) {
-            boolean planFirst = i % 2 == 0;
-            run(problem, planFirst ? plan : baseline, x, weight, bias);
-            double first = lastKernelNanos();
-            run(problem, planFirst ? baseline : plan, x, weight, bias);
-            double second = lastKernelNanos();
-            ratios[i] = planFirst ? first / second : second / first;
-        }
-        return ratios;
+    /** The kernel variant every call uses, or AUTO. */
+    KernelVariant variant() {
+        return variant;
     }
 
     /** What this backend's device reports, which launch plans are derived from. */
+    @Override
     public DeviceInfo device() {
         return context.device().info();
     }
 
-    /** Makes {@code plan} the tuned winner for {@code problem}'s shape class on this device. */
+    @Override
     public synchronized void storeTuned(ConvProblem problem, LaunchPlan plan) {
         tuning.store(context.device().info(), problem, plan);
     }
 
     /** Runs an already validated call with a given plan (the tuner tries several). */
+    @Override
     public synchronized Tensor run(ConvProblem problem, LaunchPlan plan, Tensor x, Tensor weight, Tensor bias) {
         requireOpen();
         requireSupported(problem);
@@ -306,35 +283,20 @@ public final class OpenClBackend implements StreamingBackend {
         // Before the caches and the pool can release anything the previous kernel reads or writes.
         forgetLastKernel();
         // A plan outside its program's envelope could fail to build or crash the compiler.
-        LaunchPlan supported = requested.supports(problem, context.device().info()) ? requested : LaunchPlan.direct();
-        LaunchPlan plan = supported.withLocalSizeAtMost(context.device().maxWorkGroupSize());
+        LaunchPlan plan = (ConvTranspose1dImplementations.supports(problem, requested, device()) ? requested
+                : LaunchPlan.direct()).withLocalSizeAtMost(context.device().maxWorkGroupSize());
+        ConvTranspose1dImplementation implementation = ConvTranspose1dImplementations.of(plan);
         ClBuffer output = buffers.acquire((long) problem.outputElements() * problem.dtype().byteSize());
         cl_event event = null;
         try {
             if (poisonOutputs) {
                 output.poison(problem.dtype());
             }
-            ClBuffer biasBuffer = bias == null ? null : parameters.get(bias, "plain", this::uploadParameter);
-            if (plan.variant() == KernelVariant.DIRECT) {
-                ClBuffer weightBuffer = parameters.get(weight, "plain", this::uploadParameter);
-                event = ConvTranspose1dKernel.enqueue(context, programs, problem, plan.localSize(), input,
-                        weightBuffer, biasBuffer, output);
-            } else if (plan.variant() == KernelVariant.ROWS) {
-                ClBuffer weightBuffer = parameters.get(weight, "plain", this::uploadParameter);
-                event = ConvTranspose1dRowsKernel.enqueue(context, programs, problem, plan, input, weightBuffer,
-                        biasBuffer, output);
-            } else if (plan.variant() == KernelVariant.GEMM) {
-                int packed = ConvTranspose1dGemmKernel.packedGroupOut(problem, plan.gemm());
-                ClBuffer packedWeight = parameters.get(weight, ConvTranspose1dTiledKernel.packing(packed),
-                        w -> uploadParameter(ConvTranspose1dTiledKernel.pack(w, problem, packed)));
-                event = ConvTranspose1dGemmKernel.enqueue(context, programs, problem, plan.gemm(), input,
-                        packedWeight, biasBuffer, output);
-            } else {
-                ClBuffer packedWeight = parameters.get(weight, ConvTranspose1dTiledKernel.packing(problem, plan),
-                        w -> uploadParameter(ConvTranspose1dTiledKernel.pack(w, problem, plan)));
-                event = ConvTranspose1dTiledKernel.enqueue(context, programs, problem, plan, input, packedWeight,
-                        biasBuffer, output);
-            }
+            ClBuffer biasBuffer = bias == null ? null
+                    : parameters.get(bias, ConvTranspose1dImplementations.GIVEN_LAYOUT, this::uploadParameter);
+            ClBuffer weightBuffer = parameters.get(weight, implementation.weightLayout(problem, plan),
+                    w -> uploadParameter(implementation.layWeight(w, problem, plan)));
+            event = implementation.enqueue(context, programs, problem, plan, input, weightBuffer, biasBuffer, output);
             lastKernel = event;
             return output;
         } catch (RuntimeException e) {
@@ -381,6 +343,7 @@ public final class OpenClBackend implements StreamingBackend {
     }
 
     /** Device time of the last call's kernel, from the queue's profiling events; waits for the kernel. */
+    @Override
     public synchronized long lastKernelNanos() {
         if (lastKernel != null) {
             lastKernelNanos = Cl.elapsedNanos(lastKernel);

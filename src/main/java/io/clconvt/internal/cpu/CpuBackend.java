@@ -1,12 +1,12 @@
 package io.clconvt.internal.cpu;
 
-import io.clconvt.internal.ApiAccess;
 import io.clconvt.Activation;
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
 import io.clconvt.DeviceTensor;
 import io.clconvt.Layout;
 import io.clconvt.Tensor;
+import io.clconvt.internal.ApiAccess;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.StreamingBackend;
 import io.clconvt.internal.Validation;

@@ -1,91 +1,135 @@
 package io.clconvt.internal.kernels;
 
-import io.clconvt.internal.ApiAccess;
-import io.clconvt.DType;
+import io.clconvt.DeviceInfo;
 import io.clconvt.Layout;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
-import io.clconvt.internal.Validation;
 import io.clconvt.internal.opencl.ClBuffer;
 import io.clconvt.internal.opencl.ClContext;
 import io.clconvt.internal.opencl.ProgramCache;
-import io.clconvt.internal.plan.LaunchPlan;
+import io.clconvt.internal.plan.CpuRule;
+import io.clconvt.internal.plan.GpuRule;
 import io.clconvt.internal.plan.KernelVariant;
-import java.util.Arrays;
+import io.clconvt.internal.plan.LaunchPlan;
+import io.clconvt.internal.plan.TiledPlan;
+import java.util.ArrayList;
+import java.util.List;
 import org.jocl.cl_event;
 import org.jocl.cl_kernel;
 
 /**
- * Host launcher of {@code kernels/conv_transpose1d_tiled.cl}, which serves the {@code phase} variant
- * (one channel per work-item) and the {@code tiled} variant (a vector of channels per work-item). The
- * program is specialised by build options on what fixes the code's shape (K, stride, dilation, tile,
- * layout, dtype); lengths and channel counts stay runtime arguments, so a new length never rebuilds.
+ * {@code kernels/conv_transpose1d_tiled.cl}, which serves the {@code phase} variant (one channel per
+ * work-item) and the {@code tiled} variant (a vector of channels per work-item). The program is
+ * specialised by build options on what fixes the code's shape (K, stride, dilation, tile, layout,
+ * dtype); lengths and channel counts stay runtime arguments, so a new length never rebuilds.
  */
-public final class ConvTranspose1dTiledKernel {
+public final class ConvTranspose1dTiledKernel implements ConvTranspose1dImplementation {
     public static final String SOURCE_FILE = "conv_transpose1d_tiled.cl";
-    private static final String KERNEL_NAME = "conv_transpose1d_tiled";
-    /**
-     * The envelope of the program, which unrolls its loops completely: beyond these bounds a tap loop
-     * stops paying, the accumulators no longer fit in registers, POCL takes seconds to build the
-     * program (it also compiles it again per work-group size), and a window of a few thousand elements
-     * crashes its compiler. Layers outside use the direct variant.
-     */
-    public static final int MAX_KERNEL_SIZE = 64;
-    /** Vector accumulators per work-item: tile rows x phases. */
-    public static final int MAX_ACCUMULATORS = 32;
+    public static final String KERNEL_NAME = "conv_transpose1d_tiled";
     /** Input values one work-item keeps per channel: tile rows + (K - 1) * dilation / stride. */
     public static final int MAX_WINDOW = 256;
-    /**
-     * Multiply-adds unrolled per input channel: K x tile rows with every phase, tile rows x phases x
-     * ceil(K / stride) with some.
-     */
-    public static final int MAX_UNROLLED_TAPS = 256;
-    /**
-     * K x accumulators: past 16 accumulators they spill, and the build time then grows with the taps
-     * that update them (K=64 at 32 accumulators took 5 to 7 s on POCL, K=32 about 2 s).
-     */
+    /** K x accumulators: past 16 accumulators they spill, and the build time then grows with the taps. */
     public static final int MAX_TAPS_TIMES_ACCUMULATORS = 1024;
-    /** Vector widths of the tiled variant; the phase variant is width 1. */
-    private static final int[] TILE_WIDTHS = {2, 4, 8, 16};
 
-    private ConvTranspose1dTiledKernel() {
+    ConvTranspose1dTiledKernel() {
+    }
+
+    @Override
+    public boolean runs(LaunchPlan plan) {
+        return plan instanceof TiledPlan;
+    }
+
+    @Override
+    public boolean serves(KernelVariant variant) {
+        return variant == KernelVariant.PHASE || variant == KernelVariant.TILED;
     }
 
     /**
      * Whether {@code plan} (a phase or tiled plan) can run {@code problem}: a well-formed tile inside the
-     * envelope above, and every index the kernel computes in 32 bits within range. All in 64-bit
+     * {@link Envelope} and the window bound above, and every index the kernel computes in 32 bits within range. All in 64-bit
      * arithmetic, so no product of large parameters can wrap into the envelope.
      */
-    public static boolean supports(ConvProblem problem, LaunchPlan plan) {
-        boolean wellFormed = plan.tileRows() >= 1 && plan.localSize() >= 1
-                && (plan.variant() == KernelVariant.PHASE ? plan.tileChannels() == 1
-                        : plan.variant() == KernelVariant.TILED
-                                && Arrays.stream(TILE_WIDTHS).anyMatch(width -> width == plan.tileChannels()));
-        if (!wellFormed) {
+    @Override
+    public boolean supports(ConvProblem problem, LaunchPlan plan, DeviceInfo device) {
+        if (!(plan instanceof TiledPlan tile) || tile.rows() < 1 || tile.localSize() < 1
+                || tile.channels() != 1 && !LaunchPlan.isPowerOfTwo(tile.channels(), TiledPlan.MAX_CHANNELS)
+) {
             return false;
         }
         long stride = problem.stride();
-        long rows = plan.tileRows();
-        long phases = plan.phasesOf(problem);
+        long rows = tile.rows();
+        long phases = tile.phasesOf(problem);
         // A work-item with part of a row's phases enumerates the taps of a phase as k = r + m * stride,
-        // which holds for dilation 1 only; beyond MAX_KERNEL_SIZE most phases have no tap, and the
+        // which holds for dilation 1 only; beyond Envelope.MAX_KERNEL_SIZE most phases have no tap, and the
         // phase blocks would multiply the work-items of a layer that crops its output to a few positions.
         boolean phasesFit = phases == stride || (phases >= 1 && phases < stride && stride % phases == 0
-                && problem.dilation() == 1 && stride <= MAX_KERNEL_SIZE);
-        long window = rows + (phaseShift(problem, plan) > 0 ? 1 : 0) + problem.reach();
+                && problem.dilation() == 1 && stride <= Envelope.MAX_KERNEL_SIZE);
+        long window = rows + (phaseShift(problem, tile) > 0 ? 1 : 0) + problem.reach();
         long accumulators = rows * phases;
         long tapsPerPhase = (problem.kernelSize() + stride - 1) / stride;
         long unrolledTaps = rows * (phases == stride ? problem.kernelSize() : phases * tapsPerPhase);
         // The kernel's int indices: rows of t-space (one past the last tile), input positions of a window.
         long lastTileEnd = ((long) problem.padLeft() + problem.outputLength()) / stride + 2 * rows;
         return phasesFit
-                && problem.kernelSize() <= MAX_KERNEL_SIZE
-                && accumulators <= MAX_ACCUMULATORS
+                && problem.kernelSize() <= Envelope.MAX_KERNEL_SIZE
+                && accumulators <= Envelope.MAX_ACCUMULATORS
                 && problem.kernelSize() * accumulators <= MAX_TAPS_TIMES_ACCUMULATORS
                 && window <= MAX_WINDOW
-                && unrolledTaps <= MAX_UNROLLED_TAPS
+                && unrolledTaps <= Envelope.MAX_UNROLLED_TAPS
                 && lastTileEnd <= Integer.MAX_VALUE
                 && (long) problem.inputLength() + window <= Integer.MAX_VALUE;
+    }
+
+    /**
+     * CPU: the phase variant keeps {@link CpuRule#rows} rows of every phase; the tiled variant a native
+     * channel vector ({@link CpuRule#channelTile}) of {@link CpuRule#rowsAndPhases}. GPU: float4
+     * (double2) channel tiles of {@link GpuRule#rows}.
+     */
+    @Override
+    public LaunchPlan defaultPlan(ConvProblem problem, KernelVariant variant, DeviceInfo device) {
+        boolean phase = variant == KernelVariant.PHASE;
+        if (device.isCpu()) {
+            int registers = CpuRule.vectorRegisters(device.nativeFloatWidth());
+            if (phase) {
+                return new TiledPlan(1, CpuRule.rows(registers, problem.stride()), 32);
+            }
+            int channels = CpuRule.channelTile(CpuRule.nativeWidth(device, problem.dtype()),
+                    problem.groupOutChannels());
+            int[] tile = CpuRule.rowsAndPhases(registers, problem, channels);
+            return new TiledPlan(channels, tile[0], tile[1] == problem.stride() ? TiledPlan.ALL_PHASES : tile[1], 16);
+        }
+        int channels = GpuRule.channels(problem.dtype());
+        int rows = GpuRule.rows(problem);
+        int local = GpuRule.localSize(device);
+        return phase ? new TiledPlan(1, Math.max(1, rows * channels / 4), local) : new TiledPlan(channels, rows, local);
+    }
+
+    @Override
+    public List<LaunchPlan> space(ConvProblem problem, KernelVariant variant, DeviceInfo device) {
+        List<LaunchPlan> space = new ArrayList<>();
+        if (variant == KernelVariant.PHASE) {
+            for (int rows : new int[] {1, 2, 4, 8, 16}) {
+                for (int local : new int[] {8, 16, 32, 64}) {
+                    space.add(new TiledPlan(1, rows, local));
+                }
+            }
+            return space;
+        }
+        int width = CpuRule.nativeWidth(device, problem.dtype());
+        for (int channels : new int[] {Math.max(2, width / 4), Math.max(2, width / 2), Math.max(2, width)}) {
+            for (int rows : new int[] {1, 2, 4, 8, 16}) {
+                for (int phases = 1; phases <= problem.stride(); phases++) {
+                    if (problem.stride() % phases != 0) {
+                        continue;
+                    }
+                    for (int local : new int[] {4, 8, 16, 32, 64}) {
+                        space.add(new TiledPlan(channels, rows,
+                                phases == problem.stride() ? TiledPlan.ALL_PHASES : phases, local));
+                    }
+                }
+            }
+        }
+        return space;
     }
 
     /**
@@ -95,31 +139,22 @@ public final class ConvTranspose1dTiledKernel {
      * positions are whole vectors. Elsewhere 0, so that layers whose stores gain nothing share one
      * program with a shift of 0.
      */
-    public static int phaseShift(ConvProblem problem, LaunchPlan plan) {
-        int tile = plan.tileChannels();
+    public static int phaseShift(ConvProblem problem, TiledPlan plan) {
+        int tile = plan.channels();
         int stride = problem.stride();
         boolean alignable = plan.variant() == KernelVariant.TILED
                 && problem.layout() == Layout.NCL
                 && plan.phasesOf(problem) == stride
-                && (long) plan.tileRows() * stride % tile == 0
+                && (long) plan.rows() * stride % tile == 0
                 && problem.outputLength() % tile == 0;
         return alignable ? problem.padLeft() % stride : 0;
     }
 
-    /** The output channels of a group rounded up to whole channel tiles. */
-    public static int packedGroupOut(ConvProblem problem, LaunchPlan plan) {
-        int tile = plan.tileChannels();
-        return (problem.groupOutChannels() + tile - 1) / tile * tile;
-    }
-
     /** Names the packed weight layout, for the device weight cache. */
-    public static String packing(ConvProblem problem, LaunchPlan plan) {
-        return "tiled:" + plan.tileChannels() + "x" + packedGroupOut(problem, plan);
-    }
-
-    /** Names the gemm variant's packed weight layout, for the device weight cache. */
-    public static String packing(int packedGroupOut) {
-        return "gemm:" + packedGroupOut;
+    @Override
+    public String weightLayout(ConvProblem problem, LaunchPlan plan) {
+        int tile = ((TiledPlan) plan).channels();
+        return "tiled:" + tile + "x" + WeightPacking.paddedGroupOut(problem, tile);
     }
 
     /**
@@ -127,88 +162,38 @@ public final class ConvTranspose1dTiledKernel {
      * one tap's channel tile is a contiguous vector, and all a work-item reads of the weight (its tile's
      * taps of every input channel) one contiguous slab.
      */
-    public static Tensor pack(Tensor weight, ConvProblem problem, LaunchPlan plan) {
-        int tile = plan.tileChannels();
-        int packed = packedGroupOut(problem, plan);
+    @Override
+    public Tensor layWeight(Tensor weight, ConvProblem problem, LaunchPlan plan) {
+        int tile = ((TiledPlan) plan).channels();
+        int packed = WeightPacking.paddedGroupOut(problem, tile);
         int inChannels = problem.inChannels();
         int kernelSize = problem.kernelSize();
-        return pack(weight, problem, new int[] {packed / tile, inChannels, kernelSize, tile},
+        return WeightPacking.pack(weight, problem, new int[] {packed / tile, inChannels, kernelSize, tile},
                 (ci, co, k) -> (((co / tile) * inChannels + ci) * kernelSize + k) * tile + co % tile);
     }
 
-    /**
-     * The gemm variant's packing: the weight repacked as (Cin, K, packed), zero-padded, so that a tap's
-     * output channels are contiguous.
-     */
-    public static Tensor pack(Tensor weight, ConvProblem problem, int packed) {
-        int kernelSize = problem.kernelSize();
-        return pack(weight, problem, new int[] {problem.inChannels(), kernelSize, packed},
-                (ci, co, k) -> (ci * kernelSize + k) * packed + co);
-    }
-
-    /** Where element (ci, co, k) of the weight goes in a packed layout. */
-    private interface PackedIndex {
-        int of(int ci, int co, int k);
-    }
-
-    private interface Move {
-        void move(int to, int from);
-    }
-
-    private static Tensor pack(Tensor weight, ConvProblem problem, int[] shape, PackedIndex index) {
-        int elements = Validation.toIntExact("packed weight elements", Arrays.stream(shape).asLongStream()
-                .reduce(1, (a, b) -> a * b));
-        if (weight.dtype() == DType.FLOAT32) {
-            float[] source = ApiAccess.floatData(weight);
-            float[] target = new float[elements];
-            forEachPackedIndex(problem, index, (to, from) -> target[to] = source[from]);
-            return ApiAccess.wrap(target, shape);
-        }
-        if (weight.dtype().isHalf()) {
-            short[] source = ApiAccess.shortData(weight);
-            short[] target = new short[elements]; // zero bits: +0 in both 16-bit formats
-            forEachPackedIndex(problem, index, (to, from) -> target[to] = source[from]);
-            return ApiAccess.wrapHalf(weight.dtype(), target, shape);
-        }
-        double[] source = ApiAccess.doubleData(weight);
-        double[] target = new double[elements];
-        forEachPackedIndex(problem, index, (to, from) -> target[to] = source[from]);
-        return ApiAccess.wrap(target, shape);
-    }
-
-    private static void forEachPackedIndex(ConvProblem problem, PackedIndex index, Move move) {
-        int groupOut = problem.groupOutChannels();
-        int kernelSize = problem.kernelSize();
-        for (int ci = 0; ci < problem.inChannels(); ci++) {
-            for (int co = 0; co < groupOut; co++) {
-                for (int k = 0; k < kernelSize; k++) {
-                    move.move(index.of(ci, co, k), (ci * groupOut + co) * kernelSize + k);
-                }
-            }
-        }
-    }
-
-    public static String options(ConvProblem problem, LaunchPlan plan) {
-        return ConvTranspose1dKernel.shapeOptions(problem)
-                + " -DTILE_CHANNELS=" + plan.tileChannels()
-                + " -DTILE_ROWS=" + plan.tileRows()
+    public static String options(ConvProblem problem, TiledPlan plan) {
+        return BuildOptions.shape(problem)
+                + " -DTILE_CHANNELS=" + plan.channels()
+                + " -DTILE_ROWS=" + plan.rows()
                 + " -DTILE_PHASES=" + plan.phasesOf(problem)
                 + " -DPHASE_SHIFT=" + phaseShift(problem, plan)
-                + " -DCHANNELS_LAST=" + (problem.layout() == Layout.NLC ? 1 : 0)
-                + ConvTranspose1dKernel.activationOption(problem);
+                + BuildOptions.layout(problem)
+                + BuildOptions.activation(problem);
     }
 
-    /** Enqueues {@code problem} into {@code y}; {@code packedWeight} comes from {@link #pack}. */
-    public static cl_event enqueue(ClContext context, ProgramCache programs, ConvProblem problem, LaunchPlan plan,
-            ClBuffer x, ClBuffer packedWeight, ClBuffer bias, ClBuffer y) {
-        cl_kernel kernel = programs.kernel(SOURCE_FILE, KERNEL_NAME, options(problem, plan));
-        int packed = packedGroupOut(problem, plan);
-        SpecialisedArguments.set(kernel, problem, x, packedWeight, bias, y, packed);
-        long rowTiles = (problem.rowsWithOutput() + plan.tileRows() - 1) / plan.tileRows();
-        long local = plan.localSize();
+    @Override
+    public cl_event enqueue(ClContext context, ProgramCache programs, ConvProblem problem, LaunchPlan plan,
+            ClBuffer x, ClBuffer weight, ClBuffer bias, ClBuffer y) {
+        TiledPlan tile = (TiledPlan) plan;
+        cl_kernel kernel = programs.kernel(SOURCE_FILE, KERNEL_NAME, options(problem, tile));
+        int packed = WeightPacking.paddedGroupOut(problem, tile.channels());
+        SpecialisedArguments.set(kernel, problem, x, weight, bias, y, packed);
+        long rowTiles = (problem.rowsWithOutput() + tile.rows() - 1) / tile.rows();
+        long local = tile.localSize();
         long[] global = {
             (rowTiles + local - 1) / local * local,
-            (long) problem.groups() * (packed / plan.tileChannels()) * (problem.stride() / plan.phasesOf(problem)),
+            (long) problem.groups() * (packed / tile.channels()) * (problem.stride() / tile.phasesOf(problem)),
             problem.batch()};
         return context.enqueue(kernel, KERNEL_NAME, global, new long[] {local, 1, 1});
     }

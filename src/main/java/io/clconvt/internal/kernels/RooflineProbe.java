@@ -1,5 +1,7 @@
 package io.clconvt.internal.kernels;
 
+import static org.jocl.CL.clReleaseEvent;
+
 import io.clconvt.DType;
 import io.clconvt.DeviceInfo;
 import io.clconvt.internal.opencl.Cl;
@@ -7,10 +9,7 @@ import io.clconvt.internal.opencl.ClBuffer;
 import io.clconvt.internal.opencl.ClContext;
 import io.clconvt.internal.opencl.KernelArguments;
 import io.clconvt.internal.opencl.ProgramCache;
-import io.clconvt.internal.plan.LaunchPlan;
-import static org.jocl.CL.clReleaseEvent;
-
-import io.clconvt.internal.kernels.Roofline;
+import io.clconvt.internal.plan.CpuRule;
 import java.util.Arrays;
 import org.jocl.Sizeof;
 import org.jocl.cl_event;
@@ -57,17 +56,17 @@ public final class RooflineProbe {
 
     /** The probe's vector: the device's native float vector. */
     public static int width(DeviceInfo device) {
-        return LaunchPlan.nativeWidth(device, DType.FLOAT32);
+        return CpuRule.nativeWidth(device, DType.FLOAT32);
     }
 
     /**
      * Independent multiply-add chains per work-item: on a CPU every vector register but a few (the
-     * register file follows the native width, {@link LaunchPlan#cpuVectorRegisters}), so the chains hide
+     * register file follows the native width, {@link CpuRule#vectorRegisters}), so the chains hide
      * the multiply-add latency without spilling.
      */
     public static int chains(DeviceInfo device) {
         return device.isCpu()
-                ? LaunchPlan.cpuVectorRegisters(device.nativeFloatWidth()) - RESERVED_REGISTERS
+                ? CpuRule.vectorRegisters(device.nativeFloatWidth()) - RESERVED_REGISTERS
                 : GPU_CHAINS;
     }
 

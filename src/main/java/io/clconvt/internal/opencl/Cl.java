@@ -1,8 +1,8 @@
 package io.clconvt.internal.opencl;
 
-import io.clconvt.OpenClException;
 import static org.jocl.CL.CL_SUCCESS;
 
+import io.clconvt.OpenClException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;

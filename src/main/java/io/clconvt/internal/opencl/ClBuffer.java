@@ -1,11 +1,11 @@
 package io.clconvt.internal.opencl;
 
-import io.clconvt.internal.ApiAccess;
-import io.clconvt.DType;
-import io.clconvt.Tensor;
-import io.clconvt.internal.HalfFloats;
 import static org.jocl.CL.*;
 
+import io.clconvt.DType;
+import io.clconvt.Tensor;
+import io.clconvt.internal.ApiAccess;
+import io.clconvt.internal.HalfFloats;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jocl.Pointer;

@@ -1,10 +1,10 @@
 package io.clconvt.internal.opencl;
 
+import static org.jocl.CL.*;
+
 import io.clconvt.DeviceInfo;
 import io.clconvt.OpenClException;
 import io.clconvt.internal.DeviceSelection;
-import static org.jocl.CL.*;
-
 import java.util.ArrayList;
 import java.util.List;
 import org.jocl.CL;

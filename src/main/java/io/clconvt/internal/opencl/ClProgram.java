@@ -1,8 +1,8 @@
 package io.clconvt.internal.opencl;
 
-import io.clconvt.OpenClException;
 import static org.jocl.CL.*;
 
+import io.clconvt.OpenClException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

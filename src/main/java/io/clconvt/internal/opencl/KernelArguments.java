@@ -1,8 +1,8 @@
 package io.clconvt.internal.opencl;
 
-import io.clconvt.DType;
 import static org.jocl.CL.clSetKernelArg;
 
+import io.clconvt.DType;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
 import org.jocl.cl_kernel;

@@ -3,7 +3,6 @@ package io.clconvt.internal.plan;
 import io.clconvt.DeviceInfo;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.opencl.ClDevice;
-import io.clconvt.internal.plan.KernelVariant;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -86,7 +85,7 @@ public final class TuningFile {
                 continue;
             }
             String[] fields = line.split("\t", -1);
-            LaunchPlan plan = fields.length == 4 ? LaunchPlan.parse(fields[3]) : null;
+            LaunchPlan plan = fields.length == 4 ? PlanText.parse(fields[3]) : null;
             if (plan == null) {
                 if (REPORTED.add(path.toAbsolutePath() + "\n" + line)) {
                     LOG.warn("ignoring entry {} of the tuning file {}: '{}' is not device, driver, shape class and a "
@@ -158,7 +157,7 @@ public final class TuningFile {
             List<String> lines = new ArrayList<>();
             lines.add(HEADER);
             merged.forEach((k, p) -> lines.add(k.device() + '\t' + k.driver() + '\t' + k.shapeClass() + '\t'
-                    + p.encode()));
+                    + PlanText.encode(p)));
             Path temporary = Files.createTempFile(lockFile.getParent(), ".tuning", ".tmp");
             try {
                 Files.write(temporary, lines, StandardCharsets.UTF_8);

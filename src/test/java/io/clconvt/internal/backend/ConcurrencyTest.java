@@ -1,6 +1,8 @@
 package io.clconvt.internal.backend;
 
-import io.clconvt.testing.TestTensors;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.clconvt.ActivationTest;
 import io.clconvt.Backend;
 import io.clconvt.Backends;
@@ -10,9 +12,7 @@ import io.clconvt.DeviceTensor;
 import io.clconvt.Layout;
 import io.clconvt.Tensor;
 import io.clconvt.testing.OpenClSupport;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
+import io.clconvt.testing.TestTensors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

@@ -1,6 +1,11 @@
 package io.clconvt.internal.backend;
 
-import io.clconvt.testing.TestTensors;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.clconvt.Activation;
 import io.clconvt.Backend;
 import io.clconvt.Backends;
@@ -18,16 +23,11 @@ import io.clconvt.internal.opencl.ClBuffer;
 import io.clconvt.internal.opencl.ClContext;
 import io.clconvt.internal.opencl.ClDevice;
 import io.clconvt.internal.opencl.ClProgram;
-import io.clconvt.internal.plan.LaunchPlan;
+import io.clconvt.internal.plan.KernelVariant;
+import io.clconvt.internal.plan.TiledPlan;
 import io.clconvt.testing.Accuracy;
 import io.clconvt.testing.OpenClSupport;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import io.clconvt.internal.plan.KernelVariant;
+import io.clconvt.testing.TestTensors;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -220,9 +220,9 @@ class OpenClBackendTest {
 
     @Test
     void workGroupsAreCutToWhatTheDeviceAccepts() {
-        LaunchPlan plan = new LaunchPlan(KernelVariant.TILED, 16, 4, 64);
+        TiledPlan plan = new TiledPlan(16, 4, 64);
         assertEquals(plan, plan.withLocalSizeAtMost(64));
-        assertEquals(new LaunchPlan(KernelVariant.TILED, 16, 4, 32), plan.withLocalSizeAtMost(48));
+        assertEquals(new TiledPlan(16, 4, 32), plan.withLocalSizeAtMost(48));
         assertEquals(1, plan.withLocalSizeAtMost(1).localSize());
     }
 

@@ -1,6 +1,10 @@
 package io.clconvt.internal.kernels;
 
-import io.clconvt.internal.plan.LaunchPlan;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import io.clconvt.Activation;
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
@@ -9,15 +13,14 @@ import io.clconvt.Layout;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.backend.OpenClBackend;
-import io.clconvt.internal.plan.LaunchPlanTest;
-import io.clconvt.testing.OpenClSupport;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import io.clconvt.internal.plan.LaunchPlan.GemmTile;
+import io.clconvt.internal.plan.GemmPlan;
+import io.clconvt.internal.plan.GemmTile;
 import io.clconvt.internal.plan.KernelVariant;
+import io.clconvt.internal.plan.LaunchPlan;
+import io.clconvt.internal.plan.LaunchPlanTest;
+import io.clconvt.internal.plan.RowsPlan;
+import io.clconvt.internal.plan.TiledPlan;
+import io.clconvt.testing.OpenClSupport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,24 +54,24 @@ class BuildLogTest {
                 for (Activation activation : ACTIVATIONS) {
                     for (Layout layout : Layout.values()) {
                         ConvProblem problem = problem(dtype, layout, activation);
-                        for (LaunchPlan plan : List.of(LaunchPlan.defaultFor(problem, KernelVariant.PHASE, device),
-                                LaunchPlan.defaultFor(problem, KernelVariant.TILED, device))) {
+                        for (LaunchPlan plan : List.of(ConvTranspose1dImplementations.defaultFor(problem, KernelVariant.PHASE, device),
+                                ConvTranspose1dImplementations.defaultFor(problem, KernelVariant.TILED, device))) {
                             programs.add(program(problem, plan));
                         }
                         if (layout == Layout.NCL) {
                             // padding 1 at stride 3: output rows of 52 positions, tiles shifted a phase
                             ConvProblem padded = problem(dtype, layout, activation, 1);
-                            LaunchPlan shifted = new LaunchPlan(KernelVariant.TILED, 4, 4, 16);
+                            TiledPlan shifted = new TiledPlan(4, 4, 16);
                             assertEquals(1, ConvTranspose1dTiledKernel.phaseShift(padded, shifted));
                             programs.add(program(padded, shifted));
-                            for (LaunchPlan plan : List.of(LaunchPlan.defaultFor(problem, KernelVariant.ROWS, device),
-                                    new LaunchPlan(KernelVariant.ROWS, 3, 2, 16))) {
+                            for (LaunchPlan plan : List.of(ConvTranspose1dImplementations.defaultFor(problem, KernelVariant.ROWS, device),
+                                    new RowsPlan(3, 2, 16))) {
                                 programs.add(program(problem, plan));
                             }
                         }
-                        for (GemmTile tile : List.of(LaunchPlan.defaultFor(problem, KernelVariant.GEMM, device).gemm(),
+                        for (GemmTile tile : List.of(((GemmPlan) ConvTranspose1dImplementations.defaultFor(problem, KernelVariant.GEMM, device)).tile(),
                                 new GemmTile(1, 1, 1, 1, 1, 1), new GemmTile(64, 64, 32, 16, 8, 4))) {
-                            programs.add(program(problem, LaunchPlan.gemm(tile)));
+                            programs.add(program(problem, new GemmPlan(tile)));
                         }
                     }
                     programs.add(program(problem(dtype, Layout.NCL, activation), LaunchPlan.direct()));
@@ -136,7 +139,7 @@ class BuildLogTest {
                     for (Layout layout : Layout.values()) {
                         ConvProblem problem = problem(dtype, layout, Activation.NONE);
                         SplittableRandom random = new SplittableRandom(1);
-                        for (LaunchPlan plan : LaunchPlan.candidates(problem, LaunchPlanTest.AVX2, random,
+                        for (LaunchPlan plan : ConvTranspose1dImplementations.candidates(problem, LaunchPlanTest.AVX2, random,
                                 Integer.MAX_VALUE)) {
                             programs.putIfAbsent(dtype + " " + layout + " " + plan.variant() + " " + plan.vectorWidth(),
                                     program(problem, plan));
@@ -162,13 +165,13 @@ class BuildLogTest {
     private static String[] program(ConvProblem problem, LaunchPlan plan) {
         return switch (plan.variant()) {
             case PHASE, TILED -> new String[] {ConvTranspose1dTiledKernel.SOURCE_FILE, "conv_transpose1d_tiled",
-                ConvTranspose1dTiledKernel.options(problem, plan)};
+                ConvTranspose1dTiledKernel.options(problem, (TiledPlan) plan)};
             case ROWS -> new String[] {ConvTranspose1dRowsKernel.SOURCE_FILE, "conv_transpose1d_rows",
-                ConvTranspose1dRowsKernel.options(problem, plan)};
+                ConvTranspose1dRowsKernel.options(problem, (RowsPlan) plan)};
             case GEMM -> new String[] {ConvTranspose1dGemmKernel.SOURCE_FILE, "conv_transpose1d_gemm",
-                ConvTranspose1dGemmKernel.options(problem, plan.gemm())};
+                ConvTranspose1dGemmKernel.options(problem, ((GemmPlan) plan).tile())};
             default -> new String[] {ConvTranspose1dKernel.SOURCE_FILE, "conv_transpose1d",
-                ConvTranspose1dKernel.storageOption(problem) + ConvTranspose1dKernel.activationOption(problem)};
+                ConvTranspose1dKernel.options(problem)};
         };
     }
 

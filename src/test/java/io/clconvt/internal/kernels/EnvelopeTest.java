@@ -1,5 +1,12 @@
 package io.clconvt.internal.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DeviceInfo;
 import io.clconvt.Tensor;
@@ -10,16 +17,12 @@ import io.clconvt.internal.opencl.ClContext;
 import io.clconvt.internal.opencl.ClDevice;
 import io.clconvt.internal.opencl.ProgramCache;
 import io.clconvt.internal.opencl.TensorCache;
+import io.clconvt.internal.plan.KernelVariant;
 import io.clconvt.internal.plan.LaunchPlan;
 import io.clconvt.internal.plan.LaunchPlanTest;
+import io.clconvt.internal.plan.PlanText;
+import io.clconvt.internal.plan.TiledPlan;
 import io.clconvt.testing.OpenClSupport;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import io.clconvt.internal.plan.KernelVariant;
 import java.util.function.Function;
 import org.jocl.cl_kernel;
 import org.junit.jupiter.api.AfterAll;
@@ -58,7 +61,7 @@ class EnvelopeTest {
     }
 
     private static LaunchPlan tiled(int rows) {
-        return new LaunchPlan(KernelVariant.TILED, 16, rows, 16);
+        return new TiledPlan(16, rows, 16);
     }
 
     /** The machine the decoder suite's plans were measured on. */
@@ -68,67 +71,70 @@ class EnvelopeTest {
     void envelopeIsComputedWithoutOverflow() {
         // 4 rows x 2^30 wraps to 0 accumulators in 32-bit arithmetic.
         ConvProblem hugeStride = problem(1, 1, 1, 2, params().stride(1 << 30).padding((1 << 30) - 1, 0).build());
-        assertFalse(ConvTranspose1dTiledKernel.supports(hugeStride, tiled(4)));
-        assertFalse(ConvTranspose1dTiledKernel.supports(hugeStride, new LaunchPlan(KernelVariant.PHASE, 1, 4, 32)));
+        assertFalse(ConvTranspose1dImplementations.TILED.supports(hugeStride, tiled(4), null));
+        assertFalse(ConvTranspose1dImplementations.TILED.supports(hugeStride, new TiledPlan(1, 4, 32), null));
         // (K - 1) x dilation wraps in 32 bits too.
         ConvProblem hugeReach = problem(1, 16, 3, 2, params().dilation(1 << 30).padding(1 << 30).build());
-        assertFalse(ConvTranspose1dTiledKernel.supports(hugeReach, tiled(1)));
-        assertEquals(LaunchPlan.direct(), LaunchPlan.defaultFor(hugeStride,
+        assertFalse(ConvTranspose1dImplementations.TILED.supports(hugeReach, tiled(1), null));
+        assertEquals(LaunchPlan.direct(), ConvTranspose1dImplementations.defaultFor(hugeStride,
                 KernelVariant.AUTO, AVX512));
     }
 
     @Test
     void eachBoundOfTheEnvelopeIsInclusive() {
         // Window: 8 rows + 2 x 124 = 256 fits, 2 x 125 does not.
-        assertTrue(ConvTranspose1dTiledKernel.supports(problem(1, 16, 3, 8, params().dilation(124).build()), tiled(8)));
-        assertFalse(ConvTranspose1dTiledKernel.supports(problem(1, 16, 3, 8, params().dilation(125).build()),
-                tiled(8)));
+        assertTrue(ConvTranspose1dImplementations.TILED.supports(problem(1, 16, 3, 8, params().dilation(124).build()), tiled(8), null));
+        assertFalse(ConvTranspose1dImplementations.TILED.supports(problem(1, 16, 3, 8, params().dilation(125).build()),
+                tiled(8), null));
         // Accumulators: 1 row x stride 32 fits, stride 33 does not.
-        assertTrue(ConvTranspose1dTiledKernel.supports(problem(1, 16, 2, 8, params().stride(32).build()), tiled(1)));
-        assertFalse(ConvTranspose1dTiledKernel.supports(problem(1, 16, 2, 8, params().stride(33).build()), tiled(1)));
+        assertTrue(ConvTranspose1dImplementations.TILED.supports(problem(1, 16, 2, 8, params().stride(32).build()), tiled(1), null));
+        assertFalse(ConvTranspose1dImplementations.TILED.supports(problem(1, 16, 2, 8, params().stride(33).build()), tiled(1), null));
         // K x accumulators: 64 x 16 fits, 64 x 32 does not.
-        assertTrue(ConvTranspose1dTiledKernel.supports(problem(1, 16, 64, 8, params().stride(16).build()), tiled(1)));
-        assertFalse(ConvTranspose1dTiledKernel.supports(problem(1, 16, 64, 8, params().stride(32).build()), tiled(1)));
+        assertTrue(ConvTranspose1dImplementations.TILED.supports(problem(1, 16, 64, 8, params().stride(16).build()), tiled(1), null));
+        assertFalse(ConvTranspose1dImplementations.TILED.supports(problem(1, 16, 64, 8, params().stride(32).build()), tiled(1), null));
         // Unrolled taps: 64 x 4 rows fits, 64 x 8 does not; K = 65 is over the kernel size bound.
-        assertTrue(ConvTranspose1dTiledKernel.supports(problem(1, 16, 64, 8, params().build()), tiled(4)));
-        assertFalse(ConvTranspose1dTiledKernel.supports(problem(1, 16, 64, 8, params().build()), tiled(8)));
-        assertFalse(ConvTranspose1dTiledKernel.supports(problem(1, 16, 65, 8, params().build()), tiled(1)));
+        assertTrue(ConvTranspose1dImplementations.TILED.supports(problem(1, 16, 64, 8, params().build()), tiled(4), null));
+        assertFalse(ConvTranspose1dImplementations.TILED.supports(problem(1, 16, 64, 8, params().build()), tiled(8), null));
+        assertFalse(ConvTranspose1dImplementations.TILED.supports(problem(1, 16, 65, 8, params().build()), tiled(1), null));
         // With one phase of two (K = 32, 16 taps a phase): 16 rows unroll 256 taps and fit, 32 rows do not.
-        assertTrue(ConvTranspose1dTiledKernel.supports(problem(1, 16, 32, 8, params().stride(2).build()),
-                new LaunchPlan(KernelVariant.TILED, 16, 16, 1, 16)));
-        assertFalse(ConvTranspose1dTiledKernel.supports(problem(1, 16, 32, 8, params().stride(2).build()),
-                new LaunchPlan(KernelVariant.TILED, 16, 32, 1, 16)));
+        assertTrue(ConvTranspose1dImplementations.TILED.supports(problem(1, 16, 32, 8, params().stride(2).build()),
+                new TiledPlan(16, 16, 1, 16), null));
+        assertFalse(ConvTranspose1dImplementations.TILED.supports(problem(1, 16, 32, 8, params().stride(2).build()),
+                new TiledPlan(16, 32, 1, 16), null));
     }
 
     @Test
     void malformedPlansAreOutsideTheEnvelope() {
         ConvProblem problem = problem(1, 16, 3, 8, params().build());
-        assertFalse(ConvTranspose1dTiledKernel.supports(problem, tiled(0)));
-        assertFalse(ConvTranspose1dTiledKernel.supports(problem, new LaunchPlan(KernelVariant.TILED, 5, 4, 16)));
-        assertFalse(ConvTranspose1dTiledKernel.supports(problem, new LaunchPlan(KernelVariant.TILED, 16, 4, 0)));
-        assertFalse(ConvTranspose1dTiledKernel.supports(problem, new LaunchPlan(KernelVariant.PHASE, 8, 4, 32)));
+        assertFalse(ConvTranspose1dImplementations.TILED.supports(problem, tiled(0), null));
+        assertFalse(ConvTranspose1dImplementations.TILED.supports(problem, new TiledPlan(5, 4, 16), null));
+        assertFalse(ConvTranspose1dImplementations.TILED.supports(problem, new TiledPlan(16, 4, 0), null));
+        // A phase plan of 8 channels cannot be built any more (one channel is what makes it the phase
+        // variant); the tuning file's text is where it could still come from, and it is refused there.
+        assertEquals(KernelVariant.TILED, new TiledPlan(8, 4, 32).variant());
+        assertNull(PlanText.parse("phase:8:4:32"));
     }
 
     @Test
     void defaultPlansShrinkIntoTheEnvelopeOrFallBackToDirect() {
         // The decoder suite's shapes keep their plans (README, Performance).
-        assertEquals(new LaunchPlan(KernelVariant.TILED, 16, 8, 2, 16), LaunchPlan.defaultFor(
+        assertEquals(new TiledPlan(16, 8, 2, 16), ConvTranspose1dImplementations.defaultFor(
                 problem(512, 256, 16, 128, params().stride(8).padding(4).build()), KernelVariant.AUTO, AVX512));
-        assertEquals(tiled(8), LaunchPlan.defaultFor(problem(128, 64, 4, 64, params().stride(2).padding(1).build()),
+        assertEquals(tiled(8), ConvTranspose1dImplementations.defaultFor(problem(128, 64, 4, 64, params().stride(2).padding(1).build()),
                 KernelVariant.AUTO, AVX512));
         // K = 64 at stride 16: 8 rows of 2 phases keep 16 accumulators (K x accumulators 1024) and unroll
         // 64 taps; with dilation 2 the phases stay together and one row keeps 16.
-        assertEquals(new LaunchPlan(KernelVariant.TILED, 16, 8, 2, 16), LaunchPlan.defaultFor(
+        assertEquals(new TiledPlan(16, 8, 2, 16), ConvTranspose1dImplementations.defaultFor(
                 problem(4, 32, 64, 50, params().stride(16).build()), KernelVariant.AUTO, AVX512));
-        assertEquals(tiled(1), LaunchPlan.defaultFor(problem(4, 32, 64, 50, params().stride(16).dilation(3).build()),
+        assertEquals(tiled(1), ConvTranspose1dImplementations.defaultFor(problem(4, 32, 64, 50, params().stride(16).dilation(3).build()),
                 KernelVariant.AUTO, AVX512));
         // K = 64 at stride 32: 2 phases of 8 rows; with dilation 3 (every phase together, 32 accumulators x
         // K over the bound), or a window of 1808 (dilation 900): the direct kernel.
-        assertEquals(new LaunchPlan(KernelVariant.TILED, 16, 8, 2, 16), LaunchPlan.defaultFor(
+        assertEquals(new TiledPlan(16, 8, 2, 16), ConvTranspose1dImplementations.defaultFor(
                 problem(4, 32, 64, 50, params().stride(32).build()), KernelVariant.TILED, AVX512));
-        assertEquals(LaunchPlan.direct(), LaunchPlan.defaultFor(problem(4, 32, 64, 50,
+        assertEquals(LaunchPlan.direct(), ConvTranspose1dImplementations.defaultFor(problem(4, 32, 64, 50,
                 params().stride(32).dilation(3).build()), KernelVariant.TILED, AVX512));
-        assertEquals(LaunchPlan.direct(), LaunchPlan.defaultFor(problem(4, 16, 3, 50, params().dilation(900).build()),
+        assertEquals(LaunchPlan.direct(), ConvTranspose1dImplementations.defaultFor(problem(4, 16, 3, 50, params().dilation(900).build()),
                 KernelVariant.PHASE, AVX512));
     }
 

@@ -1,21 +1,21 @@
 package io.clconvt.internal.kernels;
 
-import io.clconvt.testing.TestTensors;
-import io.clconvt.internal.plan.LaunchPlan;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.clconvt.Activation;
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
 import io.clconvt.Layout;
 import io.clconvt.Padding;
 import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.plan.GemmPlan;
+import io.clconvt.internal.plan.GemmTile;
+import io.clconvt.internal.plan.KernelVariant;
 import io.clconvt.internal.plan.LaunchPlanTest;
 import io.clconvt.testing.CrossCheck;
 import io.clconvt.testing.PlanBackends;
 import io.clconvt.testing.PlanChecks;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import io.clconvt.internal.plan.LaunchPlan.GemmTile;
-import io.clconvt.internal.plan.KernelVariant;
+import io.clconvt.testing.TestTensors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -42,8 +42,8 @@ class GemmKernelTest {
                 new GemmTile(32, 32, 32, 8, 16, 4),
                 new GemmTile(16, 8, 4, 2, 4, 2)));
         ConvProblem any = LaunchPlanTest.problem(DType.FLOAT32, 64, 64, 1, 4, 2);
-        LaunchPlan.candidates(any, BACKENDS.openCl().device(), new SplittableRandom(99), 400).stream()
-                .filter(p -> p.variant() == KernelVariant.GEMM).limit(4).forEach(p -> tiles.add(p.gemm()));
+        ConvTranspose1dImplementations.candidates(any, BACKENDS.openCl().device(), new SplittableRandom(99), 400).stream()
+                .filter(p -> p.variant() == KernelVariant.GEMM).limit(4).forEach(p -> tiles.add(((GemmPlan) p).tile()));
         return tiles;
     }
 
@@ -76,10 +76,10 @@ class GemmKernelTest {
         List<CrossCheck.Call> calls = calls();
         int ran = 0;
         for (GemmTile tile : tiles()) {
-            LaunchPlan plan = LaunchPlan.gemm(tile);
+            GemmPlan plan = new GemmPlan(tile);
             for (CrossCheck.Call c : calls) {
                 ConvProblem problem = ConvProblem.resolve(c.x(), c.weight(), c.bias(), c.params());
-                if (!plan.supports(problem, BACKENDS.openCl().device())) {
+                if (!ConvTranspose1dImplementations.supports(problem, plan, BACKENDS.openCl().device())) {
                     continue;
                 }
                 PlanChecks.assertMatchesCpu(BACKENDS.openCl(), BACKENDS.cpu(), plan, c);
@@ -92,9 +92,9 @@ class GemmKernelTest {
     @Test
     void nanAndInfWeightsReachOnlyTheOutputsTheyTouch() {
         for (GemmTile tile : List.of(new GemmTile(1, 1, 1, 1, 1, 1), new GemmTile(32, 32, 32, 8, 16, 4),
-                LaunchPlan.defaultFor(LaunchPlanTest.problem(DType.FLOAT32, 8, 8, 1, 3, 1), KernelVariant.GEMM,
-                        BACKENDS.openCl().device()).gemm())) {
-            PlanChecks.assertNonFiniteWeightsStayLocal(BACKENDS.openCl(), LaunchPlan.gemm(tile));
+                ((GemmPlan) ConvTranspose1dImplementations.defaultFor(LaunchPlanTest.problem(DType.FLOAT32, 8, 8, 1, 3, 1), KernelVariant.GEMM,
+                        BACKENDS.openCl().device())).tile())) {
+            PlanChecks.assertNonFiniteWeightsStayLocal(BACKENDS.openCl(), new GemmPlan(tile));
         }
     }
 }

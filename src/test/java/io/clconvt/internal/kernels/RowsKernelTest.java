@@ -1,6 +1,9 @@
 package io.clconvt.internal.kernels;
 
-import io.clconvt.testing.TestTensors;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.clconvt.Activation;
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
@@ -8,16 +11,13 @@ import io.clconvt.Layout;
 import io.clconvt.Padding;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
-import io.clconvt.internal.plan.LaunchPlan;
+import io.clconvt.internal.plan.KernelVariant;
 import io.clconvt.internal.plan.LaunchPlanTest;
+import io.clconvt.internal.plan.RowsPlan;
 import io.clconvt.testing.CrossCheck;
 import io.clconvt.testing.PlanBackends;
 import io.clconvt.testing.PlanChecks;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import io.clconvt.internal.plan.KernelVariant;
+import io.clconvt.testing.TestTensors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -68,9 +68,9 @@ class RowsKernelTest {
             ConvProblem problem = ConvProblem.resolve(c.x(), c.weight(), c.bias(), c.params());
             for (int vector : ConvTranspose1dRowsKernel.ROW_VECTORS) {
                 for (int channels : new int[] {1, 3, 8}) {
-                    LaunchPlan plan = new LaunchPlan(KernelVariant.ROWS, channels, vector, vector == 4 ? 1 : 16);
-                    if (!plan.supports(problem, BACKENDS.openCl().device())) {
-                        assertTrue(channels * problem.stride() > ConvTranspose1dTiledKernel.MAX_ACCUMULATORS, plan
+                    RowsPlan plan = new RowsPlan(channels, vector, vector == 4 ? 1 : 16);
+                    if (!ConvTranspose1dImplementations.supports(problem, plan, BACKENDS.openCl().device())) {
+                        assertTrue(channels * problem.stride() > Envelope.MAX_ACCUMULATORS, plan
                                 + " refused " + problem);
                         continue;
                     }
@@ -89,29 +89,29 @@ class RowsKernelTest {
         ConvProblem ncl = ConvProblem.resolve(x, w, null, ConvTranspose1dParams.builder().stride(8).build());
         ConvProblem nlc = ConvProblem.resolve(Tensor.of(new float[40], 1, 10, 4), w, null,
                 ConvTranspose1dParams.builder().stride(8).layout(Layout.NLC).build());
-        assertTrue(new LaunchPlan(KernelVariant.ROWS, 4, 16, 16).supports(ncl, BACKENDS.openCl().device()));
-        assertFalse(new LaunchPlan(KernelVariant.ROWS, 4, 16, 16).supports(nlc, BACKENDS.openCl().device()));
-        assertFalse(new LaunchPlan(KernelVariant.ROWS, 5, 16, 16).supports(ncl, BACKENDS.openCl().device())); // 40 accumulators
-        assertFalse(new LaunchPlan(KernelVariant.ROWS, 4, 3, 16).supports(ncl, BACKENDS.openCl().device())); // no vec3 row vector
+        assertTrue(ConvTranspose1dImplementations.supports(ncl, new RowsPlan(4, 16, 16), BACKENDS.openCl().device()));
+        assertFalse(ConvTranspose1dImplementations.supports(nlc, new RowsPlan(4, 16, 16), BACKENDS.openCl().device()));
+        assertFalse(ConvTranspose1dImplementations.supports(ncl, new RowsPlan(5, 16, 16), BACKENDS.openCl().device())); // 40 accumulators
+        assertFalse(ConvTranspose1dImplementations.supports(ncl, new RowsPlan(4, 3, 16), BACKENDS.openCl().device())); // no vec3 row vector
         // 16 row offsets fit (K = 16 at stride 1), 17 do not
         Tensor w17 = Tensor.of(new float[4 * 4 * 17], 4, 4, 17);
-        assertTrue(new LaunchPlan(KernelVariant.ROWS, 1, 16, 16).supports(
-                ConvProblem.resolve(x, w, null, ConvTranspose1dParams.builder().build()), BACKENDS.openCl().device()));
-        assertFalse(new LaunchPlan(KernelVariant.ROWS, 1, 16, 16).supports(
-                ConvProblem.resolve(x, w17, null, ConvTranspose1dParams.builder().build()), BACKENDS.openCl().device()));
+        assertTrue(ConvTranspose1dImplementations.supports(ConvProblem.resolve(x, w, null,
+                ConvTranspose1dParams.builder().build()), new RowsPlan(1, 16, 16), BACKENDS.openCl().device()));
+        assertFalse(ConvTranspose1dImplementations.supports(ConvProblem.resolve(x, w17, null,
+                ConvTranspose1dParams.builder().build()), new RowsPlan(1, 16, 16), BACKENDS.openCl().device()));
         // an NLC layer under auto takes the tiled or phase variant instead
         ConvProblem depthwiseNlc = ConvProblem.resolve(Tensor.of(new float[40], 1, 10, 4),
                 Tensor.of(new float[4 * 16], 4, 1, 16), null,
                 ConvTranspose1dParams.builder().groups(4).layout(Layout.NLC).build());
         assertEquals(KernelVariant.PHASE,
-                LaunchPlan.defaultFor(depthwiseNlc, KernelVariant.AUTO, LaunchPlanTest.AVX512).variant());
+                ConvTranspose1dImplementations.defaultFor(depthwiseNlc, KernelVariant.AUTO, LaunchPlanTest.AVX512).variant());
     }
 
     @Test
     void nanAndInfWeightsReachOnlyTheOutputsTheyTouch() {
         // four inputs: the masked lanes next to both ends of every row vector
         for (int vector : ConvTranspose1dRowsKernel.ROW_VECTORS) {
-            PlanChecks.assertNonFiniteWeightsStayLocal(BACKENDS.openCl(), new LaunchPlan(KernelVariant.ROWS, 1, vector, 16));
+            PlanChecks.assertNonFiniteWeightsStayLocal(BACKENDS.openCl(), new RowsPlan(1, vector, 16));
         }
     }
 }

@@ -1,6 +1,9 @@
 package io.clconvt.internal.kernels;
 
-import io.clconvt.testing.TestTensors;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.clconvt.Activation;
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
@@ -9,14 +12,11 @@ import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.Maths;
 import io.clconvt.internal.plan.LaunchPlan;
+import io.clconvt.internal.plan.TiledPlan;
 import io.clconvt.testing.CrossCheck;
 import io.clconvt.testing.PlanBackends;
 import io.clconvt.testing.PlanChecks;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import io.clconvt.internal.plan.KernelVariant;
+import io.clconvt.testing.TestTensors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -42,10 +42,10 @@ class TransposedStoresTest {
             for (int stride : new int[] {1, 2, 4}) {
                 for (int blocks : new int[] {1, 2}) {
                     int rows = blocks * channels / stride;
-                    if (rows < 1 || rows * stride > ConvTranspose1dTiledKernel.MAX_ACCUMULATORS) {
+                    if (rows < 1 || rows * stride > Envelope.MAX_ACCUMULATORS) {
                         continue;
                     }
-                    LaunchPlan plan = new LaunchPlan(KernelVariant.TILED, channels, rows, 16);
+                    TiledPlan plan = new TiledPlan(channels, rows, 16);
                     // group channels: the vector exactly, and 3 more (a second tile left mostly empty)
                     for (int groupOut : new int[] {channels, channels + 3}) {
                         DType dtype = ran % 3 == 2 ? DType.FLOAT64 : DType.FLOAT32;
@@ -57,7 +57,7 @@ class TransposedStoresTest {
                                 ConvTranspose1dParams.builder().stride(stride).padding(stride, 1).outputPadding(
                                         stride - 1).groups(groups).build());
                         ConvProblem problem = ConvProblem.resolve(call.x(), call.weight(), call.bias(), call.params());
-                        assertTrue(plan.supports(problem, BACKENDS.openCl().device()), plan + " for " + problem);
+                        assertTrue(ConvTranspose1dImplementations.supports(problem, plan, BACKENDS.openCl().device()), plan + " for " + problem);
                         PlanChecks.assertMatchesCpu(BACKENDS.openCl(), BACKENDS.cpu(), plan, call);
                         ran++;
                     }
@@ -74,10 +74,10 @@ class TransposedStoresTest {
         for (int channels : new int[] {4, 8, 16}) {
             for (int stride : new int[] {2, 3, 4, 8}) {
                 int rows = channels / Maths.gcd(channels, stride);
-                if (rows * stride > ConvTranspose1dTiledKernel.MAX_ACCUMULATORS) {
+                if (rows * stride > Envelope.MAX_ACCUMULATORS) {
                     continue;
                 }
-                LaunchPlan plan = new LaunchPlan(KernelVariant.TILED, channels, rows, 16);
+                TiledPlan plan = new TiledPlan(channels, rows, 16);
                 for (int residue = 1; residue < stride; residue++) {
                     int dilation = 1 + ran % 3;
                     int kernelSize = stride + 1 + ran % 4;
@@ -98,7 +98,7 @@ class TransposedStoresTest {
                     ConvProblem problem = ConvProblem.resolve(call.x(), call.weight(), call.bias(), call.params());
                     assertEquals(residue, ConvTranspose1dTiledKernel.phaseShift(problem, plan),
                             plan + " for " + problem);
-                    assertTrue(plan.supports(problem, BACKENDS.openCl().device()), plan + " for " + problem);
+                    assertTrue(ConvTranspose1dImplementations.supports(problem, plan, BACKENDS.openCl().device()), plan + " for " + problem);
                     PlanChecks.assertMatchesCpu(BACKENDS.openCl(), BACKENDS.cpu(), plan, call);
                     ran++;
                 }
@@ -112,20 +112,20 @@ class TransposedStoresTest {
         ConvTranspose1dParams.Builder base = ConvTranspose1dParams.builder().stride(2).padding(1);
         Tensor x = Tensor.of(new float[16 * 64], 1, 16, 64);
         Tensor w = Tensor.of(new float[16 * 16 * 4], 16, 16, 4);
-        LaunchPlan aligned = new LaunchPlan(KernelVariant.TILED, 16, 8, 16);
+        TiledPlan aligned = new TiledPlan(16, 8, 16);
         ConvProblem ncl = ConvProblem.resolve(x, w, null, base.build()); // Lout 128
         assertEquals(1, ConvTranspose1dTiledKernel.phaseShift(ncl, aligned));
         // positions per tile not a whole vector; rows not whole vectors; channels-last; phases split; the
         // phase variant
-        assertEquals(0, ConvTranspose1dTiledKernel.phaseShift(ncl, new LaunchPlan(KernelVariant.TILED, 16, 4, 16)));
+        assertEquals(0, ConvTranspose1dTiledKernel.phaseShift(ncl, new TiledPlan(16, 4, 16)));
         assertEquals(0, ConvTranspose1dTiledKernel.phaseShift(
                 ConvProblem.resolve(x, w, null, base.outputPadding(1).build()), aligned));
         Tensor nlc = Tensor.of(new float[16 * 64], 1, 64, 16);
         assertEquals(0, ConvTranspose1dTiledKernel.phaseShift(
                 ConvProblem.resolve(nlc, w, null, ConvTranspose1dParams.builder().stride(2).padding(1)
                         .layout(Layout.NLC).build()), aligned));
-        assertEquals(0, ConvTranspose1dTiledKernel.phaseShift(ncl, new LaunchPlan(KernelVariant.TILED, 16, 8, 1, 16)));
-        assertEquals(0, ConvTranspose1dTiledKernel.phaseShift(ncl, new LaunchPlan(KernelVariant.PHASE, 1, 16, 16)));
+        assertEquals(0, ConvTranspose1dTiledKernel.phaseShift(ncl, new TiledPlan(16, 8, 1, 16)));
+        assertEquals(0, ConvTranspose1dTiledKernel.phaseShift(ncl, new TiledPlan(1, 16, 16)));
     }
 
     @Test
@@ -140,8 +140,8 @@ class TransposedStoresTest {
                             .build()));
         }
         for (CrossCheck.Call call : calls) {
-            for (LaunchPlan plan : List.of(new LaunchPlan(KernelVariant.TILED, 16, 4, 16),
-                    new LaunchPlan(KernelVariant.TILED, 16, 8, 2, 16), new LaunchPlan(KernelVariant.PHASE, 1, 3, 8))) {
+            for (LaunchPlan plan : List.of(new TiledPlan(16, 4, 16),
+                    new TiledPlan(16, 8, 2, 16), new TiledPlan(1, 3, 8))) {
                 PlanChecks.assertMatchesCpu(BACKENDS.openCl(), BACKENDS.cpu(), plan, call);
             }
         }
@@ -156,8 +156,8 @@ class TransposedStoresTest {
         Tensor x = Tensor.of(ones, 1, 1, 64);
         Tensor w = Tensor.of(new float[] {1, 1, Float.NaN}, 1, 1, 3);
         ConvTranspose1dParams params = ConvTranspose1dParams.builder().build();
-        for (LaunchPlan plan : List.of(new LaunchPlan(KernelVariant.TILED, 2, 4, 16),
-                new LaunchPlan(KernelVariant.PHASE, 1, 4, 16))) {
+        for (LaunchPlan plan : List.of(new TiledPlan(2, 4, 16),
+                new TiledPlan(1, 4, 16))) {
             float[] y = BACKENDS.openCl().run(ConvProblem.resolve(x, w, null, params), plan, x, w, null).toFloatArray();
             assertArrayEquals(new float[] {1, 2}, new float[] {y[0], y[1]}, plan.toString());
             for (int o = 2; o < y.length; o++) {

@@ -1,6 +1,9 @@
 package io.clconvt.internal.opencl;
 
-import io.clconvt.testing.TestTensors;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.clconvt.Activation;
 import io.clconvt.Backend;
 import io.clconvt.ConvTranspose1dParams;
@@ -9,10 +12,7 @@ import io.clconvt.DeviceTensor;
 import io.clconvt.Padding;
 import io.clconvt.Tensor;
 import io.clconvt.testing.OpenClSupport;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
+import io.clconvt.testing.TestTensors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,19 +1,18 @@
 package io.clconvt.internal.plan;
 
-import io.clconvt.ConvTranspose1dParams;
-import io.clconvt.DType;
-import io.clconvt.DeviceInfo;
-import io.clconvt.Layout;
-import io.clconvt.Tensor;
-import io.clconvt.internal.ConvProblem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.clconvt.internal.plan.LaunchPlan.GemmTile;
-import io.clconvt.internal.plan.KernelVariant;
+import io.clconvt.ConvTranspose1dParams;
+import io.clconvt.DType;
+import io.clconvt.DeviceInfo;
+import io.clconvt.Layout;
+import io.clconvt.Tensor;
+import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.kernels.ConvTranspose1dImplementations;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -56,53 +55,53 @@ public class LaunchPlanTest {
 
     @Test
     void avx2UsesEightFloatVectorsAndFitsSixteenRegisters() {
-        LaunchPlan plan = LaunchPlan.defaultFor(problem(DType.FLOAT32, 256, 128, 1, 4, 2), KernelVariant.AUTO, AVX2);
-        assertEquals(new LaunchPlan(KernelVariant.TILED, 8, 4, 16), plan);
-        assertEquals(16, LaunchPlan.cpuVectorRegisters(8));
+        LaunchPlan plan = ConvTranspose1dImplementations.defaultFor(problem(DType.FLOAT32, 256, 128, 1, 4, 2), KernelVariant.AUTO, AVX2);
+        assertEquals(new TiledPlan(8, 4, 16), plan);
+        assertEquals(16, CpuRule.vectorRegisters(8));
         // HiFi-GAN's stride 8: 4 rows of 2 phases, 8 accumulators (every phase of 4 rows would need 34 registers)
-        assertEquals(new LaunchPlan(KernelVariant.TILED, 8, 4, 2, 16),
-                LaunchPlan.defaultFor(problem(DType.FLOAT32, 512, 256, 1, 16, 8), KernelVariant.AUTO, AVX2));
-        assertEquals(4, LaunchPlan.defaultFor(problem(DType.FLOAT64, 256, 128, 1, 4, 2), KernelVariant.AUTO, AVX2)
-                .tileChannels());
+        assertEquals(new TiledPlan(8, 4, 2, 16),
+                ConvTranspose1dImplementations.defaultFor(problem(DType.FLOAT32, 512, 256, 1, 16, 8), KernelVariant.AUTO, AVX2));
+        assertEquals(4, ((TiledPlan) ConvTranspose1dImplementations.defaultFor(problem(DType.FLOAT64, 256, 128, 1, 4, 2),
+                KernelVariant.AUTO, AVX2)).channels());
     }
 
     @Test
     void avx512UsesSixteenFloatVectorsAndFitsThirtyTwoRegisters() {
-        assertEquals(new LaunchPlan(KernelVariant.TILED, 16, 8, 16),
-                LaunchPlan.defaultFor(problem(DType.FLOAT32, 256, 128, 1, 4, 2), KernelVariant.AUTO, AVX512));
-        assertEquals(32, LaunchPlan.cpuVectorRegisters(16));
+        assertEquals(new TiledPlan(16, 8, 16),
+                ConvTranspose1dImplementations.defaultFor(problem(DType.FLOAT32, 256, 128, 1, 4, 2), KernelVariant.AUTO, AVX512));
+        assertEquals(32, CpuRule.vectorRegisters(16));
         // grouped_up: 32-channel groups, where scalar stores of a split tile would cost half the loads
-        assertEquals(new LaunchPlan(KernelVariant.TILED, 16, 4, 16),
-                LaunchPlan.defaultFor(problem(DType.FLOAT32, 256, 256, 8, 8, 4), KernelVariant.AUTO, AVX512));
-        assertEquals(new LaunchPlan(KernelVariant.TILED, 16, 8, 2, 16),
-                LaunchPlan.defaultFor(problem(DType.FLOAT32, 512, 256, 1, 16, 8), KernelVariant.AUTO, AVX512));
-        assertEquals(8, LaunchPlan.defaultFor(problem(DType.FLOAT64, 256, 128, 1, 4, 2), KernelVariant.AUTO, AVX512)
-                .tileChannels());
+        assertEquals(new TiledPlan(16, 4, 16),
+                ConvTranspose1dImplementations.defaultFor(problem(DType.FLOAT32, 256, 256, 8, 8, 4), KernelVariant.AUTO, AVX512));
+        assertEquals(new TiledPlan(16, 8, 2, 16),
+                ConvTranspose1dImplementations.defaultFor(problem(DType.FLOAT32, 512, 256, 1, 16, 8), KernelVariant.AUTO, AVX512));
+        assertEquals(8, ((TiledPlan) ConvTranspose1dImplementations.defaultFor(problem(DType.FLOAT64, 256, 128, 1, 4, 2),
+                KernelVariant.AUTO, AVX512)).channels());
     }
 
     @Test
     void onEveryCpuAndStrideTheAccumulatorsAndOneTapFitTheRegisters() {
         for (DeviceInfo device : List.of(AVX2, AVX512, cpu(4, 2))) {
-            int registers = LaunchPlan.cpuVectorRegisters(device.nativeFloatWidth());
+            int registers = CpuRule.vectorRegisters(device.nativeFloatWidth());
             for (int stride = 1; stride <= 16; stride++) {
                 for (KernelVariant variant : List.of(KernelVariant.AUTO, KernelVariant.TILED, KernelVariant.PHASE)) {
-                    LaunchPlan plan = LaunchPlan.defaultFor(problem(DType.FLOAT32, 64, 64, 1, 2 * stride, stride),
-                            variant, device);
+                    TiledPlan plan = (TiledPlan) ConvTranspose1dImplementations.defaultFor(
+                            problem(DType.FLOAT32, 64, 64, 1, 2 * stride, stride), variant, device);
                     ConvProblem problem = problem(DType.FLOAT32, 64, 64, 1, 2 * stride, stride);
                     int phases = plan.phasesOf(problem);
-                    assertTrue(plan.tileRows() * phases + LaunchPlan.TAP_REGISTERS <= registers
-                            || (plan.tileRows() == 1 && phases == stride),
+                    assertTrue(plan.rows() * phases + CpuRule.TAP_REGISTERS <= registers
+                            || (plan.rows() == 1 && phases == stride),
                             plan + " at stride " + stride + " needs more than " + registers + " registers");
                     assertTrue(phases == stride
-                            || LaunchPlan.splitPhaseFits(registers, problem, plan.tileRows(), phases),
+                            || CpuRule.splitPhaseFits(registers, problem, plan.rows(), phases),
                             plan + " at stride " + stride + " leaves no room for its input window");
-                    assertTrue(plan.supports(problem, device), plan + " at stride " + stride);
-                    assertTrue(plan.tileChannels() <= device.nativeFloatWidth(), plan + " on width "
+                    assertTrue(ConvTranspose1dImplementations.supports(problem, plan, device), plan + " at stride " + stride);
+                    assertTrue(plan.channels() <= device.nativeFloatWidth(), plan + " on width "
                             + device.nativeFloatWidth());
                 }
             }
-            GemmTile tile = LaunchPlan.defaultFor(problem(DType.FLOAT32, 64, 64, 1, 4, 2), KernelVariant.GEMM, device)
-                    .gemm();
+            GemmTile tile = ((GemmPlan) ConvTranspose1dImplementations.defaultFor(problem(DType.FLOAT32, 64, 64, 1, 4, 2),
+                    KernelVariant.GEMM, device)).tile();
             int vectors = tile.mwg() / (tile.mdimc() * tile.vw());
             assertTrue(vectors * (tile.nwg() / tile.ndimc()) + vectors + 1 <= registers, tile.toString());
             assertEquals(device.nativeFloatWidth(), tile.vw());
@@ -127,9 +126,9 @@ public class LaunchPlanTest {
         assertTwoDimensions(16, 8, 16, 2, 1, 16);
         for (int registers : new int[] {16, 32}) {
             for (int stride = 1; stride <= 32; stride++) {
-                int[] tile = LaunchPlan.cpuRowsAndPhases(registers,
+                int[] tile = CpuRule.rowsAndPhases(registers,
                         problem(DType.FLOAT32, 256, 128, 1, 2 * stride, stride), registers / 2);
-                assertTrue(stride % tile[1] == 0 && tile[0] * tile[1] + LaunchPlan.TAP_REGISTERS <= registers,
+                assertTrue(stride % tile[1] == 0 && tile[0] * tile[1] + CpuRule.TAP_REGISTERS <= registers,
                         tile[0] + "x" + tile[1] + " at stride " + stride);
                 // a split tile also holds its window: its rows and the one row back that K = 2 x stride reaches
                 int window = tile[0] + 1;
@@ -144,19 +143,19 @@ public class LaunchPlanTest {
         // encodec_up5 (K 10, stride 5) in AVX2: 8 x 1 has the fewest loads but 8 accumulators, 9 window
         // broadcasts and a weight do not fit 16 registers; 2 rows x every phase took 0.57 of its time
         ConvProblem encodec = problem(DType.FLOAT32, 256, 128, 1, 10, 5);
-        assertFalse(LaunchPlan.splitPhaseFits(16, encodec, 8, 1));
-        assertTrue(LaunchPlan.splitPhaseFits(16, encodec, 4, 1));
+        assertFalse(CpuRule.splitPhaseFits(16, encodec, 8, 1));
+        assertTrue(CpuRule.splitPhaseFits(16, encodec, 4, 1));
         assertEquals("2x5", tile(16, encodec, 8));
-        assertEquals(new LaunchPlan(KernelVariant.TILED, 8, 2, 16),
-                LaunchPlan.defaultFor(encodec, KernelVariant.AUTO, AVX2));
+        assertEquals(new TiledPlan(8, 2, 16),
+                ConvTranspose1dImplementations.defaultFor(encodec, KernelVariant.AUTO, AVX2));
         // AVX-512 keeps every phase of 4 rows there; stride 6 splits in halves, not thirds, on both
         assertEquals("4x5", tile(32, encodec, 16));
         ConvProblem strideSix = problem(DType.FLOAT32, 256, 128, 1, 12, 6);
         assertEquals("4x2", tile(16, strideSix, 8));
         assertEquals("8x2", tile(32, strideSix, 16));
         // the window grows with the taps a phase has: K 30 at stride 6 reaches 4 rows back
-        assertTrue(LaunchPlan.splitPhaseFits(16, problem(DType.FLOAT32, 256, 128, 1, 6, 6), 4, 2));
-        assertFalse(LaunchPlan.splitPhaseFits(16, problem(DType.FLOAT32, 256, 128, 1, 30, 6), 4, 2));
+        assertTrue(CpuRule.splitPhaseFits(16, problem(DType.FLOAT32, 256, 128, 1, 6, 6), 4, 2));
+        assertFalse(CpuRule.splitPhaseFits(16, problem(DType.FLOAT32, 256, 128, 1, 30, 6), 4, 2));
     }
 
     @Test
@@ -165,8 +164,8 @@ public class LaunchPlanTest {
         // phases) stores 16 scalars per accumulator; 4 rows x every phase is one 16 x 16 block, transposed.
         ConvProblem grouped = problem(DType.FLOAT32, 256, 256, 8, 8, 4);
         assertEquals("4x4", tile(32, grouped, 16));
-        assertTrue(LaunchPlan.storesPerMultiplyAdd(grouped, 16, 8, 2)
-                > 5 * LaunchPlan.storesPerMultiplyAdd(grouped, 16, 4, 4));
+        assertTrue(CpuRule.storesPerMultiplyAdd(grouped, 16, 8, 2)
+                > 5 * CpuRule.storesPerMultiplyAdd(grouped, 16, 4, 4));
         // AVX2 has no transposable tile that beats 4 x 2's loads: 2 x 4 would load a weight per 2 rows
         assertEquals("4x2", tile(16, grouped, 8));
         // NLC stores whole vectors whatever the tile: the dense choice
@@ -177,7 +176,7 @@ public class LaunchPlanTest {
     }
 
     private static String tile(int registers, ConvProblem problem, int channelTile) {
-        int[] tile = LaunchPlan.cpuRowsAndPhases(registers, problem, channelTile);
+        int[] tile = CpuRule.rowsAndPhases(registers, problem, channelTile);
         return tile[0] + "x" + tile[1];
     }
 
@@ -194,19 +193,19 @@ public class LaunchPlanTest {
         // its vector width or the dtype, since the work-items, not the accumulators, fill the lanes
         for (DeviceInfo cpu : List.of(AVX2, AVX512)) {
             for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
-                assertEquals(new LaunchPlan(KernelVariant.PHASE, 1, 16, 16), LaunchPlan.defaultFor(
+                assertEquals(new TiledPlan(1, 16, 16), ConvTranspose1dImplementations.defaultFor(
                         problem(dtype, 256, 256, 256, 4, 2), KernelVariant.AUTO, cpu), cpu.name() + " " + dtype);
             }
-            assertEquals(new LaunchPlan(KernelVariant.PHASE, 1, 32, 16), LaunchPlan.defaultFor(
+            assertEquals(new TiledPlan(1, 32, 16), ConvTranspose1dImplementations.defaultFor(
                     problem(DType.FLOAT32, 64, 64, 64, 3, 1), KernelVariant.AUTO, cpu));
-            assertEquals(new LaunchPlan(KernelVariant.PHASE, 1, 8, 16), LaunchPlan.defaultFor(
+            assertEquals(new TiledPlan(1, 8, 16), ConvTranspose1dImplementations.defaultFor(
                     problem(DType.FLOAT32, 64, 64, 64, 8, 4), KernelVariant.AUTO, cpu));
             // a stride past the envelope even at one row: the direct variant
-            assertEquals(KernelVariant.DIRECT, LaunchPlan.defaultFor(problem(DType.FLOAT32, 8, 8, 8, 40, 40),
+            assertEquals(KernelVariant.DIRECT, ConvTranspose1dImplementations.defaultFor(problem(DType.FLOAT32, 8, 8, 8, 40, 40),
                     KernelVariant.AUTO, cpu).variant());
             // channels-last depthwise layers did not gain from more rows and keep the register-bound ones
-            assertEquals(LaunchPlan.defaultFor(nlc(256, 256, 256), KernelVariant.PHASE, cpu),
-                    LaunchPlan.defaultFor(nlc(256, 256, 256), KernelVariant.AUTO, cpu));
+            assertEquals(ConvTranspose1dImplementations.defaultFor(nlc(256, 256, 256), KernelVariant.PHASE, cpu),
+                    ConvTranspose1dImplementations.defaultFor(nlc(256, 256, 256), KernelVariant.AUTO, cpu));
         }
     }
 
@@ -214,28 +213,29 @@ public class LaunchPlanTest {
     void narrowNclGroupsVectoriseAlongTheRows() {
         // up to a native vector of channels per group: as many channels as the registers hold beside the
         // stride's accumulators, the window's row vectors and a weight
-        assertEquals(new LaunchPlan(KernelVariant.ROWS, 8, 16, 16), LaunchPlan.defaultFor(
+        assertEquals(new RowsPlan(8, 16, 16), ConvTranspose1dImplementations.defaultFor(
                 problem(DType.FLOAT32, 256, 256, 16, 4, 2), KernelVariant.AUTO, AVX512));
-        assertEquals(new LaunchPlan(KernelVariant.ROWS, 4, 8, 16), LaunchPlan.defaultFor(
+        assertEquals(new RowsPlan(4, 8, 16), ConvTranspose1dImplementations.defaultFor(
                 problem(DType.FLOAT32, 256, 256, 32, 4, 2), KernelVariant.AUTO, AVX2));
-        assertEquals(new LaunchPlan(KernelVariant.ROWS, 2, 8, 16), LaunchPlan.defaultFor(
+        assertEquals(new RowsPlan(2, 8, 16), ConvTranspose1dImplementations.defaultFor(
                 problem(DType.FLOAT32, 256, 256, 32, 16, 4), KernelVariant.AUTO, AVX2));
         // wider groups keep the channel vector
-        assertEquals(KernelVariant.TILED, LaunchPlan.defaultFor(problem(DType.FLOAT32, 256, 256, 8, 8, 4),
+        assertEquals(KernelVariant.TILED, ConvTranspose1dImplementations.defaultFor(problem(DType.FLOAT32, 256, 256, 8, 8, 4),
                 KernelVariant.AUTO, AVX512).variant());
-        assertEquals(KernelVariant.TILED, LaunchPlan.defaultFor(problem(DType.FLOAT32, 256, 256, 16, 4, 2),
+        assertEquals(KernelVariant.TILED, ConvTranspose1dImplementations.defaultFor(problem(DType.FLOAT32, 256, 256, 16, 4, 2),
                 KernelVariant.AUTO, AVX2).variant());
     }
 
     @Test
     void narrowNlcGroupsUseTheScalarPhaseVariantOrNarrowerVectors() {
-        assertEquals(KernelVariant.PHASE, LaunchPlan.defaultFor(nlc(256, 256, 256), KernelVariant.AUTO, AVX512)
+        assertEquals(KernelVariant.PHASE, ConvTranspose1dImplementations.defaultFor(nlc(256, 256, 256), KernelVariant.AUTO, AVX512)
                 .variant());
-        assertEquals(KernelVariant.PHASE, LaunchPlan.defaultFor(nlc(16, 12, 4), KernelVariant.AUTO, AVX512)
+        assertEquals(KernelVariant.PHASE, ConvTranspose1dImplementations.defaultFor(nlc(16, 12, 4), KernelVariant.AUTO, AVX512)
                 .variant()); // 3 channels per group
-        assertEquals(new LaunchPlan(KernelVariant.TILED, 4, 4, 16), LaunchPlan.defaultFor(nlc(16, 16, 4),
+        assertEquals(new TiledPlan(4, 4, 16), ConvTranspose1dImplementations.defaultFor(nlc(16, 16, 4),
                 KernelVariant.AUTO, AVX2)); // 4 channels: half of 8
-        assertEquals(8, LaunchPlan.defaultFor(nlc(16, 16, 2), KernelVariant.AUTO, AVX512).tileChannels());
+        assertEquals(8, ((TiledPlan) ConvTranspose1dImplementations.defaultFor(nlc(16, 16, 2), KernelVariant.AUTO, AVX512))
+                .channels());
     }
 
     private static ConvProblem nlc(int cin, int cout, int groups) {
@@ -247,20 +247,20 @@ public class LaunchPlanTest {
     @Test
     void gpusRunDenseLayersAsGemmWithPublishedTilesAndSmallRegisterTiles() {
         ConvProblem dense = problem(DType.FLOAT32, 256, 128, 1, 4, 2);
-        assertEquals(new GemmTile(64, 64, 32, 16, 16, 4), LaunchPlan.defaultFor(dense, KernelVariant.AUTO, NVIDIA).gemm());
-        assertEquals(new GemmTile(64, 64, 32, 16, 8, 4), LaunchPlan.defaultFor(dense, KernelVariant.AUTO, AMD).gemm());
-        assertEquals(new GemmTile(64, 64, 32, 16, 8, 4), LaunchPlan.defaultFor(dense, KernelVariant.AUTO, INTEL).gemm());
+        assertEquals(new GemmTile(64, 64, 32, 16, 16, 4), ((GemmPlan) ConvTranspose1dImplementations.defaultFor(dense, KernelVariant.AUTO, NVIDIA)).tile());
+        assertEquals(new GemmTile(64, 64, 32, 16, 8, 4), ((GemmPlan) ConvTranspose1dImplementations.defaultFor(dense, KernelVariant.AUTO, AMD)).tile());
+        assertEquals(new GemmTile(64, 64, 32, 16, 8, 4), ((GemmPlan) ConvTranspose1dImplementations.defaultFor(dense, KernelVariant.AUTO, INTEL)).tile());
         for (DeviceInfo gpu : List.of(NVIDIA, AMD, INTEL, gpu("Other", "accelerated", 128, 32 << 10))) {
-            LaunchPlan plan = LaunchPlan.defaultFor(dense, KernelVariant.AUTO, gpu);
+            LaunchPlan plan = ConvTranspose1dImplementations.defaultFor(dense, KernelVariant.AUTO, gpu);
             assertEquals(KernelVariant.GEMM, plan.variant(), gpu.name());
-            GemmTile tile = plan.gemm();
+            GemmTile tile = ((GemmPlan) plan).tile();
             int accumulators = (tile.mwg() / tile.mdimc()) * (tile.nwg() / tile.ndimc());
             assertTrue(accumulators >= 8 && accumulators <= 64, tile + " holds " + accumulators);
             assertTrue(tile.mdimc() * tile.ndimc() <= gpu.maxWorkGroupSize(), tile.toString());
-            assertEquals(KernelVariant.PHASE, LaunchPlan.defaultFor(problem(DType.FLOAT32, 64, 64, 64, 4, 2),
+            assertEquals(KernelVariant.PHASE, ConvTranspose1dImplementations.defaultFor(problem(DType.FLOAT32, 64, 64, 64, 4, 2),
                     KernelVariant.AUTO, gpu).variant());
-            LaunchPlan tiled = LaunchPlan.defaultFor(dense, KernelVariant.TILED, gpu);
-            assertTrue(tiled.tileChannels() * tiled.tileRows() * 2 <= 32, tiled.toString());
+            TiledPlan tiled = (TiledPlan) ConvTranspose1dImplementations.defaultFor(dense, KernelVariant.TILED, gpu);
+            assertTrue(tiled.channels() * tiled.rows() * 2 <= 32, tiled.toString());
         }
     }
 
@@ -268,15 +268,16 @@ public class LaunchPlanTest {
     void aGpuWithoutDedicatedLocalMemoryRunsDenseLayersTiled() {
         DeviceInfo shared = new DeviceInfo("0:0", "Other", "emulated", "GPU", "OpenCL 3.0", 8, 1L << 30, 1L << 28,
                 false, "1.0", 4, 4, 0, 0, 256, List.of(256L, 256L, 256L), false, 32 << 10);
-        LaunchPlan plan = LaunchPlan.defaultFor(problem(DType.FLOAT32, 256, 128, 1, 4, 2), KernelVariant.AUTO, shared);
+        LaunchPlan plan = ConvTranspose1dImplementations.defaultFor(problem(DType.FLOAT32, 256, 128, 1, 4, 2), KernelVariant.AUTO, shared);
         assertEquals(KernelVariant.TILED, plan.variant());
-        assertTrue(plan.tileChannels() * plan.tileRows() * 2 <= 32, plan.toString());
+        TiledPlan tiled = (TiledPlan) plan;
+        assertTrue(tiled.channels() * tiled.rows() * 2 <= 32, plan.toString());
     }
 
     @Test
     void aGemmTileThatOverflowsLocalMemoryFallsBackToDirect() {
         DeviceInfo small = gpu("NVIDIA CUDA", "tiny", 1024, 1 << 10);
-        assertEquals(LaunchPlan.direct(), LaunchPlan.defaultFor(problem(DType.FLOAT32, 256, 128, 1, 4, 2),
+        assertEquals(LaunchPlan.direct(), ConvTranspose1dImplementations.defaultFor(problem(DType.FLOAT32, 256, 128, 1, 4, 2),
                 KernelVariant.GEMM, small));
     }
 
@@ -287,9 +288,9 @@ public class LaunchPlanTest {
         int stride = 1 << 30;
         ConvProblem huge = ConvProblem.resolve(x, w, null,
                 ConvTranspose1dParams.builder().stride(stride).padding(stride - 1, 0).build());
-        assertEquals(LaunchPlan.direct(), LaunchPlan.defaultFor(huge, KernelVariant.GEMM, NVIDIA));
+        assertEquals(LaunchPlan.direct(), ConvTranspose1dImplementations.defaultFor(huge, KernelVariant.GEMM, NVIDIA));
         ConvProblem usual = ConvProblem.resolve(x, w, null, ConvTranspose1dParams.builder().stride(8).build());
-        assertEquals(KernelVariant.GEMM, LaunchPlan.defaultFor(usual, KernelVariant.GEMM, NVIDIA).variant());
+        assertEquals(KernelVariant.GEMM, ConvTranspose1dImplementations.defaultFor(usual, KernelVariant.GEMM, NVIDIA).variant());
     }
 
     @Test
@@ -297,25 +298,25 @@ public class LaunchPlanTest {
         for (String bad : List.of("tiled:0:4:16", "tiled:16:4:0", "phase:1:0:32", "tiled:5:4:16", "phase:2:4:32",
                 "tiled:16:4", "fast:1:1:1", "auto:1:1:64", "gemm:64:64:32:16:16", "gemm:64:64:32:16:16:3",
                 "gemm:64:64:32:32:16:4", "gemm:256:256:32:1:1:16", "tiled:16:-4:16", "tiled:16:4:2147483647", "")) {
-            assertNull(LaunchPlan.parse(bad), bad);
+            assertNull(PlanText.parse(bad), bad);
         }
         for (String good : List.of("tiled:16:4:16", "phase:1:8:32", "direct:1:1:64", "gemm:64:64:32:16:8:4")) {
-            LaunchPlan plan = LaunchPlan.parse(good);
+            LaunchPlan plan = PlanText.parse(good);
             assertNotNull(plan, good);
-            assertEquals(good, plan.encode());
+            assertEquals(good, PlanText.encode(plan));
         }
     }
 
     @Test
     void candidatesStartWithTheBuiltInPlansAndSampleEveryVariant() {
         ConvProblem dense = problem(DType.FLOAT32, 256, 128, 1, 4, 2);
-        List<LaunchPlan> plans = LaunchPlan.candidates(dense, AVX512, new SplittableRandom(1), 40);
+        List<LaunchPlan> plans = ConvTranspose1dImplementations.candidates(dense, AVX512, new SplittableRandom(1), 40);
         assertEquals(40, plans.size());
-        assertEquals(LaunchPlan.defaultFor(dense, KernelVariant.AUTO, AVX512), plans.get(0));
+        assertEquals(ConvTranspose1dImplementations.defaultFor(dense, KernelVariant.AUTO, AVX512), plans.get(0));
         for (KernelVariant variant : List.of(KernelVariant.PHASE, KernelVariant.TILED, KernelVariant.GEMM)) {
             assertTrue(plans.stream().anyMatch(p -> p.variant() == variant), variant + " missing from " + plans);
         }
-        assertTrue(plans.stream().allMatch(p -> p.isWellFormed() && p.supports(dense, AVX512)), plans.toString());
+        assertTrue(plans.stream().allMatch(p -> p.isWellFormed() && ConvTranspose1dImplementations.supports(dense, p, AVX512)), plans.toString());
         assertEquals(plans.size(), plans.stream().distinct().count());
     }
 
@@ -328,7 +329,7 @@ public class LaunchPlanTest {
                     problem(dtype, 256, 256, 8, 8, 4))) {
                 for (DeviceInfo device : List.of(AVX2, AVX512)) {
                     int widest = device.nativeFloatWidth() / floats;
-                    List<LaunchPlan> plans = LaunchPlan.candidates(problem, device, new SplittableRandom(7), 10_000);
+                    List<LaunchPlan> plans = ConvTranspose1dImplementations.candidates(problem, device, new SplittableRandom(7), 10_000);
                     assertTrue(plans.stream().allMatch(p -> p.vectorWidth() <= widest), widest + ": " + plans);
                     for (KernelVariant variant : List.of(KernelVariant.TILED, KernelVariant.GEMM)) {
                         assertTrue(plans.stream().anyMatch(p -> p.variant() == variant && p.vectorWidth() == widest),
@@ -340,7 +341,7 @@ public class LaunchPlanTest {
         // A GPU's reported width is no register budget: its gemm tiles keep their wide vectors.
         ConvProblem dense = problem(DType.FLOAT32, 256, 128, 1, 4, 2);
         DeviceInfo nvidia = gpu("NVIDIA CUDA", "NVIDIA GeForce RTX 3080", 1024, 48 << 10);
-        assertTrue(LaunchPlan.candidates(dense, nvidia, new SplittableRandom(7), 10_000).stream()
+        assertTrue(ConvTranspose1dImplementations.candidates(dense, nvidia, new SplittableRandom(7), 10_000).stream()
                 .anyMatch(p -> p.vectorWidth() > 2));
     }
 }

@@ -1,6 +1,10 @@
 package io.clconvt.internal.plan;
 
-import io.clconvt.testing.TestTensors;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.clconvt.Activation;
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
@@ -8,15 +12,11 @@ import io.clconvt.Layout;
 import io.clconvt.Padding;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.kernels.ConvTranspose1dImplementations;
 import io.clconvt.testing.CrossCheck;
 import io.clconvt.testing.PlanBackends;
 import io.clconvt.testing.PlanChecks;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import io.clconvt.internal.plan.KernelVariant;
+import io.clconvt.testing.TestTensors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -64,9 +64,9 @@ class PhaseSplitTest {
             if (problem.stride() % phases != 0) {
                 continue;
             }
-            plans.add(new LaunchPlan(KernelVariant.PHASE, 1, 3, phases, 8));
-            plans.add(new LaunchPlan(KernelVariant.TILED, 4, 1, phases, 16));
-            plans.add(new LaunchPlan(KernelVariant.TILED, 16, 8, phases, 16));
+            plans.add(new TiledPlan(1, 3, phases, 8));
+            plans.add(new TiledPlan(4, 1, phases, 16));
+            plans.add(new TiledPlan(16, 8, phases, 16));
         }
         return plans;
     }
@@ -77,7 +77,7 @@ class PhaseSplitTest {
         for (CrossCheck.Call c : calls()) {
             ConvProblem problem = ConvProblem.resolve(c.x(), c.weight(), c.bias(), c.params());
             for (LaunchPlan plan : plans(problem)) {
-                assertTrue(plan.supports(problem, BACKENDS.openCl().device()), plan + " for " + problem);
+                assertTrue(ConvTranspose1dImplementations.supports(problem, plan, BACKENDS.openCl().device()), plan + " for " + problem);
                 PlanChecks.assertMatchesCpu(BACKENDS.openCl(), BACKENDS.cpu(), plan, c);
                 ran++;
             }
@@ -90,13 +90,13 @@ class PhaseSplitTest {
         Tensor x = Tensor.of(new float[4 * 10], 1, 4, 10);
         Tensor w = Tensor.of(new float[4 * 4 * 16], 4, 4, 16);
         ConvProblem dilated = ConvProblem.resolve(x, w, null, ConvTranspose1dParams.builder().stride(8).dilation(3).build());
-        assertFalse(new LaunchPlan(KernelVariant.TILED, 4, 4, 2, 16).supports(dilated, BACKENDS.openCl().device()));
-        assertTrue(new LaunchPlan(KernelVariant.TILED, 4, 4, 16).supports(dilated, BACKENDS.openCl().device()));
+        assertFalse(ConvTranspose1dImplementations.supports(dilated, new TiledPlan(4, 4, 2, 16), BACKENDS.openCl().device()));
+        assertTrue(ConvTranspose1dImplementations.supports(dilated, new TiledPlan(4, 4, 16), BACKENDS.openCl().device()));
         ConvProblem plain = ConvProblem.resolve(x, w, null, ConvTranspose1dParams.builder().stride(8).build());
-        assertFalse(new LaunchPlan(KernelVariant.TILED, 4, 4, 3, 16).supports(plain, BACKENDS.openCl().device()));
-        assertFalse(new LaunchPlan(KernelVariant.TILED, 4, 4, 16, 16).supports(plain, BACKENDS.openCl().device()));
-        assertTrue(new LaunchPlan(KernelVariant.TILED, 4, 4, 4, 16).supports(plain, BACKENDS.openCl().device()));
-        assertEquals(8, new LaunchPlan(KernelVariant.TILED, 4, 4, 16).phasesOf(plain));
+        assertFalse(ConvTranspose1dImplementations.supports(plain, new TiledPlan(4, 4, 3, 16), BACKENDS.openCl().device()));
+        assertFalse(ConvTranspose1dImplementations.supports(plain, new TiledPlan(4, 4, 16, 16), BACKENDS.openCl().device()));
+        assertTrue(ConvTranspose1dImplementations.supports(plain, new TiledPlan(4, 4, 4, 16), BACKENDS.openCl().device()));
+        assertEquals(8, new TiledPlan(4, 4, 16).phasesOf(plain));
     }
 
     @Test
@@ -104,8 +104,8 @@ class PhaseSplitTest {
         // stride 2, K = 3: the third tap is phase 0 one row back
         Tensor ones = Tensor.of(new float[] {1, 1, 1}, 1, 1, 3);
         ConvTranspose1dParams params = ConvTranspose1dParams.builder().stride(2).build();
-        for (LaunchPlan plan : List.of(new LaunchPlan(KernelVariant.TILED, 4, 2, 1, 16),
-                new LaunchPlan(KernelVariant.PHASE, 1, 8, 1, 8))) {
+        for (LaunchPlan plan : List.of(new TiledPlan(4, 2, 1, 16),
+                new TiledPlan(1, 8, 1, 8))) {
             Tensor nanWeight = Tensor.of(new float[] {1, 1, Float.NaN}, 1, 1, 3);
             assertArrayEquals(new float[] {1, 1, Float.NaN, 1, Float.NaN, 1, Float.NaN},
                     BACKENDS.openCl().run(ConvProblem.resolve(ones, nanWeight, null, params), plan, ones, nanWeight, null)
@@ -120,9 +120,9 @@ class PhaseSplitTest {
 
     @Test
     void aSplitPlanSurvivesTheTuningFile() {
-        LaunchPlan plan = new LaunchPlan(KernelVariant.TILED, 16, 8, 2, 16);
-        assertEquals("tiled:16:8:16:2", plan.encode());
-        assertEquals(plan, LaunchPlan.parse(plan.encode()));
-        assertEquals(new LaunchPlan(KernelVariant.TILED, 16, 4, 16), LaunchPlan.parse("tiled:16:4:16"));
+        TiledPlan plan = new TiledPlan(16, 8, 2, 16);
+        assertEquals("tiled:16:8:16:2", PlanText.encode(plan));
+        assertEquals(plan, PlanText.parse(PlanText.encode(plan)));
+        assertEquals(new TiledPlan(16, 4, 16), PlanText.parse("tiled:16:4:16"));
     }
 }

@@ -1,15 +1,14 @@
 package io.clconvt.internal.plan;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
 import io.clconvt.DeviceInfo;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import io.clconvt.internal.plan.KernelVariant;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,8 +34,8 @@ class TuningFileTest {
     @Test
     void aStoredPlanIsFoundByAnotherLoadOfTheFile() {
         Path path = dir.resolve("sub").resolve("tuning.tsv");
-        TuningFile.load(path).store(DEVICE, PROBLEM, new LaunchPlan(KernelVariant.TILED, 8, 2, 4));
-        assertEquals(new LaunchPlan(KernelVariant.TILED, 8, 2, 4), TuningFile.load(path).plan(DEVICE, PROBLEM));
+        TuningFile.load(path).store(DEVICE, PROBLEM, new TiledPlan(8, 2, 4));
+        assertEquals(new TiledPlan(8, 2, 4), TuningFile.load(path).plan(DEVICE, PROBLEM));
     }
 
     @Test
@@ -67,7 +66,7 @@ class TuningFileTest {
         Files.write(path, lines);
         TuningFile file = TuningFile.load(path);
         assertNull(file.plan(DEVICE, PROBLEM), "every entry for this class is invalid: the built-in rule applies");
-        assertEquals(LaunchPlan.parse("gemm:32:64:16:1:8:16"), file.plan(DEVICE, other));
+        assertEquals(PlanText.parse("gemm:32:64:16:1:8:16"), file.plan(DEVICE, other));
     }
 
     @Test
@@ -76,7 +75,7 @@ class TuningFileTest {
         Files.write(path, List.of(entry("2.9", "tiled:8:2:4")));
         assertNull(TuningFile.load(path).plan(DEVICE, PROBLEM));
         Files.write(path, List.of(entry("2.9", "tiled:8:2:4"), entry(DEVICE.driverVersion(), "tiled:16:1:8")));
-        assertEquals(new LaunchPlan(KernelVariant.TILED, 16, 1, 8), TuningFile.load(path).plan(DEVICE, PROBLEM));
+        assertEquals(new TiledPlan(16, 1, 8), TuningFile.load(path).plan(DEVICE, PROBLEM));
     }
 
     @Test
@@ -98,7 +97,7 @@ class TuningFileTest {
                 // each writer its own file object, as separate processes would have
                 done.add(pool.submit(() -> TuningFile.load(path).store(DEVICE,
                         LaunchPlanTest.problem(DType.FLOAT32, 64, 64, 1, 4, stride),
-                        new LaunchPlan(KernelVariant.PHASE, 1, stride, 32))));
+                        new TiledPlan(1, stride, 32))));
             }
             for (Future<?> f : done) {
                 f.get();
@@ -108,7 +107,7 @@ class TuningFileTest {
         }
         TuningFile file = TuningFile.load(path);
         for (int stride = 1; stride <= writers; stride++) {
-            assertEquals(new LaunchPlan(KernelVariant.PHASE, 1, stride, 32),
+            assertEquals(new TiledPlan(1, stride, 32),
                     file.plan(DEVICE, LaunchPlanTest.problem(DType.FLOAT32, 64, 64, 1, 4, stride)), "stride " + stride);
         }
         List<String> lines = Files.readAllLines(path);

@@ -1,20 +1,20 @@
-package io.clconvt.internal.plan;
+package io.clconvt.internal.backend;
 
-import io.clconvt.testing.TestTensors;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.clconvt.Backend;
 import io.clconvt.Backends;
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
-import io.clconvt.internal.backend.OpenClBackend;
+import io.clconvt.internal.plan.KernelVariant;
+import io.clconvt.internal.plan.LaunchPlan;
 import io.clconvt.testing.Accuracy;
 import io.clconvt.testing.OpenClSupport;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import io.clconvt.internal.plan.KernelVariant;
+import io.clconvt.testing.TestTensors;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -49,7 +49,7 @@ class TunerTest {
         ConvProblem problem = ConvProblem.resolve(x, w, null, params);
         try (OpenClBackend openCl = OpenClSupport.backend(KernelVariant.AUTO); Backend cpu = Backends.cpu()) {
             LaunchPlan rule = openCl.plan(problem);
-            double[] ratios = openCl.pairedRatios(problem, LaunchPlan.direct(), rule, x, w, null, 7);
+            double[] ratios = Tuner.pairedRatios(openCl, problem, LaunchPlan.direct(), rule, x, w, null, 7);
             assertEquals(7, ratios.length);
             for (double ratio : ratios) {
                 assertTrue(ratio > 0 && Double.isFinite(ratio), "ratio " + ratio);

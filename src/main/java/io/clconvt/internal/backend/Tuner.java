@@ -1,12 +1,14 @@
-package io.clconvt.internal.plan;
+package io.clconvt.internal.backend;
 
-import io.clconvt.internal.ApiAccess;
 import io.clconvt.DType;
 import io.clconvt.Layout;
 import io.clconvt.Tensor;
+import io.clconvt.internal.ApiAccess;
 import io.clconvt.internal.ConvProblem;
-import io.clconvt.internal.backend.OpenClBackend;
+import io.clconvt.internal.kernels.ConvTranspose1dImplementations;
 import io.clconvt.internal.plan.KernelVariant;
+import io.clconvt.internal.plan.LaunchPlan;
+import io.clconvt.internal.plan.TuningFile;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -63,9 +65,9 @@ public final class Tuner {
      * @return the winner and its device time (the built-in plan's median times the winner's ratio), e.g.
      *     {@code tiled(16x4,local 8) 3.120 ms}
      */
-    public static String tune(OpenClBackend backend, ConvProblem problem, Tensor x, Tensor weight, Tensor bias,
+    public static String tune(PlanRunner backend, ConvProblem problem, Tensor x, Tensor weight, Tensor bias,
             Tensor reference, double tolerance) {
-        List<LaunchPlan> candidates = LaunchPlan.candidates(problem, backend.device(), new SplittableRandom(SEED),
+        List<LaunchPlan> candidates = ConvTranspose1dImplementations.candidates(problem, backend.device(), new SplittableRandom(SEED),
                 SEARCH_CANDIDATES);
         Result best = search(backend, problem, candidates, x, weight, bias, reference, tolerance, RUNS, FINALISTS,
                 CONFIRM_PAIRS, Long.MAX_VALUE);
@@ -78,7 +80,7 @@ public final class Tuner {
      * seeded random data of the problem's shape, checked against the direct kernel, within about
      * {@link #FIRST_USE_BUDGET_NANOS}; stores and returns the winner.
      */
-    public static LaunchPlan tuneOnFirstUse(OpenClBackend backend, ConvProblem problem) {
+    public static LaunchPlan tuneOnFirstUse(PlanRunner backend, ConvProblem problem) {
         long start = System.nanoTime();
         SplittableRandom random = new SplittableRandom(SEED);
         Tensor x = randomTensor(random, problem.dtype(), problem.batched()
@@ -89,7 +91,7 @@ public final class Tuner {
         Tensor bias = problem.hasBias()
                 ? randomTensor(random, problem.dtype(), new int[] {problem.outChannels()}, Layout.NCL) : null;
         Tensor reference = backend.run(problem, LaunchPlan.direct(), x, weight, bias);
-        List<LaunchPlan> candidates = LaunchPlan.candidates(problem, backend.device(), random, FIRST_USE_CANDIDATES);
+        List<LaunchPlan> candidates = ConvTranspose1dImplementations.candidates(problem, backend.device(), random, FIRST_USE_CANDIDATES);
         Result best = search(backend, problem, candidates, x, weight, bias, reference,
                 tolerance(problem), FIRST_USE_RUNS, 1, FIRST_USE_CONFIRM_PAIRS, start + FIRST_USE_BUDGET_NANOS);
         backend.storeTuned(problem, best.plan());
@@ -98,6 +100,25 @@ public final class Tuner {
                 TuningFile.shapeClass(problem), (System.nanoTime() - start) / 1_000_000, best.plan(),
                 String.format(Locale.ROOT, "%.3f", best.ms()), best.tried());
         return best.plan();
+    }
+
+    /**
+     * Device time of {@code plan} over {@code baseline}'s, per pair of calls run back to back, the two plans
+     * taking turns at going first: compared on the same machine state, which on a shared machine neither
+     * separate processes nor blocks of calls give (its speed drifts by tens of percent within seconds).
+     */
+    public static double[] pairedRatios(PlanRunner backend, ConvProblem problem, LaunchPlan plan, LaunchPlan baseline,
+            Tensor x, Tensor weight, Tensor bias, int pairs) {
+        double[] ratios = new double[pairs];
+        for (int i = 0; i < pairs; i++) {
+            boolean planFirst = i % 2 == 0;
+            backend.run(problem, planFirst ? plan : baseline, x, weight, bias);
+            double first = backend.lastKernelNanos();
+            backend.run(problem, planFirst ? baseline : plan, x, weight, bias);
+            double second = backend.lastKernelNanos();
+            ratios[i] = planFirst ? first / second : second / first;
+        }
+        return ratios;
     }
 
     /** How many shape classes this process tuned on first use, for tests. */
@@ -112,7 +133,7 @@ public final class Tuner {
     private record Timed(LaunchPlan plan, double ratio) {
     }
 
-    private static Result search(OpenClBackend backend, ConvProblem problem, List<LaunchPlan> candidates, Tensor x,
+    private static Result search(PlanRunner backend, ConvProblem problem, List<LaunchPlan> candidates, Tensor x,
             Tensor weight, Tensor bias, Tensor reference, double tolerance, int runs, int finalists, int confirmPairs,
             long deadline) {
         // Every candidate is timed against the same baseline, pair by pair: the built-in plan, unless it
@@ -140,7 +161,7 @@ public final class Tuner {
                 LOG.debug("{} skipped: {} ms on its checked run", plan, backend.lastKernelNanos() / 1e6);
                 continue; // far behind: not worth timing (some corners of the space are very slow)
             }
-            double ratio = median(backend.pairedRatios(problem, plan, baseline, x, weight, bias, runs));
+            double ratio = median(pairedRatios(backend, problem, plan, baseline, x, weight, bias, runs));
             LOG.debug("{}: {} of the time of {}", plan, ratio, baseline);
             if (ratio < 1) {
                 faster.add(new Timed(plan, ratio));
@@ -155,7 +176,7 @@ public final class Tuner {
         faster.sort(Comparator.comparingDouble(Timed::ratio));
         Timed best = new Timed(baseline, 1);
         for (Timed finalist : faster.subList(0, Math.min(finalists, faster.size()))) {
-            double[] ratios = backend.pairedRatios(problem, finalist.plan(), baseline, x, weight, bias, confirmPairs);
+            double[] ratios = pairedRatios(backend, problem, finalist.plan(), baseline, x, weight, bias, confirmPairs);
             LOG.debug("re-run: {} over {}, median of {} pairs {}", finalist.plan(), baseline, confirmPairs,
                     median(ratios));
             if (clearlyFaster(ratios) && median(ratios) < best.ratio()) {
@@ -175,7 +196,7 @@ public final class Tuner {
     }
 
     /** Device milliseconds of {@code runs} calls of {@code plan}. */
-    private static double[] time(OpenClBackend backend, ConvProblem problem, LaunchPlan plan, Tensor x,
+    private static double[] time(PlanRunner backend, ConvProblem problem, LaunchPlan plan, Tensor x,
             Tensor weight, Tensor bias, int runs) {
         double[] device = new double[runs];
         for (int i = 0; i < runs; i++) {

@@ -1,6 +1,8 @@
-package io.clconvt.internal.plan;
+package io.clconvt.internal.backend;
 
-import io.clconvt.testing.TestTensors;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.clconvt.Backend;
 import io.clconvt.Backends;
 import io.clconvt.ConvTranspose1dParams;
@@ -8,14 +10,12 @@ import io.clconvt.DType;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.DeviceSelection;
-import io.clconvt.internal.backend.OpenClBackend;
 import io.clconvt.internal.opencl.ClDevice;
+import io.clconvt.internal.plan.KernelVariant;
+import io.clconvt.internal.plan.PlanText;
 import io.clconvt.testing.Accuracy;
 import io.clconvt.testing.OpenClSupport;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import io.clconvt.internal.plan.KernelVariant;
+import io.clconvt.testing.TestTensors;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +47,7 @@ class FirstUseTuningTest {
                 KernelVariant.AUTO, true); Backend cpu = Backends.cpu()) {
             Tensor actual = openCl.convTranspose1d(x, w, b, params);
             Accuracy.assertClose(actual, cpu.convTranspose1d(x, w, b, params), x, w, b, params, "auto vs CPU");
-            System.out.println("plan=" + openCl.plan(ConvProblem.resolve(x, w, b, params)).encode()
+            System.out.println("plan=" + PlanText.encode(openCl.plan(ConvProblem.resolve(x, w, b, params)))
                     + " tunings=" + Tuner.firstUseTunings());
         }
     }

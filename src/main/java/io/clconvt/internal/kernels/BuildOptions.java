@@ -1,0 +1,46 @@
+package io.clconvt.internal.kernels;
+
+import io.clconvt.Layout;
+import io.clconvt.internal.ApiAccess;
+import io.clconvt.internal.ConvProblem;
+
+/**
+ * The build options the kernel files share. Each implementation composes them in a fixed order: the
+ * order is part of a program's key in the driver's binary cache.
+ */
+final class BuildOptions {
+    private BuildOptions() {
+    }
+
+    /** The storage type of {@code kernels/storage.cl}. */
+    static String storage(ConvProblem problem) {
+        int code = switch (problem.dtype()) {
+            case FLOAT32 -> 0;
+            case FLOAT64 -> 1;
+            case FLOAT16 -> 2;
+            case BFLOAT16 -> 3;
+        };
+        return "-DSTORAGE=" + code;
+    }
+
+    /**
+     * What every specialised program ({@code kernels/conv_transpose1d_prelude.cl}) starts with: the
+     * storage type, then K, stride and dilation, which fix its loops' trip counts and each tap's phase and
+     * row offset.
+     */
+    static String shape(ConvProblem problem) {
+        return storage(problem)
+                + " -DKERNEL_SIZE=" + problem.kernelSize()
+                + " -DSTRIDE=" + problem.stride()
+                + " -DDILATION=" + problem.dilation();
+    }
+
+    static String layout(ConvProblem problem) {
+        return " -DCHANNELS_LAST=" + (problem.layout() == Layout.NLC ? 1 : 0);
+    }
+
+    /** The fused activation of {@code kernels/activation.cl}. */
+    static String activation(ConvProblem problem) {
+        return " -DACTIVATION=" + ApiAccess.kernelCode(problem.activation());
+    }
+}

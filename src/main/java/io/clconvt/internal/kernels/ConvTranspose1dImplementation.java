@@ -1,0 +1,45 @@
+package io.clconvt.internal.kernels;
+
+import io.clconvt.DeviceInfo;
+import io.clconvt.Tensor;
+import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.opencl.ClBuffer;
+import io.clconvt.internal.opencl.ClContext;
+import io.clconvt.internal.opencl.ProgramCache;
+import io.clconvt.internal.plan.KernelVariant;
+import io.clconvt.internal.plan.LaunchPlan;
+import java.util.List;
+import org.jocl.cl_event;
+
+/**
+ * One kernel family of the transposed convolution: what plans it runs, the plan the built-in rule
+ * gives it, the space the tuner searches, the weight layout it reads, and the enqueue. The backend
+ * iterates {@link ConvTranspose1dImplementations#ALL} and falls through to the direct kernel, which
+ * runs everything.
+ */
+public interface ConvTranspose1dImplementation {
+    /** Whether this implementation runs plans of {@code plan}'s type. */
+    boolean runs(LaunchPlan plan);
+
+    /** Whether this implementation runs the plans of {@code variant}. */
+    boolean serves(KernelVariant variant);
+
+    /** Whether {@code plan} (one this implementation {@link #runs}) can run {@code problem} on {@code device}. */
+    boolean supports(ConvProblem problem, LaunchPlan plan, DeviceInfo device);
+
+    /** The built-in rule's plan of {@code variant} (one this implementation serves) for {@code problem}. */
+    LaunchPlan defaultPlan(ConvProblem problem, KernelVariant variant, DeviceInfo device);
+
+    /** Every plan of {@code variant} (one this implementation serves) the tuner may try, in a fixed order. */
+    List<LaunchPlan> space(ConvProblem problem, KernelVariant variant, DeviceInfo device);
+
+    /** Names the weight layout {@code plan} reads, for the device weight cache; the same name, the same layout. */
+    String weightLayout(ConvProblem problem, LaunchPlan plan);
+
+    /** The weight (Cin, Cout / groups, K) in the layout {@link #weightLayout} names. */
+    Tensor layWeight(Tensor weight, ConvProblem problem, LaunchPlan plan);
+
+    /** Enqueues {@code problem} into {@code y} and returns the kernel's event; {@code bias} may be null. */
+    cl_event enqueue(ClContext context, ProgramCache programs, ConvProblem problem, LaunchPlan plan, ClBuffer x,
+            ClBuffer weight, ClBuffer bias, ClBuffer y);
+}
