@@ -73,12 +73,12 @@ public final class Backends {
             throw new IllegalArgumentException("device must not be null");
         }
         List<ClDevice> devices = ClDevice.all();
-        ClDevice match = devices.stream().filter(d -> d.info().index().equals(device.index())
-                        && d.info().name().equals(device.name()) && d.info().platform().equals(device.platform()))
+        ClDevice match = devices.stream().filter(d -> d.capabilities().index().equals(device.index())
+                        && d.capabilities().name().equals(device.name()) && d.capabilities().platform().equals(device.platform()))
                 .findFirst()
                 .orElseThrow(() -> new OpenClException("select device", Cl.statusName(CL.CL_DEVICE_NOT_FOUND), "device "
                         + device.index() + " " + device.name() + " is not present; the devices are "
-                        + devices.stream().map(d -> d.info().index() + " " + d.info().name()).toList()));
+                        + devices.stream().map(d -> d.capabilities().index() + " " + d.capabilities().name()).toList()));
         return new OpenClBackend(match, KernelVariant.AUTO, false);
     }
 
@@ -118,6 +118,6 @@ public final class Backends {
      * @throws OpenClException if there is no OpenCL runtime or no platform
      */
     public static List<DeviceInfo> openClDevices() {
-        return ClDevice.all().stream().map(ClDevice::info).toList();
+        return ClDevice.all().stream().map(device -> device.capabilities().info()).toList();
     }
 }

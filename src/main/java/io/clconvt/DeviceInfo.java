@@ -1,26 +1,14 @@
 package io.clconvt;
 
-import java.util.List;
-
 /**
- * What an OpenCL device is, as {@link Backends#openClDevices()} lists it: identity, and the facts the
- * launch plans are derived from.
+ * An OpenCL device as {@link Backends#openClDevices()} lists it: what a user tells devices apart and
+ * chooses one by. Pass it to {@link Backends#openCl(DeviceInfo)}.
  *
  * @param index {@code platform:device}, usable as {@code CLCONVT_DEVICE}
  * @param type GPU, CPU, ACCELERATOR or another OpenCL device type
  * @param version the device's OpenCL version string
  * @param fp64 whether FLOAT64 is supported (cl_khr_fp64)
  * @param driverVersion the driver's version string (CL_DRIVER_VERSION); tuned plans are kept per version
- * @param nativeFloatWidth floats per native vector (CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT): 8 for AVX2, 16
- *     for AVX-512, often 1 on GPUs, whose vectors are formed across work-items
- * @param preferredFloatWidth CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT
- * @param nativeDoubleWidth doubles per native vector, 0 without FLOAT64
- * @param preferredDoubleWidth CL_DEVICE_PREFERRED_VECTOR_WIDTH_DOUBLE
- * @param maxWorkGroupSize CL_DEVICE_MAX_WORK_GROUP_SIZE
- * @param maxWorkItemSizes CL_DEVICE_MAX_WORK_ITEM_SIZES, one limit per dimension
- * @param dedicatedLocalMemory whether local memory is a dedicated on-chip store (CL_LOCAL) rather than
- *     ordinary memory (CL_GLOBAL, as on CPUs)
- * @param localMemoryBytes CL_DEVICE_LOCAL_MEM_SIZE
  */
 public record DeviceInfo(
         String index,
@@ -32,19 +20,7 @@ public record DeviceInfo(
         long globalMemoryBytes,
         long maxAllocationBytes,
         boolean fp64,
-        String driverVersion,
-        int nativeFloatWidth,
-        int preferredFloatWidth,
-        int nativeDoubleWidth,
-        int preferredDoubleWidth,
-        long maxWorkGroupSize,
-        List<Long> maxWorkItemSizes,
-        boolean dedicatedLocalMemory,
-        long localMemoryBytes) {
-
-    public DeviceInfo {
-        maxWorkItemSizes = List.copyOf(maxWorkItemSizes);
-    }
+        String driverVersion) {
 
     /** Whether this is a CPU device (POCL, Intel's or AMD's CPU runtime). */
     public boolean isCpu() {

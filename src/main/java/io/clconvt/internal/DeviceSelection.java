@@ -1,6 +1,6 @@
 package io.clconvt.internal;
 
-import io.clconvt.DeviceInfo;
+import io.clconvt.internal.DeviceCapabilities;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,7 +29,7 @@ public record DeviceSelection(String request, String source) {
     }
 
     /** Whether {@code device} is the one requested; only meaningful when a request was made. */
-    public boolean matches(DeviceInfo device) {
+    public boolean matches(DeviceCapabilities device) {
         Matcher index = INDEX.matcher(request);
         if (index.matches()) {
             return device.index().equals(Integer.parseInt(index.group(1)) + ":" + Integer.parseInt(index.group(2)));

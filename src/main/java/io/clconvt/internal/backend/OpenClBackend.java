@@ -4,7 +4,7 @@ import static org.jocl.CL.clReleaseEvent;
 
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
-import io.clconvt.DeviceInfo;
+import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.DeviceTensor;
 import io.clconvt.Layout;
 import io.clconvt.Tensor;
@@ -95,11 +95,11 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
         this.tuning = TuningFile.load(TuningFile.defaultPath());
         this.poisonOutputs = poisonOutputs;
         this.tuneOnFirstUse = Tuner.firstUseEnabled();
-        SignalChaining.warnIfMissing(device.info());
-        if (ANNOUNCED.add(device.info().index() + " " + device.label())) {
-            LOG.info("OpenCL device {}: {}", device.info().index(), device.label());
+        SignalChaining.warnIfMissing(device.capabilities());
+        if (ANNOUNCED.add(device.capabilities().index() + " " + device.label())) {
+            LOG.info("OpenCL device {}: {}", device.capabilities().index(), device.label());
         } else {
-            LOG.debug("OpenCL device {}: {}", device.info().index(), device.label());
+            LOG.debug("OpenCL device {}: {}", device.capabilities().index(), device.label());
         }
     }
 
@@ -208,7 +208,7 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
     /** The launch plan a call of {@code problem} uses: a tuned winner under AUTO, else the built-in rule. */
     public synchronized LaunchPlan plan(ConvProblem problem) {
         if (variant == KernelVariant.AUTO) {
-            LaunchPlan tuned = tuning.plan(context.device().info(), problem);
+            LaunchPlan tuned = tuning.plan(context.device().capabilities(), problem);
             if (tuned == null && tuneOnFirstUse && firstUseTried.add(TuningFile.shapeClass(problem))) {
                 try {
                     tuned = Tuner.tuneOnFirstUse(this, problem);
@@ -231,13 +231,13 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
 
     /** What this backend's device reports, which launch plans are derived from. */
     @Override
-    public DeviceInfo device() {
-        return context.device().info();
+    public DeviceCapabilities device() {
+        return context.device().capabilities();
     }
 
     @Override
     public synchronized void storeTuned(ConvProblem problem, LaunchPlan plan) {
-        tuning.store(context.device().info(), problem, plan);
+        tuning.store(context.device().capabilities(), problem, plan);
     }
 
     /** Runs an already validated call with a given plan (the tuner tries several). */
@@ -323,7 +323,7 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
     }
 
     private void requireSupported(ConvProblem problem) {
-        DeviceInfo device = context.device().info();
+        DeviceCapabilities device = context.device().capabilities();
         if (problem.dtype() == DType.FLOAT64 && !device.fp64()) {
             throw new UnsupportedOperationException("FLOAT64 needs the cl_khr_fp64 extension, which " + device.name()
                     + " does not support; use FLOAT32 or the CPU backend");
@@ -335,9 +335,9 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
 
     private void requireAllocatable(String name, long elements, DType dtype) {
         long bytes = elements * dtype.byteSize();
-        long limit = context.device().info().maxAllocationBytes();
+        long limit = context.device().capabilities().maxAllocationBytes();
         if (bytes > limit) {
-            throw new IllegalArgumentException(name + " needs " + bytes + " bytes but " + context.device().info().name()
+            throw new IllegalArgumentException(name + " needs " + bytes + " bytes but " + context.device().capabilities().name()
                     + " allocates at most " + limit + " bytes per buffer (CL_DEVICE_MAX_MEM_ALLOC_SIZE)");
         }
     }

@@ -1,6 +1,6 @@
 package io.clconvt.internal.backend;
 
-import io.clconvt.DeviceInfo;
+import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.plan.LaunchPlan;
@@ -8,7 +8,7 @@ import io.clconvt.internal.plan.LaunchPlan;
 /** What the {@link Tuner} needs of a backend: run a validated call with a given plan, time it, keep the winner. */
 interface PlanRunner {
     /** What the device reports, which plans are derived from. */
-    DeviceInfo device();
+    DeviceCapabilities device();
 
     /** Runs an already validated call with {@code plan}. */
     Tensor run(ConvProblem problem, LaunchPlan plan, Tensor x, Tensor weight, Tensor bias);

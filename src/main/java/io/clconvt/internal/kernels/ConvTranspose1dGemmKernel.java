@@ -1,7 +1,7 @@
 package io.clconvt.internal.kernels;
 
 import io.clconvt.DType;
-import io.clconvt.DeviceInfo;
+import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.opencl.ClBuffer;
@@ -52,7 +52,7 @@ public final class ConvTranspose1dGemmKernel implements ConvTranspose1dImplement
      * memory, and there are at most {@link #MAX_SLICES} (sample, group, phase) slices.
      */
     @Override
-    public boolean supports(ConvProblem problem, LaunchPlan plan, DeviceInfo device) {
+    public boolean supports(ConvProblem problem, LaunchPlan plan, DeviceCapabilities device) {
         if (!(plan instanceof GemmPlan gemm) || !gemm.isWellFormed()) {
             return false;
         }
@@ -74,7 +74,7 @@ public final class ConvTranspose1dGemmKernel implements ConvTranspose1dImplement
 
     /** CPU: {@link CpuRule#gemmTile}; GPU: {@link GpuRule#gemmTile}. */
     @Override
-    public LaunchPlan defaultPlan(ConvProblem problem, KernelVariant variant, DeviceInfo device) {
+    public LaunchPlan defaultPlan(ConvProblem problem, KernelVariant variant, DeviceCapabilities device) {
         if (device.isCpu()) {
             return new GemmPlan(CpuRule.gemmTile(CpuRule.nativeWidth(device, problem.dtype()),
                     CpuRule.vectorRegisters(device.nativeFloatWidth()), problem.groupOutChannels()));
@@ -83,7 +83,7 @@ public final class ConvTranspose1dGemmKernel implements ConvTranspose1dImplement
     }
 
     @Override
-    public List<LaunchPlan> space(ConvProblem problem, KernelVariant variant, DeviceInfo device) {
+    public List<LaunchPlan> space(ConvProblem problem, KernelVariant variant, DeviceCapabilities device) {
         List<LaunchPlan> space = new ArrayList<>();
         for (int vw : new int[] {1, 2, 4, 8, 16}) {
             for (int mdimc : new int[] {1, 2, 4, 8, 16}) {

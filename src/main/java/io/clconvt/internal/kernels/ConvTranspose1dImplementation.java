@@ -1,6 +1,6 @@
 package io.clconvt.internal.kernels;
 
-import io.clconvt.DeviceInfo;
+import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.opencl.ClBuffer;
@@ -25,13 +25,13 @@ public interface ConvTranspose1dImplementation {
     boolean serves(KernelVariant variant);
 
     /** Whether {@code plan} (one this implementation {@link #runs}) can run {@code problem} on {@code device}. */
-    boolean supports(ConvProblem problem, LaunchPlan plan, DeviceInfo device);
+    boolean supports(ConvProblem problem, LaunchPlan plan, DeviceCapabilities device);
 
     /** The built-in rule's plan of {@code variant} (one this implementation serves) for {@code problem}. */
-    LaunchPlan defaultPlan(ConvProblem problem, KernelVariant variant, DeviceInfo device);
+    LaunchPlan defaultPlan(ConvProblem problem, KernelVariant variant, DeviceCapabilities device);
 
     /** Every plan of {@code variant} (one this implementation serves) the tuner may try, in a fixed order. */
-    List<LaunchPlan> space(ConvProblem problem, KernelVariant variant, DeviceInfo device);
+    List<LaunchPlan> space(ConvProblem problem, KernelVariant variant, DeviceCapabilities device);
 
     /** Names the weight layout {@code plan} reads, for the device weight cache; the same name, the same layout. */
     String weightLayout(ConvProblem problem, LaunchPlan plan);

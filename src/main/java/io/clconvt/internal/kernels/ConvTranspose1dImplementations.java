@@ -1,6 +1,6 @@
 package io.clconvt.internal.kernels;
 
-import io.clconvt.DeviceInfo;
+import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.Layout;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.plan.CpuRule;
@@ -45,7 +45,7 @@ public final class ConvTranspose1dImplementations {
     }
 
     /** Whether {@code plan} can run {@code problem} on {@code device}. */
-    public static boolean supports(ConvProblem problem, LaunchPlan plan, DeviceInfo device) {
+    public static boolean supports(ConvProblem problem, LaunchPlan plan, DeviceCapabilities device) {
         return of(plan).supports(problem, plan, device);
     }
 
@@ -58,7 +58,7 @@ public final class ConvTranspose1dImplementations {
      * is dedicated (tiled where it is not), else phase. Each implementation's own plan comes from
      * {@link CpuRule} or {@link io.clconvt.internal.plan.GpuRule}.
      */
-    public static LaunchPlan defaultFor(ConvProblem problem, KernelVariant variant, DeviceInfo device) {
+    public static LaunchPlan defaultFor(ConvProblem problem, KernelVariant variant, DeviceCapabilities device) {
         if (variant == KernelVariant.AUTO) {
             int groupOut = problem.groupOutChannels();
             int width = CpuRule.nativeWidth(device, problem.dtype());
@@ -88,7 +88,7 @@ public final class ConvTranspose1dImplementations {
      * channels) shrink the accumulators, window and unrolled taps; a layer outside it even at one (or
      * outside the gemm's) runs on the direct kernel.
      */
-    private static LaunchPlan fitted(LaunchPlan plan, ConvProblem problem, DeviceInfo device) {
+    private static LaunchPlan fitted(LaunchPlan plan, ConvProblem problem, DeviceCapabilities device) {
         while (!supports(problem, plan, device)) {
             if (plan instanceof RowsPlan rows && rows.channels() > 1) {
                 plan = new RowsPlan(rows.channels() / 2, rows.rowVector(), rows.localSize());
@@ -122,7 +122,7 @@ public final class ConvTranspose1dImplementations {
      * cut to {@code limit}, only plans that support the problem and, on a CPU, no vector wider than the
      * native one.
      */
-    public static List<LaunchPlan> candidates(ConvProblem problem, DeviceInfo device, SplittableRandom random,
+    public static List<LaunchPlan> candidates(ConvProblem problem, DeviceCapabilities device, SplittableRandom random,
             int limit) {
         Set<LaunchPlan> ordered = new LinkedHashSet<>();
         LaunchPlan auto = defaultFor(problem, KernelVariant.AUTO, device);

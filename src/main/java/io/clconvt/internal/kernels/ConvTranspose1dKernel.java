@@ -1,6 +1,6 @@
 package io.clconvt.internal.kernels;
 
-import io.clconvt.DeviceInfo;
+import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.Layout;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
@@ -39,17 +39,17 @@ public final class ConvTranspose1dKernel implements ConvTranspose1dImplementatio
     }
 
     @Override
-    public boolean supports(ConvProblem problem, LaunchPlan plan, DeviceInfo device) {
+    public boolean supports(ConvProblem problem, LaunchPlan plan, DeviceCapabilities device) {
         return runs(plan);
     }
 
     @Override
-    public LaunchPlan defaultPlan(ConvProblem problem, KernelVariant variant, DeviceInfo device) {
+    public LaunchPlan defaultPlan(ConvProblem problem, KernelVariant variant, DeviceCapabilities device) {
         return LaunchPlan.direct();
     }
 
     @Override
-    public List<LaunchPlan> space(ConvProblem problem, KernelVariant variant, DeviceInfo device) {
+    public List<LaunchPlan> space(ConvProblem problem, KernelVariant variant, DeviceCapabilities device) {
         return List.of(LaunchPlan.direct());
     }
 

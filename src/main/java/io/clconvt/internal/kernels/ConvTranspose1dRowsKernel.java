@@ -1,6 +1,6 @@
 package io.clconvt.internal.kernels;
 
-import io.clconvt.DeviceInfo;
+import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.Layout;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
@@ -50,7 +50,7 @@ public final class ConvTranspose1dRowsKernel implements ConvTranspose1dImplement
      * window's row vectors, with every 32-bit index in range; in 64-bit arithmetic.
      */
     @Override
-    public boolean supports(ConvProblem problem, LaunchPlan plan, DeviceInfo device) {
+    public boolean supports(ConvProblem problem, LaunchPlan plan, DeviceCapabilities device) {
         if (!(plan instanceof RowsPlan rows) || rows.channels() < 1 || rows.localSize() < 1
                 || rows.rowVector() < 2 || !LaunchPlan.isPowerOfTwo(rows.rowVector(), 16)
                 || problem.layout() != Layout.NCL) {
@@ -70,7 +70,7 @@ public final class ConvTranspose1dRowsKernel implements ConvTranspose1dImplement
 
     /** The row vector is the native vector (CPU) or the GPU's channel vector; channels fill the registers. */
     @Override
-    public LaunchPlan defaultPlan(ConvProblem problem, KernelVariant variant, DeviceInfo device) {
+    public LaunchPlan defaultPlan(ConvProblem problem, KernelVariant variant, DeviceCapabilities device) {
         if (device.isCpu()) {
             int registers = CpuRule.vectorRegisters(device.nativeFloatWidth());
             return new RowsPlan(CpuRule.rowsChannels(problem, registers),
@@ -81,7 +81,7 @@ public final class ConvTranspose1dRowsKernel implements ConvTranspose1dImplement
     }
 
     @Override
-    public List<LaunchPlan> space(ConvProblem problem, KernelVariant variant, DeviceInfo device) {
+    public List<LaunchPlan> space(ConvProblem problem, KernelVariant variant, DeviceCapabilities device) {
         List<LaunchPlan> space = new ArrayList<>();
         int width = CpuRule.nativeWidth(device, problem.dtype());
         for (int channels : new int[] {1, 2, 3, 4, 6, 8}) {

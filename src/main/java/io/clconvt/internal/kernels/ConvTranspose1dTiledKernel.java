@@ -1,6 +1,6 @@
 package io.clconvt.internal.kernels;
 
-import io.clconvt.DeviceInfo;
+import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.Layout;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
@@ -50,7 +50,7 @@ public final class ConvTranspose1dTiledKernel implements ConvTranspose1dImplemen
      * arithmetic, so no product of large parameters can wrap into the envelope.
      */
     @Override
-    public boolean supports(ConvProblem problem, LaunchPlan plan, DeviceInfo device) {
+    public boolean supports(ConvProblem problem, LaunchPlan plan, DeviceCapabilities device) {
         if (!(plan instanceof TiledPlan tile) || tile.rows() < 1 || tile.localSize() < 1
                 || tile.channels() != 1 && !LaunchPlan.isPowerOfTwo(tile.channels(), TiledPlan.MAX_CHANNELS)
 ) {
@@ -86,7 +86,7 @@ public final class ConvTranspose1dTiledKernel implements ConvTranspose1dImplemen
      * (double2) channel tiles of {@link GpuRule#rows}.
      */
     @Override
-    public LaunchPlan defaultPlan(ConvProblem problem, KernelVariant variant, DeviceInfo device) {
+    public LaunchPlan defaultPlan(ConvProblem problem, KernelVariant variant, DeviceCapabilities device) {
         boolean phase = variant == KernelVariant.PHASE;
         if (device.isCpu()) {
             int registers = CpuRule.vectorRegisters(device.nativeFloatWidth());
@@ -105,7 +105,7 @@ public final class ConvTranspose1dTiledKernel implements ConvTranspose1dImplemen
     }
 
     @Override
-    public List<LaunchPlan> space(ConvProblem problem, KernelVariant variant, DeviceInfo device) {
+    public List<LaunchPlan> space(ConvProblem problem, KernelVariant variant, DeviceCapabilities device) {
         List<LaunchPlan> space = new ArrayList<>();
         if (variant == KernelVariant.PHASE) {
             for (int rows : new int[] {1, 2, 4, 8, 16}) {

@@ -3,7 +3,7 @@ package io.clconvt.internal.kernels;
 import static org.jocl.CL.clReleaseEvent;
 
 import io.clconvt.DType;
-import io.clconvt.DeviceInfo;
+import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.opencl.Cl;
 import io.clconvt.internal.opencl.ClBuffer;
 import io.clconvt.internal.opencl.ClContext;
@@ -38,7 +38,7 @@ public final class RooflineProbe {
     }
 
     private static double peakGflops(ClContext context, ProgramCache programs) {
-        DeviceInfo device = context.device().info();
+        DeviceCapabilities device = context.device().capabilities();
         int width = width(device);
         int chains = chains(device);
         cl_kernel kernel = programs.kernel(SOURCE_FILE, "peak_flops", options(device));
@@ -55,7 +55,7 @@ public final class RooflineProbe {
     }
 
     /** The probe's vector: the device's native float vector. */
-    public static int width(DeviceInfo device) {
+    public static int width(DeviceCapabilities device) {
         return CpuRule.nativeWidth(device, DType.FLOAT32);
     }
 
@@ -64,19 +64,19 @@ public final class RooflineProbe {
      * register file follows the native width, {@link CpuRule#vectorRegisters}), so the chains hide
      * the multiply-add latency without spilling.
      */
-    public static int chains(DeviceInfo device) {
+    public static int chains(DeviceCapabilities device) {
         return device.isCpu()
                 ? CpuRule.vectorRegisters(device.nativeFloatWidth()) - RESERVED_REGISTERS
                 : GPU_CHAINS;
     }
 
-    public static String options(DeviceInfo device) {
+    public static String options(DeviceCapabilities device) {
         return "-DCHAINS=" + chains(device) + " -DWIDTH=" + width(device);
     }
 
     private static double copyGbps(ClContext context, ProgramCache programs) {
         cl_kernel kernel = programs.kernel(SOURCE_FILE, "copy", "");
-        long bytes = Math.min(COPY_BYTES, context.device().info().maxAllocationBytes() / 2);
+        long bytes = Math.min(COPY_BYTES, context.device().capabilities().maxAllocationBytes() / 2);
         try (ClBuffer source = ClBuffer.allocate(context, bytes); ClBuffer target = ClBuffer.allocate(context, bytes)) {
             new KernelArguments(kernel)
                     .buffer(source)            // source

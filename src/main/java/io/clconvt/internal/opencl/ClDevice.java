@@ -2,7 +2,7 @@ package io.clconvt.internal.opencl;
 
 import static org.jocl.CL.*;
 
-import io.clconvt.DeviceInfo;
+import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.OpenClException;
 import io.clconvt.internal.DeviceSelection;
 import java.util.ArrayList;
@@ -12,7 +12,7 @@ import org.jocl.cl_device_id;
 import org.jocl.cl_platform_id;
 
 /** One OpenCL device with the facts the backend needs; platform and device ids are never released. */
-public record ClDevice(cl_platform_id platform, cl_device_id id, DeviceInfo info, long maxWorkGroupSize) {
+public record ClDevice(cl_platform_id platform, cl_device_id id, DeviceCapabilities capabilities, long maxWorkGroupSize) {
     public static final String NO_DEVICE = "OpenCL platforms are installed but report no device; for POCL make sure HOME "
             + "is writable or set POCL_CACHE_DIR to a writable folder";
 
@@ -72,18 +72,18 @@ public record ClDevice(cl_platform_id platform, cl_device_id id, DeviceInfo info
             throw new OpenClException("clGetDeviceIDs", Cl.statusName(CL_DEVICE_NOT_FOUND), NO_DEVICE);
         }
         if (selection.request() == null) {
-            return devices.stream().filter(d -> d.info().type().equals("GPU")).findFirst().orElse(devices.get(0));
+            return devices.stream().filter(d -> d.capabilities().type().equals("GPU")).findFirst().orElse(devices.get(0));
         }
-        return devices.stream().filter(d -> selection.matches(d.info())).findFirst()
+        return devices.stream().filter(d -> selection.matches(d.capabilities())).findFirst()
                 .orElseThrow(() -> new OpenClException("select device", Cl.statusName(CL_DEVICE_NOT_FOUND),
                         selection.source() + " = '" + selection.request() + "' matches none of: "
-                                + devices.stream().map(d -> d.info().index() + " " + d.info().name()).toList()));
+                                + devices.stream().map(d -> d.capabilities().index() + " " + d.capabilities().name()).toList()));
     }
 
     private static ClDevice describe(cl_platform_id platform, cl_device_id id, String index, String platformName) {
         long type = Cl.deviceLong(id, CL_DEVICE_TYPE);
         String extensions = Cl.deviceString(id, CL_DEVICE_EXTENSIONS);
-        DeviceInfo info = new DeviceInfo(
+        DeviceCapabilities info = new DeviceCapabilities(
                 index,
                 platformName,
                 Cl.deviceString(id, CL_DEVICE_NAME),
@@ -120,10 +120,10 @@ public record ClDevice(cl_platform_id platform, cl_device_id id, DeviceInfo info
 
     /** "platform / device (version)", the way {@link Backend#describe()} shows a device. */
     public String label() {
-        return label(info);
+        return label(capabilities);
     }
 
-    public static String label(DeviceInfo info) {
+    public static String label(DeviceCapabilities info) {
         return info.platform() + " / " + info.name() + " (" + info.version() + ")";
     }
 }

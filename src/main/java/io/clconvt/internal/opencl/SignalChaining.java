@@ -1,6 +1,6 @@
 package io.clconvt.internal.opencl;
 
-import io.clconvt.DeviceInfo;
+import io.clconvt.internal.DeviceCapabilities;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +24,7 @@ public final class SignalChaining {
     }
 
     /** Warns once per process when {@code device} is POCL's and libjsig is not loaded (Linux only). */
-    public static void warnIfMissing(DeviceInfo device) {
+    public static void warnIfMissing(DeviceCapabilities device) {
         if (!device.platform().contains("Portable Computing Language") || !CHECKED.compareAndSet(false, true)) {
             return;
         }

@@ -1,7 +1,7 @@
 package io.clconvt.internal.plan;
 
 import io.clconvt.DType;
-import io.clconvt.DeviceInfo;
+import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.Layout;
 import io.clconvt.internal.ConvProblem;
 
@@ -38,7 +38,7 @@ public final class CpuRule {
     }
 
     /** Elements of {@code dtype} per native vector of {@code device} (at least 1). */
-    public static int nativeWidth(DeviceInfo device, DType dtype) {
+    public static int nativeWidth(DeviceCapabilities device, DType dtype) {
         int width = dtype == DType.FLOAT64
                 ? (device.nativeDoubleWidth() > 0 ? device.nativeDoubleWidth() : device.nativeFloatWidth() / 2)
                 : device.nativeFloatWidth();

@@ -1,7 +1,7 @@
 package io.clconvt.internal.plan;
 
 import io.clconvt.DType;
-import io.clconvt.DeviceInfo;
+import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.ConvProblem;
 import java.util.Locale;
 
@@ -32,7 +32,7 @@ public final class GpuRule {
     }
 
     /** Work-items per work-group: 64, or what the device takes. */
-    public static int localSize(DeviceInfo device) {
+    public static int localSize(DeviceCapabilities device) {
         return (int) Math.min(64, Math.max(1, device.maxWorkGroupSize()));
     }
 
@@ -47,7 +47,7 @@ public final class GpuRule {
      * the platform or device name: NVIDIA's Pascal (SM6.1) default, AMD's and Intel's GPU defaults, else
      * the database's overall default.
      */
-    public static GemmTile gemmTile(DeviceInfo device) {
+    public static GemmTile gemmTile(DeviceCapabilities device) {
         String vendor = (device.platform() + " " + device.name()).toLowerCase(Locale.ROOT);
         GemmTile tile;
         if (vendor.contains("nvidia")) {

@@ -1,6 +1,6 @@
 package io.clconvt.internal.plan;
 
-import io.clconvt.DeviceInfo;
+import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.opencl.ClDevice;
 import java.io.IOException;
@@ -99,7 +99,7 @@ public final class TuningFile {
     }
 
     /** How the file names a device: the way {@link ClDevice#label()} shows it. */
-    public static String deviceKey(DeviceInfo device) {
+    public static String deviceKey(DeviceCapabilities device) {
         return ClDevice.label(device);
     }
 
@@ -126,12 +126,12 @@ public final class TuningFile {
     }
 
     /** The stored winner for {@code problem} on {@code device} with its current driver, or null. */
-    public synchronized LaunchPlan plan(DeviceInfo device, ConvProblem problem) {
+    public synchronized LaunchPlan plan(DeviceCapabilities device, ConvProblem problem) {
         return plans.get(new Key(deviceKey(device), device.driverVersion(), shapeClass(problem)));
     }
 
     /** Records {@code plan} as the winner and rewrites the file, merged with what other processes stored. */
-    public synchronized void store(DeviceInfo device, ConvProblem problem, LaunchPlan plan) {
+    public synchronized void store(DeviceCapabilities device, ConvProblem problem, LaunchPlan plan) {
         Key key = new Key(deviceKey(device), device.driverVersion(), shapeClass(problem));
         plans.put(key, plan);
         try {

@@ -200,9 +200,9 @@ class OpenClBackendTest {
     @Test
     void devicesAreSelectedByIndexOrNameSubstring() {
         DeviceInfo first = Backends.openClDevices().get(0);
-        assertEquals(first, ClDevice.select(new DeviceSelection(first.index(), "test")).info());
+        assertEquals(first, ClDevice.select(new DeviceSelection(first.index(), "test")).capabilities().info());
         String fragment = first.name().substring(0, Math.min(6, first.name().length())).toUpperCase();
-        assertEquals(first.name(), ClDevice.select(new DeviceSelection(fragment, "test")).info().name());
+        assertEquals(first.name(), ClDevice.select(new DeviceSelection(fragment, "test")).capabilities().name());
         OpenClException e = assertThrows(OpenClException.class,
                 () -> ClDevice.select(new DeviceSelection("no-such-device-xyz", "CLCONVT_DEVICE")));
         assertEquals("CL_DEVICE_NOT_FOUND", e.statusName());

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.clconvt.Activation;
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
-import io.clconvt.DeviceInfo;
+import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.Layout;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
@@ -48,7 +48,7 @@ class BuildLogTest {
     @Test
     void noProgramBuildsWithAWarning() {
         try (OpenClBackend backend = OpenClSupport.backend(KernelVariant.AUTO)) {
-            DeviceInfo device = backend.device();
+            DeviceCapabilities device = backend.device();
             List<String[]> programs = new ArrayList<>();
             for (DType dtype : DType.values()) {
                 for (Activation activation : ACTIVATIONS) {

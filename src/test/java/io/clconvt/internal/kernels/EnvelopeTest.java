@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.clconvt.ConvTranspose1dParams;
-import io.clconvt.DeviceInfo;
+import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.DeviceSelection;
@@ -65,7 +65,7 @@ class EnvelopeTest {
     }
 
     /** The machine the decoder suite's plans were measured on. */
-    private static final DeviceInfo AVX512 = LaunchPlanTest.cpu(16, 8);
+    private static final DeviceCapabilities AVX512 = LaunchPlanTest.cpu(16, 8);
 
     @Test
     void envelopeIsComputedWithoutOverflow() {

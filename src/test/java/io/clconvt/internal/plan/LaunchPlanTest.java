@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
-import io.clconvt.DeviceInfo;
+import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.Layout;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
@@ -22,20 +22,20 @@ import org.junit.jupiter.api.Test;
  * width 8), an AVX-512 CPU (16) and GPUs of three vendors, as their OpenCL drivers report them.
  */
 public class LaunchPlanTest {
-    public static final DeviceInfo AVX2 = cpu(8, 4);
-    public static final DeviceInfo AVX512 = cpu(16, 8);
-    public static final DeviceInfo NVIDIA = gpu("NVIDIA CUDA", "NVIDIA GeForce RTX 3080", 1024, 48 << 10);
-    public static final DeviceInfo AMD = gpu("AMD Accelerated Parallel Processing", "gfx1030", 256, 64 << 10);
-    public static final DeviceInfo INTEL = gpu("Intel(R) OpenCL Graphics", "Intel(R) UHD Graphics 630", 256, 64 << 10);
+    public static final DeviceCapabilities AVX2 = cpu(8, 4);
+    public static final DeviceCapabilities AVX512 = cpu(16, 8);
+    public static final DeviceCapabilities NVIDIA = gpu("NVIDIA CUDA", "NVIDIA GeForce RTX 3080", 1024, 48 << 10);
+    public static final DeviceCapabilities AMD = gpu("AMD Accelerated Parallel Processing", "gfx1030", 256, 64 << 10);
+    public static final DeviceCapabilities INTEL = gpu("Intel(R) OpenCL Graphics", "Intel(R) UHD Graphics 630", 256, 64 << 10);
 
-    public static DeviceInfo cpu(int floatWidth, int doubleWidth) {
-        return new DeviceInfo("0:0", "Portable Computing Language", "pthread-cpu", "CPU", "OpenCL 3.0 PoCL", 2,
+    public static DeviceCapabilities cpu(int floatWidth, int doubleWidth) {
+        return new DeviceCapabilities("0:0", "Portable Computing Language", "pthread-cpu", "CPU", "OpenCL 3.0 PoCL", 2,
                 24L << 30, 8L << 30, true, "3.1", floatWidth, floatWidth, doubleWidth, doubleWidth, 4096,
                 List.of(4096L, 4096L, 4096L), false, 1 << 20);
     }
 
-    public static DeviceInfo gpu(String platform, String name, long maxWorkGroup, long localBytes) {
-        return new DeviceInfo("0:0", platform, name, "GPU", "OpenCL 3.0", 40, 10L << 30, 2L << 30, true, "1.0", 1, 1,
+    public static DeviceCapabilities gpu(String platform, String name, long maxWorkGroup, long localBytes) {
+        return new DeviceCapabilities("0:0", platform, name, "GPU", "OpenCL 3.0", 40, 10L << 30, 2L << 30, true, "1.0", 1, 1,
                 1, 1, maxWorkGroup, List.of(maxWorkGroup, maxWorkGroup, 64L), true, localBytes);
     }
 
@@ -81,7 +81,7 @@ public class LaunchPlanTest {
 
     @Test
     void onEveryCpuAndStrideTheAccumulatorsAndOneTapFitTheRegisters() {
-        for (DeviceInfo device : List.of(AVX2, AVX512, cpu(4, 2))) {
+        for (DeviceCapabilities device : List.of(AVX2, AVX512, cpu(4, 2))) {
             int registers = CpuRule.vectorRegisters(device.nativeFloatWidth());
             for (int stride = 1; stride <= 16; stride++) {
                 for (KernelVariant variant : List.of(KernelVariant.AUTO, KernelVariant.TILED, KernelVariant.PHASE)) {
@@ -191,7 +191,7 @@ public class LaunchPlanTest {
     void nclDepthwiseLayersKeepTheAccumulatorEnvelopeOfScalarRows() {
         // one channel per group: the phase variant, rows x stride = 32 accumulators on any CPU, whatever
         // its vector width or the dtype, since the work-items, not the accumulators, fill the lanes
-        for (DeviceInfo cpu : List.of(AVX2, AVX512)) {
+        for (DeviceCapabilities cpu : List.of(AVX2, AVX512)) {
             for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
                 assertEquals(new TiledPlan(1, 16, 16), ConvTranspose1dImplementations.defaultFor(
                         problem(dtype, 256, 256, 256, 4, 2), KernelVariant.AUTO, cpu), cpu.name() + " " + dtype);
@@ -250,7 +250,7 @@ public class LaunchPlanTest {
         assertEquals(new GemmTile(64, 64, 32, 16, 16, 4), ((GemmPlan) ConvTranspose1dImplementations.defaultFor(dense, KernelVariant.AUTO, NVIDIA)).tile());
         assertEquals(new GemmTile(64, 64, 32, 16, 8, 4), ((GemmPlan) ConvTranspose1dImplementations.defaultFor(dense, KernelVariant.AUTO, AMD)).tile());
         assertEquals(new GemmTile(64, 64, 32, 16, 8, 4), ((GemmPlan) ConvTranspose1dImplementations.defaultFor(dense, KernelVariant.AUTO, INTEL)).tile());
-        for (DeviceInfo gpu : List.of(NVIDIA, AMD, INTEL, gpu("Other", "accelerated", 128, 32 << 10))) {
+        for (DeviceCapabilities gpu : List.of(NVIDIA, AMD, INTEL, gpu("Other", "accelerated", 128, 32 << 10))) {
             LaunchPlan plan = ConvTranspose1dImplementations.defaultFor(dense, KernelVariant.AUTO, gpu);
             assertEquals(KernelVariant.GEMM, plan.variant(), gpu.name());
             GemmTile tile = ((GemmPlan) plan).tile();
@@ -266,7 +266,7 @@ public class LaunchPlanTest {
 
     @Test
     void aGpuWithoutDedicatedLocalMemoryRunsDenseLayersTiled() {
-        DeviceInfo shared = new DeviceInfo("0:0", "Other", "emulated", "GPU", "OpenCL 3.0", 8, 1L << 30, 1L << 28,
+        DeviceCapabilities shared = new DeviceCapabilities("0:0", "Other", "emulated", "GPU", "OpenCL 3.0", 8, 1L << 30, 1L << 28,
                 false, "1.0", 4, 4, 0, 0, 256, List.of(256L, 256L, 256L), false, 32 << 10);
         LaunchPlan plan = ConvTranspose1dImplementations.defaultFor(problem(DType.FLOAT32, 256, 128, 1, 4, 2), KernelVariant.AUTO, shared);
         assertEquals(KernelVariant.TILED, plan.variant());
@@ -276,7 +276,7 @@ public class LaunchPlanTest {
 
     @Test
     void aGemmTileThatOverflowsLocalMemoryFallsBackToDirect() {
-        DeviceInfo small = gpu("NVIDIA CUDA", "tiny", 1024, 1 << 10);
+        DeviceCapabilities small = gpu("NVIDIA CUDA", "tiny", 1024, 1 << 10);
         assertEquals(LaunchPlan.direct(), ConvTranspose1dImplementations.defaultFor(problem(DType.FLOAT32, 256, 128, 1, 4, 2),
                 KernelVariant.GEMM, small));
     }
@@ -327,7 +327,7 @@ public class LaunchPlanTest {
             int floats = dtype == DType.FLOAT32 ? 1 : 2;
             for (ConvProblem problem : List.of(problem(dtype, 256, 128, 1, 4, 2), problem(dtype, 64, 64, 1, 7, 1, 2),
                     problem(dtype, 256, 256, 8, 8, 4))) {
-                for (DeviceInfo device : List.of(AVX2, AVX512)) {
+                for (DeviceCapabilities device : List.of(AVX2, AVX512)) {
                     int widest = device.nativeFloatWidth() / floats;
                     List<LaunchPlan> plans = ConvTranspose1dImplementations.candidates(problem, device, new SplittableRandom(7), 10_000);
                     assertTrue(plans.stream().allMatch(p -> p.vectorWidth() <= widest), widest + ": " + plans);
@@ -340,7 +340,7 @@ public class LaunchPlanTest {
         }
         // A GPU's reported width is no register budget: its gemm tiles keep their wide vectors.
         ConvProblem dense = problem(DType.FLOAT32, 256, 128, 1, 4, 2);
-        DeviceInfo nvidia = gpu("NVIDIA CUDA", "NVIDIA GeForce RTX 3080", 1024, 48 << 10);
+        DeviceCapabilities nvidia = gpu("NVIDIA CUDA", "NVIDIA GeForce RTX 3080", 1024, 48 << 10);
         assertTrue(ConvTranspose1dImplementations.candidates(dense, nvidia, new SplittableRandom(7), 10_000).stream()
                 .anyMatch(p -> p.vectorWidth() > 2));
     }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
-import io.clconvt.DeviceInfo;
+import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
 import java.nio.file.Files;
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The tuning file's format, validation and concurrent writers; pure Java, no device needed. */
 class TuningFileTest {
-    private static final DeviceInfo DEVICE = LaunchPlanTest.AVX512;
+    private static final DeviceCapabilities DEVICE = LaunchPlanTest.AVX512;
     private static final ConvProblem PROBLEM = LaunchPlanTest.problem(DType.FLOAT32, 256, 128, 1, 4, 2);
 
     @TempDir
