@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.clconvt.Tensor;
 import io.clconvt.io.Npy;
+import io.clconvt.testing.OpenClSupport;
 import io.clconvt.testing.TestResources;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -62,7 +63,7 @@ class RunConventionTest {
 
     @Test
     void openClGivesThePaddleResult() throws IOException {
-        OpenClRequirement.requireUsableDevice();
+        OpenClSupport.backend().close(); // fails under CI, skips elsewhere, when there is no device
         Path y = dir.resolve("y.npy");
         List<String> args = inputs("paddle_same_not_divisible_asymmetric");
         args.addAll(List.of("--backend", "opencl", "--output", y.toString(), "--convention", "paddle", "--padding",
