@@ -2,7 +2,8 @@
 # Installs what the tests need (JDK, Maven, an OpenCL runtime) and runs the whole test suite: the library's,
 # then, against the library just installed, the command line's (cli/, which builds cli/target/clconvt.jar).
 # Under CI (CI set) a missing OpenCL device fails the run; elsewhere the OpenCL tests are skipped.
-# Then checks that an application depending on the library inherits only jocl and slf4j-api.
+# Then checks that the library jar holds only the library and that an application depending on it inherits
+# only jocl and slf4j-api.
 # MAVEN_ARGS passes options to every mvn call, as Maven 3.9 does itself (e.g. MAVEN_ARGS=-o to stay offline).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
