@@ -3,7 +3,7 @@
 # its jar holds only the library (io/clconvt/** classes and kernels, nothing of the command line, the benchmark
 # or their dependencies), builds ci/consumer (an application with that one dependency), checks that it resolved
 # exactly the library, jocl and slf4j-api, and runs one convolution with no SLF4J warning beyond the no-provider
-# notice.
+# notice, on the class path and again with the library as a module on the module path.
 # Runs offline with what ~/.m2 holds after the project's build; MAVEN_ARGS (e.g. -o) passes options to mvn.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -73,6 +73,16 @@ fi
 notice='^SLF4J\(W\): (No SLF4J providers were found\.|Defaulting to no-operation \(NOP\) logger implementation|See https://www\.slf4j\.org/codes\.html#noProviders for further details\.)$'
 if grep 'SLF4J' "$work/stderr" | grep -Ev "$notice" >&2; then
   echo "consumer: unexpected SLF4J output (above)" >&2
+  exit 1
+fi
+
+# Once more with the library as the module io.clconvt on the module path (src/main/java/module-info.java), its
+# dependencies beside it: the module resolves, and the engine finds its kernels inside the named module.
+modules="$(printf '%s\n' $paths | paste -sd: -)"
+if ! "${CLCONVT_JAVA[@]}" --module-path "$modules" --add-modules io.clconvt -cp target/classes consumer.Consumer \
+    "${opencl_flag[@]}" 2> "$work/stderr"; then
+  cat "$work/stderr" >&2
+  echo "consumer: the convolution failed with the library on the module path" >&2
   exit 1
 fi
 echo "consumer: ok"
