@@ -8,7 +8,8 @@
 #
 # Usage: ci/side-by-side.sh [ROUNDS] [OUT_DIR]   (defaults: 5, target/side-by-side)
 # Needs: ../shared/bench (torch_reference.py, sgemm_ceiling.py), a python3 with torch and numpy, and
-# the jar (mvn package). The tuning file is CLCONVT_TUNING_FILE's: unset, the built-in rule is timed.
+# the command line's jar cli/target/clconvt.jar (mvn install -DskipTests && mvn -f cli/pom.xml package
+# -DskipTests). The tuning file is CLCONVT_TUNING_FILE's: unset, the built-in rule is timed.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here/.."
@@ -18,7 +19,7 @@ out="${2:-target/side-by-side}"
 bench_dir="${CLCONVT_SHARED:-../shared}/bench"
 python="${PYTHON:-python3}"
 for f in "$bench_dir/torch_reference.py" "$bench_dir/sgemm_ceiling.py" "$bench_dir/decoder_suite.json" \
-    target/clconvt.jar; do
+    cli/target/clconvt.jar; do
   [ -f "$f" ] || { echo "side-by-side: missing $f" >&2; exit 2; }
 done
 mkdir -p "$out"
@@ -32,7 +33,7 @@ reference() {
 
 reference 0
 for round in $(seq 1 "$rounds"); do
-  "${CLCONVT_JAVA[@]}" -jar target/clconvt.jar bench --backend opencl --variant auto --runs 10 \
+  "${CLCONVT_JAVA[@]}" -jar cli/target/clconvt.jar bench --backend opencl --variant auto --runs 10 \
       --json "$out/clconvt_$round.json" > "$out/clconvt_$round.txt"
   reference "$round"
   echo "side-by-side: round $round of $rounds done" >&2

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs what the tests need (JDK, Maven, an OpenCL runtime) and runs the whole test suite.
+# Installs what the tests need (JDK, Maven, an OpenCL runtime) and runs the whole test suite: the library's,
+# then, against the library just installed, the command line's (cli/, which builds cli/target/clconvt.jar).
 # Under CI (CI set) a missing OpenCL device fails the run; elsewhere the OpenCL tests are skipped.
-# Then checks that an application depending on the library inherits only jocl and slf4j-api.
+# Then checks that the library jar holds only the library and that an application depending on it inherits
+# only jocl and slf4j-api.
 # MAVEN_ARGS passes options to every mvn call, as Maven 3.9 does itself (e.g. MAVEN_ARGS=-o to stay offline).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -17,4 +19,6 @@ if ! "$here/install-opencl.sh"; then
 fi
 read -r -a maven_args <<< "${MAVEN_ARGS:-}"
 mvn -B "${maven_args[@]}" verify
+mvn -B -q "${maven_args[@]}" install -DskipTests
+mvn -B "${maven_args[@]}" -f cli/pom.xml verify
 "$here/consumer-check.sh"

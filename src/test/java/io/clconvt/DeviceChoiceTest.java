@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.clconvt.cli.Main;
 import io.clconvt.internal.DeviceSelection;
-import io.clconvt.io.Npy;
 import io.clconvt.testing.Accuracy;
 import io.clconvt.testing.OpenClSupport;
 import io.clconvt.testing.TestTensors;
@@ -29,8 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Choosing the OpenCL device in code: {@link Backends#openCl(String)} and {@link Backends#openCl(DeviceInfo)}, two
  * backends on two devices computing at once, and {@link Backends#auto()} refusing a requested device that is not
- * there. POCL exposes two devices only when {@code POCL_DEVICES} is set before the OpenCL runtime loads, so those
- * checks run in a child JVM started with it.
+ * there (the cli build's RunDeviceChoiceTest checks the same through the command line). POCL exposes two devices
+ * only when {@code POCL_DEVICES} is set before the OpenCL runtime loads, so those checks run in a child JVM
+ * started with it.
  */
 class DeviceChoiceTest {
     @TempDir
@@ -94,29 +93,6 @@ class DeviceChoiceTest {
         assertTrue(output.contains("devices: 2 or more"), output);
         assertTrue(output.contains("concurrent: ok"), output);
         assertTrue(output.contains("auto refuses: ok"), output);
-    }
-
-    /** {@code run --backend auto} with a device named that is not there fails instead of computing on the CPU. */
-    @Test
-    void runOnAutoRefusesAnUnmatchedDevice() throws Exception {
-        OpenClSupport.backend().close();
-        Path x = dir.resolve("x.npy");
-        Path w = dir.resolve("w.npy");
-        Path y = dir.resolve("y.npy");
-        Npy.write(x, Tensor.of(new float[] {1, 2}, 1, 1, 2));
-        Npy.write(w, Tensor.of(new float[] {3, 4}, 1, 1, 2));
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "--input", x.toString(),
-                "--weight", w.toString(), "--backend", "auto", "--output", y.toString());
-        builder.environment().put("CLCONVT_DEVICE", "RTX-9999");
-        Path err = dir.resolve("err.txt");
-        Process process = builder.redirectError(err.toFile()).redirectOutput(dir.resolve("out.txt").toFile()).start();
-        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "run did not finish");
-        String stderr = Files.readString(err, StandardCharsets.UTF_8);
-        assertEquals(1, process.exitValue(), stderr);
-        assertEquals(1, stderr.lines().count(), stderr);
-        assertTrue(stderr.startsWith("clconvt: error: ") && stderr.contains("'RTX-9999' matches none of"), stderr);
-        assertTrue(Files.notExists(y));
     }
 
     /** The child: runs with POCL_DEVICES="pthread pthread"; any failed check exits non-zero with its message. */

@@ -91,7 +91,8 @@ public final class ReproducerMain {
         return call.x().size() <= 16;
     }
 
-    static CrossCheck.Call call(String name) {
+    /** The reproducer {@code name}'s call (public: the cli build's RunRobustnessTest runs one through the command line). */
+    public static CrossCheck.Call call(String name) {
         SplittableRandom random = new SplittableRandom(8);
         return switch (name) {
             // A tile window of 8 + 2 * 900 inputs crashed POCL's compiler (the JVM died with SIGSEGV).

@@ -1,7 +1,6 @@
 package io.clconvt.internal;
 
 import io.clconvt.DeviceInfo;
-
 import java.util.List;
 
 /**

@@ -1,6 +1,5 @@
 package io.clconvt.internal;
 
-import io.clconvt.internal.DeviceCapabilities;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 

@@ -1,10 +1,10 @@
 package io.clconvt.io;
 
-import java.net.URISyntaxException;
-import java.net.URL;
+import io.clconvt.testing.TestResources;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -15,16 +15,13 @@ public final class NpyFixtures {
     private NpyFixtures() {
     }
 
+    /** The fixture as a file (copied out of the library's test-jar where the command line's tests use it). */
     public static Path path(String name) {
-        URL url = NpyFixtures.class.getResource("/npy/" + name);
-        if (url == null) {
+        Path path = TestResources.folder("npy").resolve(name);
+        if (!Files.isRegularFile(path)) {
             throw new IllegalArgumentException("no fixture " + name + " in src/test/resources/npy");
         }
-        try {
-            return Path.of(url.toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return path;
     }
 
     /** A version 1.0 header dictionary with {@code descr} (quoted) and {@code shape} (a tuple). */

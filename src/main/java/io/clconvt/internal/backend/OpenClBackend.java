@@ -4,11 +4,11 @@ import static org.jocl.CL.clReleaseEvent;
 
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
-import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.DeviceTensor;
 import io.clconvt.Layout;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.StreamingBackend;
 import io.clconvt.internal.Validation;
 import io.clconvt.internal.cpu.CpuBackend;

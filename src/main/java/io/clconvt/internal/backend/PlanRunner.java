@@ -1,8 +1,8 @@
 package io.clconvt.internal.backend;
 
-import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.plan.LaunchPlan;
 
 /** What the {@link Tuner} needs of a backend: run a validated call with a given plan, time it, keep the winner. */

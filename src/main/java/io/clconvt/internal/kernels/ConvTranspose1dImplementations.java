@@ -1,8 +1,8 @@
 package io.clconvt.internal.kernels;
 
-import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.Layout;
 import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.plan.CpuRule;
 import io.clconvt.internal.plan.KernelVariant;
 import io.clconvt.internal.plan.LaunchPlan;

@@ -1,9 +1,9 @@
 package io.clconvt.internal.kernels;
 
-import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.Layout;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.opencl.ClBuffer;
 import io.clconvt.internal.opencl.ClContext;
 import io.clconvt.internal.opencl.ProgramCache;

@@ -2,8 +2,8 @@ package io.clconvt.internal.opencl;
 
 import static org.jocl.CL.*;
 
-import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.OpenClException;
+import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.DeviceSelection;
 import java.util.ArrayList;
 import java.util.List;

@@ -48,9 +48,9 @@ public final class ClProgram implements AutoCloseable {
         return include.appendTail(source).toString();
     }
 
-    /** The text of {@code kernels/<file>} on the classpath (the jar ships the top-level kernels/ folder there). */
+    /** The text of {@code kernels/<file>}, which the jar ships as the resource {@code io/clconvt/kernels/<file>}. */
     private static String loadFile(String file) {
-        String resource = "/kernels/" + file;
+        String resource = "/io/clconvt/kernels/" + file;
         try (InputStream in = ClProgram.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalStateException("kernel source " + resource + " is missing from the classpath");

@@ -1,9 +1,9 @@
 package io.clconvt.internal.plan;
 
 import io.clconvt.DType;
-import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.Layout;
 import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.DeviceCapabilities;
 
 /**
  * The built-in plans' arithmetic on a CPU, derived from what the device reports: the channel vector is

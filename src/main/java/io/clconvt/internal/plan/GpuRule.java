@@ -1,8 +1,8 @@
 package io.clconvt.internal.plan;
 
 import io.clconvt.DType;
-import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.DeviceCapabilities;
 import java.util.Locale;
 
 /**

@@ -1,7 +1,7 @@
 package io.clconvt.internal.plan;
 
-import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.opencl.ClDevice;
 import java.io.IOException;
 import java.io.UncheckedIOException;

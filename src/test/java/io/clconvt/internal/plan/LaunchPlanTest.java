@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
-import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.Layout;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.kernels.ConvTranspose1dImplementations;
 import java.util.List;
 import java.util.SplittableRandom;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
-import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.DeviceCapabilities;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.clconvt.bench.BenchmarkShape;
+import io.clconvt.testing.OpenClSupport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +27,7 @@ class BenchCommandTest {
 
     @Test
     void jsonHasOneRowPerShapeAndBackendWithExactlyTheDocumentedKeys() throws Exception {
-        OpenClRequirement.requireUsableDevice();
+        OpenClSupport.backend().close(); // fails under CI, skips elsewhere, when there is no device
         Path json = dir.resolve("bench.json");
         CliResult result = CliResult.run("bench", "--shape", SMALL, "--shape", SMALL.replace("small", "nlc")
                 + ",layout=NLC,dtype=float64", "--runs", "3", "--warmup", "0", "--json", json.toString());
@@ -49,7 +50,7 @@ class BenchCommandTest {
 
     @Test
     void dtypeOverridesEveryShapesDtype() throws Exception {
-        OpenClRequirement.requireUsableDevice();
+        OpenClSupport.backend().close();
         for (String dtype : List.of("float16", "bfloat16")) {
             Path json = dir.resolve(dtype + ".json");
             CliResult result = CliResult.run("bench", "--shape", SMALL, "--shape", SMALL.replace("small", "nlc")
@@ -72,7 +73,7 @@ class BenchCommandTest {
 
     @Test
     void streamReportsMillisecondsAndAudioPerPush() throws Exception {
-        OpenClRequirement.requireUsableDevice();
+        OpenClSupport.backend().close();
         CliResult result = CliResult.run("bench", "--shape", SMALL, "--backend", "opencl", "--runs", "2",
                 "--warmup", "0.2", "--stream");
         assertEquals(0, result.exitCode(), result.toString());
@@ -86,7 +87,7 @@ class BenchCommandTest {
 
     @Test
     void everyVariantIsTimedAndComparedWithPyTorchNumbers() throws Exception {
-        OpenClRequirement.requireUsableDevice();
+        OpenClSupport.backend().close();
         Path torch = dir.resolve("torch.jsonl");
         Files.writeString(torch, "{\"name\": \"small\", \"median_ms\": 1.0, \"gflops\": 0.5}\n");
         CliResult result = CliResult.run("bench", "--shape", SMALL, "--variant", "all", "--backend", "opencl",
@@ -100,7 +101,7 @@ class BenchCommandTest {
 
     @Test
     void tuneStoresAWinnerThatAutoThenUses() throws Exception {
-        OpenClRequirement.requireUsableDevice();
+        OpenClSupport.backend().close();
         Path tuning = dir.resolve("tuning.tsv");
         String previous = System.setProperty("clconvt.tuningFile", tuning.toString());
         try {

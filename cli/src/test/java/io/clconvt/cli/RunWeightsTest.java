@@ -10,8 +10,8 @@ import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.Tensor;
 import io.clconvt.io.Npy;
 import io.clconvt.io.StateDict;
+import io.clconvt.testing.TestResources;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,12 +26,9 @@ class RunWeightsTest {
     @TempDir
     Path dir;
 
+    /** A file of the library's test resources (its test-jar), src/test/resources/statedict. */
     private static Path fixture(String name) {
-        try {
-            return Path.of(RunWeightsTest.class.getResource("/statedict/" + name).toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return TestResources.folder("statedict").resolve(name);
     }
 
     @Test

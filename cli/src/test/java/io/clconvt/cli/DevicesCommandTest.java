@@ -5,13 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.clconvt.Backends;
 import io.clconvt.DeviceInfo;
+import io.clconvt.testing.OpenClSupport;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class DevicesCommandTest {
     @Test
     void listsEveryDevice() {
-        OpenClRequirement.requireUsableDevice();
+        OpenClSupport.backend().close(); // fails under CI, skips elsewhere, when there is no device
         List<DeviceInfo> devices = Backends.openClDevices();
 
         CliResult result = CliResult.run("devices");

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.clconvt.DType;
 import io.clconvt.Tensor;
 import io.clconvt.bench.Benchmark;
+import io.clconvt.testing.OpenClSupport;
 import org.junit.jupiter.api.Test;
 
 class DemoCommandTest {
@@ -62,7 +63,7 @@ class DemoCommandTest {
 
     @Test
     void scaledDownDemoAgrees() {
-        OpenClRequirement.requireUsableDevice();
+        OpenClSupport.backend().close(); // fails under CI, skips elsewhere, when there is no device
         CliResult result = CliResult.run("demo", "--frames", "4");
 
         assertEquals(0, result.exitCode(), result::toString);

@@ -13,6 +13,7 @@ import io.clconvt.Padding;
 import io.clconvt.Tensor;
 import io.clconvt.io.Npy;
 import io.clconvt.io.NpyFixtures;
+import io.clconvt.testing.OpenClSupport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,7 +86,7 @@ class RunCommandTest {
 
     @Test
     void openClBackendAgreesWithTheCpu() throws IOException {
-        OpenClRequirement.requireUsableDevice();
+        OpenClSupport.backend().close(); // fails under CI, skips elsewhere, when there is no device
         CliResult result = CliResult.run("run", "--input", x.toString(), "--weight", w.toString(), "--bias",
                 b.toString(), "--stride", "2", "--padding", "1", "--backend", "opencl", "--output", y.toString());
 
