@@ -1,5 +1,6 @@
 package io.clconvt.internal;
 
+import io.clconvt.DType;
 import io.clconvt.DeviceInfo;
 import java.util.List;
 
@@ -54,6 +55,11 @@ public record DeviceCapabilities(
                 maxAllocationBytes, fp64, driverVersion);
     }
 
+    /** "platform / device (version)", the way a backend's description shows a device. */
+    public String label() {
+        return platform + " / " + name + " (" + version + ")";
+    }
+
     /** Whether this is a CPU device (POCL, Intel's or AMD's CPU runtime). */
     public boolean isCpu() {
         return type.equals("CPU");
@@ -62,5 +68,28 @@ public record DeviceCapabilities(
     /** Whether this is a GPU. */
     public boolean isGpu() {
         return type.equals("GPU");
+    }
+
+    /**
+     * Throws unless this device can run {@code problem} at all: FLOAT64 needs cl_khr_fp64, and each
+     * tensor one buffer of at most {@link #maxAllocationBytes}.
+     */
+    public void requireRuns(ConvProblem problem) {
+        if (problem.dtype() == DType.FLOAT64 && !fp64) {
+            throw new UnsupportedOperationException("FLOAT64 needs the cl_khr_fp64 extension, which " + name
+                    + " does not support; use FLOAT32 or the CPU backend");
+        }
+        requireAllocatable("input", problem.inputElements(), problem.dtype());
+        requireAllocatable("weight", problem.weightElements(), problem.dtype());
+        requireAllocatable("output", problem.outputElements(), problem.dtype());
+    }
+
+    /** Throws {@link IllegalArgumentException} if {@code elements} of {@code dtype} exceed one buffer. */
+    public void requireAllocatable(String tensor, long elements, DType dtype) {
+        long bytes = elements * dtype.byteSize();
+        if (bytes > maxAllocationBytes) {
+            throw new IllegalArgumentException(tensor + " needs " + bytes + " bytes but " + name
+                    + " allocates at most " + maxAllocationBytes + " bytes per buffer (CL_DEVICE_MAX_MEM_ALLOC_SIZE)");
+        }
     }
 }

@@ -6,7 +6,6 @@ import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.DeviceSelection;
 import io.clconvt.internal.Validation;
-import io.clconvt.internal.kernels.ConvTranspose1dImplementations;
 import io.clconvt.internal.kernels.Roofline;
 import io.clconvt.internal.opencl.ClDevice;
 import io.clconvt.internal.plan.KernelVariant;
@@ -45,7 +44,7 @@ public final class EngineTools {
         OpenClBackend backend = engine(openCl);
         ConvProblem problem = ConvProblem.resolve(x, weight, bias, params);
         return Tuner.pairedRatios(backend, problem, backend.plan(problem),
-                ConvTranspose1dImplementations.defaultFor(problem, backend.variant(), backend.device()), x, weight,
+                backend.rulePlan(problem), x, weight,
                 bias, pairs);
     }
 

@@ -3,7 +3,6 @@ package io.clconvt.internal.backend;
 import static org.jocl.CL.clReleaseEvent;
 
 import io.clconvt.ConvTranspose1dParams;
-import io.clconvt.DType;
 import io.clconvt.DeviceTensor;
 import io.clconvt.Layout;
 import io.clconvt.Tensor;
@@ -17,10 +16,10 @@ import io.clconvt.internal.kernels.ConvTranspose1dImplementations;
 import io.clconvt.internal.kernels.Roofline;
 import io.clconvt.internal.kernels.RooflineProbe;
 import io.clconvt.internal.opencl.BufferPool;
-import io.clconvt.internal.opencl.Cl;
 import io.clconvt.internal.opencl.ClBuffer;
 import io.clconvt.internal.opencl.ClContext;
 import io.clconvt.internal.opencl.ClDevice;
+import io.clconvt.internal.opencl.PendingKernel;
 import io.clconvt.internal.opencl.ProgramCache;
 import io.clconvt.internal.opencl.SignalChaining;
 import io.clconvt.internal.opencl.TensorCache;
@@ -31,7 +30,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -65,20 +63,11 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
     public static final long STAGED_INPUT_BYTES = 256 << 10;
     private ByteBuffer staging;
     private final TensorCache parameters;
-    private final KernelVariant variant;
-    private final TuningFile tuning;
+    private final PlanSelection plans;
     private final boolean poisonOutputs;
-    private final boolean tuneOnFirstUse;
-    /** Shape classes tuned on first use (or found failing to) by this backend, so each is tried once. */
-    private final Set<String> firstUseTried = new HashSet<>();
     /** Device tensors not yet closed, released by {@link #close()} if their owners forget. */
     private final Set<ResidentTensor> resident = Collections.newSetFromMap(new IdentityHashMap<>());
-    /**
-     * The last call's kernel, kept unwaited: the in-order queue runs a following read after it, so a call
-     * synchronises with the device once, and its device time is read only when asked for.
-     */
-    private cl_event lastKernel;
-    private long lastKernelNanos;
+    private final PendingKernel lastKernel = new PendingKernel();
     private boolean closed;
 
     /**
@@ -91,10 +80,8 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
         this.programs = new ProgramCache(context);
         this.buffers = new BufferPool(context);
         this.parameters = new TensorCache();
-        this.variant = variant;
-        this.tuning = TuningFile.load(TuningFile.defaultPath());
+        this.plans = new PlanSelection(variant, TuningFile.load(TuningFile.defaultPath()), Tuner.firstUseEnabled());
         this.poisonOutputs = poisonOutputs;
-        this.tuneOnFirstUse = Tuner.firstUseEnabled();
         SignalChaining.warnIfMissing(device.capabilities());
         if (ANNOUNCED.add(device.capabilities().index() + " " + device.label())) {
             LOG.info("OpenCL device {}: {}", device.capabilities().index(), device.label());
@@ -124,9 +111,9 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
         CpuBackend.requireInputShape(problem, input.shape);
         requireOpen();
         input.requireOpen();
-        requireSupported(problem);
+        device().requireRuns(problem);
         ClBuffer output = launch(problem, plan(problem), input.buffer, weight, bias);
-        return track(new ResidentTensor(output, problem.dtype(), problem.outputShape()));
+        return track(new ResidentTensor(this, output, problem.dtype(), problem.outputShape()));
     }
 
     /** Two device-side rectangle copies into a new buffer: the stream's history never leaves the device. */
@@ -139,33 +126,7 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
         if (first != null) {
             first.requireOpen();
         }
-        int[] shape = second.shape.clone();
-        int lengthAxis = StreamingBackend.lengthAxis(shape.length, layout);
-        int tailLength = shape[lengthAxis];
-        int headLength = first == null ? 0 : first.shape[lengthAxis] - from;
-        long rows = 1;
-        for (int axis = 0; axis < lengthAxis; axis++) {
-            rows *= shape[axis];
-        }
-        long positionBytes = second.dtype.byteSize(); // bytes per position: the dimensions after the length axis
-        for (int axis = lengthAxis + 1; axis < shape.length; axis++) {
-            positionBytes *= shape[axis];
-        }
-        shape[lengthAxis] = headLength + tailLength;
-        long joinedRow = shape[lengthAxis] * positionBytes;
-        ClBuffer joined = buffers.acquire(rows * joinedRow);
-        try {
-            if (headLength > 0) {
-                joined.copyRows(first.buffer, from * positionBytes, first.shape[lengthAxis] * positionBytes, 0,
-                        joinedRow, headLength * positionBytes, rows);
-            }
-            joined.copyRows(second.buffer, 0, tailLength * positionBytes, headLength * positionBytes, joinedRow,
-                    tailLength * positionBytes, rows);
-        } catch (RuntimeException e) {
-            buffers.release(joined);
-            throw e;
-        }
-        return track(new ResidentTensor(joined, second.dtype, shape));
+        return track(ResidentTensor.joined(this, buffers, first, from, second, layout));
     }
 
     @Override
@@ -173,7 +134,7 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
         Validation.requireNonNull("tensor", tensor);
         ConvProblem.requireNoZeroDimension("tensor", tensor.shape());
         requireOpen();
-        requireAllocatable("tensor", tensor.size(), tensor.dtype());
+        device().requireAllocatable("tensor", tensor.size(), tensor.dtype());
         ClBuffer buffer = buffers.acquire((long) tensor.size() * tensor.dtype().byteSize());
         try {
             buffer.write(tensor);
@@ -181,7 +142,7 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
             buffers.release(buffer);
             throw e;
         }
-        return track(new ResidentTensor(buffer, tensor.dtype(), tensor.shape()));
+        return track(new ResidentTensor(this, buffer, tensor.dtype(), tensor.shape()));
     }
 
     private ResidentTensor track(ResidentTensor tensor) {
@@ -199,7 +160,7 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
         return own;
     }
 
-    private void requireOpen() {
+    void requireOpen() {
         if (closed) {
             throw new IllegalStateException("the OpenCL backend is closed");
         }
@@ -207,26 +168,12 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
 
     /** The launch plan a call of {@code problem} uses: a tuned winner under AUTO, else the built-in rule. */
     public synchronized LaunchPlan plan(ConvProblem problem) {
-        if (variant == KernelVariant.AUTO) {
-            LaunchPlan tuned = tuning.plan(context.device().capabilities(), problem);
-            if (tuned == null && tuneOnFirstUse && firstUseTried.add(TuningFile.shapeClass(problem))) {
-                try {
-                    tuned = Tuner.tuneOnFirstUse(this, problem);
-                } catch (RuntimeException e) {
-                    LOG.warn("tuning {} on first use failed, using the built-in plan: {}",
-                            TuningFile.shapeClass(problem), e.toString());
-                }
-            }
-            if (tuned != null && ConvTranspose1dImplementations.supports(problem, tuned, device())) {
-                return tuned;
-            }
-        }
-        return ConvTranspose1dImplementations.defaultFor(problem, variant, device());
+        return plans.plan(problem, this);
     }
 
-    /** The kernel variant every call uses, or AUTO. */
-    KernelVariant variant() {
-        return variant;
+    /** The built-in rule's plan for {@code problem}, in this backend's variant. */
+    public synchronized LaunchPlan rulePlan(ConvProblem problem) {
+        return plans.rule(problem, device());
     }
 
     /** What this backend's device reports, which launch plans are derived from. */
@@ -237,14 +184,14 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
 
     @Override
     public synchronized void storeTuned(ConvProblem problem, LaunchPlan plan) {
-        tuning.store(context.device().capabilities(), problem, plan);
+        plans.store(device(), problem, plan);
     }
 
     /** Runs an already validated call with a given plan (the tuner tries several). */
     @Override
     public synchronized Tensor run(ConvProblem problem, LaunchPlan plan, Tensor x, Tensor weight, Tensor bias) {
         requireOpen();
-        requireSupported(problem);
+        device().requireRuns(problem);
         Validation.requireHeap("the output of shape " + Arrays.toString(problem.outputShape()),
                 (long) problem.outputElements() * problem.dtype().byteSize());
         long inputBytes = (long) x.size() * x.dtype().byteSize();
@@ -281,7 +228,7 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
      */
     private ClBuffer launch(ConvProblem problem, LaunchPlan requested, ClBuffer input, Tensor weight, Tensor bias) {
         // Before the caches and the pool can release anything the previous kernel reads or writes.
-        forgetLastKernel();
+        lastKernel.await();
         // A plan outside its program's envelope could fail to build or crash the compiler.
         LaunchPlan plan = (ConvTranspose1dImplementations.supports(problem, requested, device()) ? requested
                 : LaunchPlan.direct()).withLocalSizeAtMost(context.device().maxWorkGroupSize());
@@ -297,7 +244,7 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
             ClBuffer weightBuffer = parameters.get(weight, implementation.weightLayout(problem, plan),
                     w -> uploadParameter(implementation.layWeight(w, problem, plan)));
             event = implementation.enqueue(context, programs, problem, plan, input, weightBuffer, biasBuffer, output);
-            lastKernel = event;
+            lastKernel.set(event);
             return output;
         } catch (RuntimeException e) {
             buffers.release(output);
@@ -322,53 +269,10 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
         return ClBuffer.upload(context, tensor);
     }
 
-    private void requireSupported(ConvProblem problem) {
-        DeviceCapabilities device = context.device().capabilities();
-        if (problem.dtype() == DType.FLOAT64 && !device.fp64()) {
-            throw new UnsupportedOperationException("FLOAT64 needs the cl_khr_fp64 extension, which " + device.name()
-                    + " does not support; use FLOAT32 or the CPU backend");
-        }
-        requireAllocatable("input", problem.inputElements(), problem.dtype());
-        requireAllocatable("weight", problem.weightElements(), problem.dtype());
-        requireAllocatable("output", problem.outputElements(), problem.dtype());
-    }
-
-    private void requireAllocatable(String name, long elements, DType dtype) {
-        long bytes = elements * dtype.byteSize();
-        long limit = context.device().capabilities().maxAllocationBytes();
-        if (bytes > limit) {
-            throw new IllegalArgumentException(name + " needs " + bytes + " bytes but " + context.device().capabilities().name()
-                    + " allocates at most " + limit + " bytes per buffer (CL_DEVICE_MAX_MEM_ALLOC_SIZE)");
-        }
-    }
-
     /** Device time of the last call's kernel, from the queue's profiling events; waits for the kernel. */
     @Override
     public synchronized long lastKernelNanos() {
-        if (lastKernel != null) {
-            lastKernelNanos = Cl.elapsedNanos(lastKernel);
-            forgetLastKernel();
-        }
-        return lastKernelNanos;
-    }
-
-    /**
-     * Waits for the last kernel and releases its event. After a host call's blocking read the kernel is
-     * done already; a device-resident call returns with its kernel running, and the next call, or the
-     * closing of a device tensor, waits here before any buffer the kernel uses can be released or
-     * reused, as every call waited for its own kernel before events were kept. A kernel that failed on
-     * the device throws here, from the call after it.
-     */
-    private void forgetLastKernel() {
-        if (lastKernel != null) {
-            cl_event kernel = lastKernel;
-            lastKernel = null; // a kernel that failed is reported once
-            try {
-                Cl.await(kernel);
-            } finally {
-                clReleaseEvent(kernel);
-            }
-        }
+        return lastKernel.nanos();
     }
 
     /** The device's measured compute and bandwidth ceilings. */
@@ -402,6 +306,23 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
         return programs.buildLog(file, kernelName, options);
     }
 
+    /**
+     * Gives a closed device tensor's buffer back: to the pool, or to the driver once the backend is
+     * closing. The last kernel may still read or write it, so that is waited for first.
+     */
+    void release(ResidentTensor tensor) {
+        resident.remove(tensor);
+        try {
+            lastKernel.await();
+        } finally {
+            if (closed) {
+                tensor.buffer.close(); // the pool is gone: the backend is closing
+            } else {
+                buffers.release(tensor.buffer);
+            }
+        }
+    }
+
     @Override
     public String describe() {
         return "opencl: " + context.device().label();
@@ -414,7 +335,7 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
         }
         closed = true;
         try {
-            forgetLastKernel();
+            lastKernel.await();
         } finally {
             // Copied: closing a tensor removes it from the set.
             for (ResidentTensor tensor : resident.toArray(ResidentTensor[]::new)) {
@@ -424,82 +345,6 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
             buffers.close();
             programs.close();
             context.close();
-        }
-    }
-
-    /** A tensor in a device buffer of this backend; every access takes the backend's lock. */
-    private final class ResidentTensor implements DeviceTensor {
-        private final ClBuffer buffer;
-        private final DType dtype;
-        private final int[] shape;
-        private boolean closed;
-
-        ResidentTensor(ClBuffer buffer, DType dtype, int[] shape) {
-            this.buffer = buffer;
-            this.dtype = dtype;
-            this.shape = shape;
-        }
-
-        OpenClBackend owner() {
-            return OpenClBackend.this;
-        }
-
-        /** Throws if this tensor is closed, naming it; the caller holds the backend's lock. */
-        void requireOpen() {
-            if (closed) {
-                throw new IllegalStateException("the device tensor " + this + " is closed");
-            }
-        }
-
-        @Override
-        public int[] shape() {
-            return shape.clone();
-        }
-
-        @Override
-        public DType dtype() {
-            return dtype;
-        }
-
-        @Override
-        public Tensor download() {
-            synchronized (OpenClBackend.this) {
-                OpenClBackend.this.requireOpen();
-                requireOpen();
-                return buffer.read(dtype, shape);
-            }
-        }
-
-        @Override
-        public boolean isClosed() {
-            synchronized (OpenClBackend.this) {
-                return closed;
-            }
-        }
-
-        @Override
-        public void close() {
-            synchronized (OpenClBackend.this) {
-                if (closed) {
-                    return;
-                }
-                closed = true;
-                resident.remove(this);
-                try {
-                    forgetLastKernel(); // the last kernel may still read or write this buffer
-                } finally {
-                    if (OpenClBackend.this.closed) {
-                        buffer.close(); // the pool is gone: the backend is closing
-                    } else {
-                        buffers.release(buffer);
-                    }
-                }
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "DeviceTensor(opencl, " + dtype + ", shape=" + Arrays.toString(shape) + ")";
         }
     }
 }

@@ -120,10 +120,6 @@ public record ClDevice(cl_platform_id platform, cl_device_id id, DeviceCapabilit
 
     /** "platform / device (version)", the way {@link Backend#describe()} shows a device. */
     public String label() {
-        return label(capabilities);
-    }
-
-    public static String label(DeviceCapabilities info) {
-        return info.platform() + " / " + info.name() + " (" + info.version() + ")";
+        return capabilities.label();
     }
 }

@@ -2,7 +2,6 @@ package io.clconvt.internal.plan;
 
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.DeviceCapabilities;
-import io.clconvt.internal.opencl.ClDevice;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -98,9 +97,9 @@ public final class TuningFile {
         return plans;
     }
 
-    /** How the file names a device: the way {@link ClDevice#label()} shows it. */
+    /** How the file names a device: the way {@link DeviceCapabilities#label()} shows it. */
     public static String deviceKey(DeviceCapabilities device) {
-        return ClDevice.label(device);
+        return device.label();
     }
 
     /**

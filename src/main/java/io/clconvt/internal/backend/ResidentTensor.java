@@ -1,0 +1,118 @@
+package io.clconvt.internal.backend;
+
+import io.clconvt.DType;
+import io.clconvt.DeviceTensor;
+import io.clconvt.Layout;
+import io.clconvt.Tensor;
+import io.clconvt.internal.StreamingBackend;
+import io.clconvt.internal.opencl.BufferPool;
+import io.clconvt.internal.opencl.ClBuffer;
+import java.util.Arrays;
+
+/**
+ * A tensor in a device buffer of one {@link OpenClBackend}; every access takes the backend's lock, since
+ * the queue and the buffer pool are the backend's.
+ */
+final class ResidentTensor implements DeviceTensor {
+    private final OpenClBackend owner;
+    final ClBuffer buffer;
+    final DType dtype;
+    final int[] shape;
+    private boolean closed;
+
+    ResidentTensor(OpenClBackend owner, ClBuffer buffer, DType dtype, int[] shape) {
+        this.owner = owner;
+        this.buffer = buffer;
+        this.dtype = dtype;
+        this.shape = shape;
+    }
+
+    /**
+     * Positions [from, end) of {@code first} (null for none) followed by all of {@code second} along the
+     * length axis, in a new buffer from {@code buffers}: two device-side rectangle copies, so a stream's
+     * history never leaves the device. The caller holds the owner's lock and has checked both are open.
+     */
+    static ResidentTensor joined(OpenClBackend owner, BufferPool buffers, ResidentTensor first, int from,
+            ResidentTensor second, Layout layout) {
+        int[] shape = second.shape.clone();
+        int lengthAxis = StreamingBackend.lengthAxis(shape.length, layout);
+        int tailLength = shape[lengthAxis];
+        int headLength = first == null ? 0 : first.shape[lengthAxis] - from;
+        long rows = 1;
+        for (int axis = 0; axis < lengthAxis; axis++) {
+            rows *= shape[axis];
+        }
+        long positionBytes = second.dtype.byteSize(); // bytes per position: the dimensions after the length axis
+        for (int axis = lengthAxis + 1; axis < shape.length; axis++) {
+            positionBytes *= shape[axis];
+        }
+        shape[lengthAxis] = headLength + tailLength;
+        long joinedRow = shape[lengthAxis] * positionBytes;
+        ClBuffer joined = buffers.acquire(rows * joinedRow);
+        try {
+            if (headLength > 0) {
+                joined.copyRows(first.buffer, from * positionBytes, first.shape[lengthAxis] * positionBytes, 0,
+                        joinedRow, headLength * positionBytes, rows);
+            }
+            joined.copyRows(second.buffer, 0, tailLength * positionBytes, headLength * positionBytes, joinedRow,
+                    tailLength * positionBytes, rows);
+        } catch (RuntimeException e) {
+            buffers.release(joined);
+            throw e;
+        }
+        return new ResidentTensor(owner, joined, second.dtype, shape);
+    }
+
+    OpenClBackend owner() {
+        return owner;
+    }
+
+    /** Throws if this tensor is closed, naming it; the caller holds the backend's lock. */
+    void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("the device tensor " + this + " is closed");
+        }
+    }
+
+    @Override
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    @Override
+    public DType dtype() {
+        return dtype;
+    }
+
+    @Override
+    public Tensor download() {
+        synchronized (owner) {
+            owner.requireOpen();
+            requireOpen();
+            return buffer.read(dtype, shape);
+        }
+    }
+
+    @Override
+    public boolean isClosed() {
+        synchronized (owner) {
+            return closed;
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (owner) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            owner.release(this);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DeviceTensor(opencl, " + dtype + ", shape=" + Arrays.toString(shape) + ")";
+    }
+}
