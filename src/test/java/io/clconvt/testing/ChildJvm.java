@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -39,6 +40,12 @@ public final class ChildJvm {
 
     public static Result run(long timeoutSeconds, List<String> jvmOptions, Class<?> mainClass, String... args)
             throws IOException, InterruptedException {
+        return run(timeoutSeconds, Map.of(), jvmOptions, mainClass, args);
+    }
+
+    /** As {@link #run(long, List, Class, String...)}, with {@code environment} added to the child's. */
+    public static Result run(long timeoutSeconds, Map<String, String> environment, List<String> jvmOptions,
+            Class<?> mainClass, String... args) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("clconvt-child");
         try {
             List<String> command = new ArrayList<>(List.of(
@@ -51,8 +58,10 @@ public final class ChildJvm {
             command.addAll(List.of(args));
             Path out = dir.resolve("out.txt");
             Path err = dir.resolve("err.txt");
-            Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
-                    .start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile())
+                    .redirectError(err.toFile());
+            builder.environment().putAll(environment);
+            Process process = builder.start();
             int exitCode;
             if (process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 exitCode = process.exitValue();

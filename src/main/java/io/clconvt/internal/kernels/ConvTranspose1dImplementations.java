@@ -4,6 +4,8 @@ import io.clconvt.Layout;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.plan.CpuRule;
+import io.clconvt.internal.plan.GemmPlan;
+import io.clconvt.internal.plan.GemmTile;
 import io.clconvt.internal.plan.KernelVariant;
 import io.clconvt.internal.plan.LaunchPlan;
 import io.clconvt.internal.plan.RowsPlan;
@@ -84,21 +86,56 @@ public final class ConvTranspose1dImplementations {
     }
 
     /**
-     * {@code plan} shrunk into its implementation's envelope: fewer rows (the rows variant: fewer
-     * channels) shrink the accumulators, window and unrolled taps; a layer outside it even at one (or
-     * outside the gemm's) runs on the direct kernel.
+     * {@code plan} shrunk to fit: its work-group to the device's limits, then into its implementation's
+     * envelope. Fewer rows (the rows variant: fewer channels) shrink the accumulators, window and
+     * unrolled taps; a gemm tile is halved along whichever dimension the device is short of
+     * ({@link #smaller}). A layer outside the envelope even at the smallest runs on the direct kernel.
      */
     private static LaunchPlan fitted(LaunchPlan plan, ConvProblem problem, DeviceCapabilities device) {
+        plan = plan.withLocalSizeAtMost(workGroupLimit(device));
         while (!supports(problem, plan, device)) {
             if (plan instanceof RowsPlan rows && rows.channels() > 1) {
                 plan = new RowsPlan(rows.channels() / 2, rows.rowVector(), rows.localSize());
             } else if (plan instanceof TiledPlan tiled && tiled.rows() > 1) {
                 plan = new TiledPlan(tiled.channels(), tiled.rows() / 2, tiled.phases(), tiled.localSize());
+            } else if (plan instanceof GemmPlan gemm && smaller(gemm.tile(), device) != null) {
+                plan = new GemmPlan(smaller(gemm.tile(), device));
             } else {
                 return LaunchPlan.direct();
             }
         }
         return plan;
+    }
+
+    /** The largest one-dimensional work-group the device takes. */
+    private static long workGroupLimit(DeviceCapabilities device) {
+        List<Long> items = device.maxWorkItemSizes();
+        return items.isEmpty() ? device.maxWorkGroupSize() : Math.min(device.maxWorkGroupSize(), items.get(0));
+    }
+
+    /**
+     * {@code tile} one step smaller, or null when it cannot shrink: a work-group the device refuses loses
+     * half its larger side together with half the tile along it (each work-item keeps its accumulators);
+     * otherwise, for local memory, the slabs shrink: half the input channels per step (KWG), then half the
+     * rows (NWG), then half the channels (MWG).
+     */
+    static GemmTile smaller(GemmTile tile, DeviceCapabilities device) {
+        List<Long> items = device.maxWorkItemSizes();
+        boolean wideGroup = (long) tile.mdimc() * tile.ndimc() > device.maxWorkGroupSize()
+                || items.size() >= 2 && (tile.ndimc() > items.get(0) || tile.mdimc() > items.get(1));
+        GemmTile next = null;
+        if (wideGroup && tile.ndimc() >= tile.mdimc() && tile.ndimc() > 1) {
+            next = new GemmTile(tile.mwg(), tile.nwg() / 2, tile.kwg(), tile.mdimc(), tile.ndimc() / 2, tile.vw());
+        } else if (wideGroup && tile.mdimc() > 1) {
+            next = new GemmTile(tile.mwg() / 2, tile.nwg(), tile.kwg(), tile.mdimc() / 2, tile.ndimc(), tile.vw());
+        } else if (!wideGroup && tile.kwg() > 1) {
+            next = new GemmTile(tile.mwg(), tile.nwg(), tile.kwg() / 2, tile.mdimc(), tile.ndimc(), tile.vw());
+        } else if (!wideGroup && tile.nwg() > tile.ndimc()) {
+            next = new GemmTile(tile.mwg(), tile.nwg() / 2, tile.kwg(), tile.mdimc(), tile.ndimc(), tile.vw());
+        } else if (!wideGroup && tile.mwg() > tile.mdimc() * tile.vw()) {
+            next = new GemmTile(tile.mwg() / 2, tile.nwg(), tile.kwg(), tile.mdimc(), tile.ndimc(), tile.vw());
+        }
+        return next != null && next.isWellFormed() ? next : null;
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 import org.jocl.cl_kernel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,17 +35,27 @@ public final class ProgramCache implements AutoCloseable {
 
     private final ClContext context;
     private final int maxPrograms;
+    private final Function<String, String> loader;
     private final Map<String, String> sources = new HashMap<>();
     private final LinkedHashMap<Key, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
 
     public ProgramCache(ClContext context) {
-        this(context, MAX_PROGRAMS);
+        this(context, MAX_PROGRAMS, ProgramCache::kernelSource);
     }
 
-    /** A cache with another bound, for tests. */
-    public ProgramCache(ClContext context, int maxPrograms) {
+    /** The source a program of {@code kernels/<file>} is built from, its includes inlined. */
+    public static String kernelSource(String file) {
+        return ClProgram.loadSource(file, new HashSet<>());
+    }
+
+    /**
+     * A cache with another bound and another source for each kernel file, for tests: a smaller cache, or
+     * a deliberately broken kernel that a checker must catch.
+     */
+    public ProgramCache(ClContext context, int maxPrograms, Function<String, String> loader) {
         this.context = context;
         this.maxPrograms = maxPrograms;
+        this.loader = loader;
     }
 
     /** The kernel {@code kernelName} of {@code kernels/<file>} built with {@code options}. */
@@ -55,7 +66,7 @@ public final class ProgramCache implements AutoCloseable {
             LOG.debug("program cache hit: {} '{}'", file, options);
             return entry.kernel();
         }
-        String source = sources.computeIfAbsent(file, name -> ClProgram.loadSource(name, new HashSet<>()));
+        String source = sources.computeIfAbsent(file, loader);
         ClProgram program = ClProgram.build(context, file, source, options);
         try {
             entry = new Entry(program, program.createKernel(kernelName));

@@ -179,7 +179,7 @@ class EnvelopeTest {
 
     @Test
     void programCacheKeepsTheMostRecentlyUsed() {
-        try (ProgramCache programs = new ProgramCache(context, 2)) {
+        try (ProgramCache programs = new ProgramCache(context, 2, ProgramCache::kernelSource)) {
             cl_kernel first = programs.kernel("roofline.cl", "copy", "-DCHAINS=1");
             cl_kernel second = programs.kernel("roofline.cl", "copy", "-DCHAINS=2");
             assertSame(first, programs.kernel("roofline.cl", "copy", "-DCHAINS=1")); // now the most recent
