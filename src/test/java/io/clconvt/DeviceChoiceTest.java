@@ -6,14 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.clconvt.internal.DeviceSelection;
 import io.clconvt.testing.Accuracy;
+import io.clconvt.testing.ChildJvm;
 import io.clconvt.testing.OpenClSupport;
 import io.clconvt.testing.TestTensors;
 import java.lang.reflect.RecordComponent;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -76,20 +76,12 @@ class DeviceChoiceTest {
     @Test
     void twoDevicesServeTwoBackendsAtOnce() throws Exception {
         OpenClSupport.backend().close();
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), TwoDevices.class.getName());
-        ProcessBuilder builder = new ProcessBuilder(command);
-        Map<String, String> env = builder.environment();
-        env.put("POCL_DEVICES", "pthread pthread");
-        env.remove("CLCONVT_DEVICE");
-        Path out = dir.resolve("out.txt");
-        Process process = builder.redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        if (!process.waitFor(300, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("the two-device child did not finish in 300 s");
-        }
-        String output = Files.readString(out, StandardCharsets.UTF_8);
-        assertEquals(0, process.exitValue(), output);
+        Map<String, String> environment = new HashMap<>();
+        environment.put("POCL_DEVICES", "pthread pthread");
+        environment.put("CLCONVT_DEVICE", null);
+        ChildJvm.Result result = ChildJvm.run(300, environment, List.of(), TwoDevices.class);
+        String output = result.toString();
+        assertEquals(0, result.exitCode(), output);
         assertTrue(output.contains("devices: 2 or more"), output);
         assertTrue(output.contains("concurrent: ok"), output);
         assertTrue(output.contains("auto refuses: ok"), output);

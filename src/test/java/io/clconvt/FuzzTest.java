@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
  */
 class FuzzTest {
     private static final int CONFIGURATIONS = 300;
+    /** How long one configuration may run without the child printing: its builds and its calls. */
+    private static final long QUIET_SECONDS = 300;
 
     @Test
     void openClMatchesCpuOrBothRefuse() throws Exception {
@@ -24,7 +26,7 @@ class FuzzTest {
         int computed = 0;
         int next = 0;
         while (next < CONFIGURATIONS) {
-            ChildJvm.Result result = ChildJvm.run(300, List.of(), FuzzMain.class, String.valueOf(next),
+            ChildJvm.Result result = ChildJvm.run(QUIET_SECONDS, List.of(), FuzzMain.class, String.valueOf(next),
                     String.valueOf(CONFIGURATIONS - next));
             if (!result.lines("NO_OPENCL ").isEmpty()) {
                 abort("no OpenCL device: " + result.lines("NO_OPENCL ").get(0));
@@ -40,11 +42,12 @@ class FuzzTest {
             if (started.isEmpty()) {
                 fail("the fuzz child JVM ran no configuration: " + result);
             }
-            // The child died (a native crash) or hung in the last configuration it started: report it and
+            // The child died (a native crash) or stalled in the last configuration it started: report it and
             // carry on after it.
             String last = started.get(started.size() - 1);
-            failures.add("child JVM died (" + result.exitCode() + ") in configuration " + last + "; stderr: "
-                    + tail(result.err()));
+            failures.add((result.stalled() ? "child JVM stalled (no output for " + QUIET_SECONDS + " s)"
+                    : "child JVM died (exit code " + result.exitCode() + ")") + " in configuration " + last
+                    + "; stderr: " + tail(result.err()));
             next = Integer.parseInt(last.substring(0, last.indexOf(' '))) + 1;
         }
         if (!failures.isEmpty()) {

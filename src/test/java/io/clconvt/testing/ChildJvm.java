@@ -20,8 +20,11 @@ public final class ChildJvm {
     private ChildJvm() {
     }
 
-    /** What a child printed and how it ended; {@code exitCode} is -1 when it was killed for running too long. */
-    public record Result(int exitCode, String out, String err) {
+    /**
+     * What a child printed and how it ended; {@code stalled} when it was killed for printing nothing for
+     * the whole timeout (its {@code exitCode} is then -1).
+     */
+    public record Result(int exitCode, boolean stalled, String out, String err) {
         /** The lines of stdout that start with {@code prefix}, without it. */
         public List<String> lines(String prefix) {
             return out.lines().filter(line -> line.startsWith(prefix)).map(line -> line.substring(prefix.length()))
@@ -30,7 +33,8 @@ public final class ChildJvm {
 
         @Override
         public String toString() {
-            return "exit code " + exitCode + (exitCode > 128 ? " (killed by signal " + (exitCode - 128) + ")" : "")
+            return (stalled ? "stalled: killed after printing nothing for the whole timeout"
+                    : "exit code " + exitCode + (exitCode > 128 ? " (killed by signal " + (exitCode - 128) + ")" : ""))
                     + "\n--- stdout ---\n" + out + "--- stderr ---\n" + err;
         }
     }
@@ -38,12 +42,21 @@ public final class ChildJvm {
     /** Lines of the JVM's crash report kept: the signal, the problematic frame and the native stack. */
     private static final int CRASH_REPORT_LINES = 60;
 
+    /**
+     * Runs {@code mainClass} with {@code args} and waits for it to end. {@code timeoutSeconds} bounds the
+     * time the child may go without printing anything, not its whole run: a slow machine that takes
+     * longer over many steps is not a failure, while a child stuck in one step is killed and reported as
+     * stalled, apart from a crash.
+     */
     public static Result run(long timeoutSeconds, List<String> jvmOptions, Class<?> mainClass, String... args)
             throws IOException, InterruptedException {
         return run(timeoutSeconds, Map.of(), jvmOptions, mainClass, args);
     }
 
-    /** As {@link #run(long, List, Class, String...)}, with {@code environment} added to the child's. */
+    /**
+     * As {@link #run(long, List, Class, String...)}, with {@code environment} applied to the child's: a
+     * variable mapped to null is removed.
+     */
     public static Result run(long timeoutSeconds, Map<String, String> environment, List<String> jvmOptions,
             Class<?> mainClass, String... args) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("clconvt-child");
@@ -60,15 +73,16 @@ public final class ChildJvm {
             Path err = dir.resolve("err.txt");
             ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile())
                     .redirectError(err.toFile());
-            builder.environment().putAll(environment);
+            environment.forEach((name, value) -> {
+                if (value == null) {
+                    builder.environment().remove(name);
+                } else {
+                    builder.environment().put(name, value);
+                }
+            });
             Process process = builder.start();
-            int exitCode;
-            if (process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                exitCode = process.exitValue();
-            } else {
-                process.destroyForcibly().waitFor();
-                exitCode = -1;
-            }
+            boolean stalled = !awaitWhilePrinting(process, out, err, timeoutSeconds);
+            int exitCode = stalled ? -1 : process.exitValue();
             String stderr = Files.readString(err, StandardCharsets.UTF_8);
             Path crashReport = dir.resolve("hs_err.log");
             if (Files.exists(crashReport)) {
@@ -76,7 +90,7 @@ public final class ChildJvm {
                         Files.readAllLines(crashReport, StandardCharsets.UTF_8).stream().limit(CRASH_REPORT_LINES)
                                 .toList()) + "\n";
             }
-            return new Result(exitCode, Files.readString(out, StandardCharsets.UTF_8), stderr);
+            return new Result(exitCode, stalled, Files.readString(out, StandardCharsets.UTF_8), stderr);
         } finally {
             try (var files = Files.list(dir)) {
                 for (Path file : files.toList()) {
@@ -85,5 +99,26 @@ public final class ChildJvm {
             }
             Files.delete(dir);
         }
+    }
+
+    /**
+     * Waits for {@code process} to end while it keeps printing; kills it once {@code out} and {@code err}
+     * have not grown for {@code quietSeconds}. Returns whether it ended by itself.
+     */
+    private static boolean awaitWhilePrinting(Process process, Path out, Path err, long quietSeconds)
+            throws IOException, InterruptedException {
+        long printed = -1;
+        long lastProgress = System.nanoTime();
+        while (!process.waitFor(1, TimeUnit.SECONDS)) {
+            long now = Files.size(out) + Files.size(err);
+            if (now != printed) {
+                printed = now;
+                lastProgress = System.nanoTime();
+            } else if (System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(quietSeconds)) {
+                process.destroyForcibly().waitFor();
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -14,15 +14,16 @@ import io.clconvt.internal.opencl.ClDevice;
 import io.clconvt.internal.plan.KernelVariant;
 import io.clconvt.internal.plan.PlanText;
 import io.clconvt.testing.Accuracy;
+import io.clconvt.testing.ChildJvm;
 import io.clconvt.testing.OpenClSupport;
 import io.clconvt.testing.TestTensors;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,24 +71,14 @@ class FirstUseTuningTest {
     }
 
     private String child(Path tuningFile, boolean tune) throws Exception {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
-                "-Dclconvt.tuningFile=" + tuningFile));
+        List<String> options = new ArrayList<>(List.of("-Dclconvt.tuningFile=" + tuningFile));
         if (tune) {
-            command.add("-Dclconvt.tune=1");
+            options.add("-Dclconvt.tune=1");
         }
-        command.add(FirstUseTuningTest.class.getName());
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().remove("CLCONVT_TUNE");
-        Path out = Files.createTempFile(dir, "out", ".txt");
-        Process process = builder.redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        if (!process.waitFor(120, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("the child JVM did not finish in 120 s");
-        }
-        String output = Files.readString(out, StandardCharsets.UTF_8);
-        assertEquals(0, process.exitValue(), output);
-        return output;
+        Map<String, String> environment = new HashMap<>();
+        environment.put("CLCONVT_TUNE", null);
+        ChildJvm.Result result = ChildJvm.run(120, environment, options, FirstUseTuningTest.class);
+        assertEquals(0, result.exitCode(), result.toString());
+        return result.out();
     }
 }

@@ -20,19 +20,19 @@ import io.clconvt.internal.plan.LaunchPlan;
 import io.clconvt.internal.plan.LaunchPlanTest;
 import io.clconvt.internal.plan.RowsPlan;
 import io.clconvt.internal.plan.TiledPlan;
+import io.clconvt.testing.ChildJvm;
 import io.clconvt.testing.OpenClSupport;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -105,19 +105,16 @@ class BuildLogTest {
                 device + " on " + arch + " is not POCL's x86 CPU device, which alone can be asked for AVX2 code");
         Path cache = Files.createTempDirectory("clconvt-pocl-avx2");
         try {
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                    Avx2Code.class.getName());
-            builder.environment().put("POCL_LLVM_CPU_NAME", "haswell");
-            builder.environment().put("POCL_KERNELLIB_NAME", "avx2");
-            builder.environment().put("POCL_CACHE_DIR", cache.toString());
-            Path out = cache.resolve("out.txt");
-            Process process = builder.redirectErrorStream(true).redirectOutput(out.toFile()).start();
-            assertTrue(process.waitFor(300, TimeUnit.SECONDS), "the AVX2 child did not finish in 300 s");
-            String output = Files.readString(out, StandardCharsets.UTF_8);
-            assertEquals(0, process.exitValue(), output);
-            assertTrue(output.contains("built cleanly: "), output);
-            assertFalse(output.contains("warning"), output);
+            Map<String, String> environment = new HashMap<>();
+            environment.put("POCL_LLVM_CPU_NAME", "haswell");
+            environment.put("POCL_KERNELLIB_NAME", "avx2");
+            environment.put("POCL_CACHE_DIR", cache.toString());
+            // Each program builds from an empty cache; the child prints one line per program.
+            ChildJvm.Result result = ChildJvm.run(300, environment, List.of(), Avx2Code.class);
+            String output = result.toString();
+            assertEquals(0, result.exitCode(), output);
+            assertTrue(result.out().contains("built cleanly: "), output);
+            assertFalse((result.out() + result.err()).toLowerCase(Locale.ROOT).contains("warning"), output);
         } finally {
             try (Stream<Path> files = Files.walk(cache)) {
                 for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
@@ -151,6 +148,7 @@ class BuildLogTest {
                 for (Map.Entry<String, String[]> program : programs.entrySet()) {
                     String[] p = program.getValue();
                     String log = backend.buildLog(p[0], p[1], p[2]);
+                    System.out.println("built " + program.getKey());
                     if (log.toLowerCase(Locale.ROOT).contains("warning")) {
                         throw new AssertionError(program.getKey() + ": " + p[0] + " with '" + p[2]
                                 + "' built with warnings:\n" + log);
