@@ -22,6 +22,7 @@ public interface DeviceTensor extends AutoCloseable {
      * Copies the data back into a host tensor.
      *
      * @throws IllegalStateException if this tensor or its backend is closed
+     * @throws IllegalArgumentException before reading, if the host tensor would not fit the Java heap
      */
     Tensor download();
 

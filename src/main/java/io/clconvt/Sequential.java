@@ -1,7 +1,9 @@
 package io.clconvt;
 
+import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.Validation;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -63,9 +65,23 @@ public final class Sequential {
      * Runs the stack keeping every intermediate result on {@code backend}: one upload of {@code x}, one
      * download of the result. Intermediate device tensors are closed as soon as the next layer has read
      * them, also when a layer fails.
+     *
+     * @throws IllegalArgumentException before any work if a layer refuses its input's shape, or the
+     *     result would not fit the Java heap
      */
     public Tensor forward(Backend backend, Tensor x) {
         Validation.requireNonNull("backend", backend);
+        Validation.requireNonNull("input", x);
+        int[] shape = x.shape();
+        for (Stage stage : stages) {
+            shape = ConvProblem.resolve(shape, x.dtype(), stage.layer().weightFor(x.dtype()),
+                    stage.layer().biasFor(x.dtype()), stage.params()).outputShape();
+        }
+        long elements = 1;
+        for (int dimension : shape) {
+            elements *= dimension;
+        }
+        Validation.requireHeap("the output of shape " + Arrays.toString(shape), elements * x.dtype().byteSize());
         DeviceTensor current = backend.upload(x);
         try {
             for (Stage stage : stages) {

@@ -5,6 +5,7 @@ import io.clconvt.DeviceTensor;
 import io.clconvt.Layout;
 import io.clconvt.Tensor;
 import io.clconvt.internal.StreamingBackend;
+import io.clconvt.internal.Validation;
 import io.clconvt.internal.opencl.BufferPool;
 import io.clconvt.internal.opencl.ClBuffer;
 import java.util.Arrays;
@@ -84,11 +85,14 @@ final class ResidentTensor implements DeviceTensor {
         return dtype;
     }
 
+    /** @throws IllegalArgumentException before reading if the tensor would not fit the Java heap */
     @Override
     public Tensor download() {
         synchronized (owner) {
             owner.requireOpen();
             requireOpen();
+            Validation.requireHeap("downloading " + this,
+                    (long) dtype.byteSize() * Arrays.stream(shape).asLongStream().reduce(1, (a, b) -> a * b));
             return buffer.read(dtype, shape);
         }
     }

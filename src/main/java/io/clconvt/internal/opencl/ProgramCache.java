@@ -63,7 +63,6 @@ public final class ProgramCache implements AutoCloseable {
         Key key = new Key(file, kernelName, options);
         Entry entry = entries.get(key);
         if (entry != null) {
-            LOG.debug("program cache hit: {} '{}'", file, options);
             return entry.kernel();
         }
         String source = sources.computeIfAbsent(file, loader);
