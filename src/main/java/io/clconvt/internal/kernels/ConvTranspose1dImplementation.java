@@ -33,11 +33,18 @@ public interface ConvTranspose1dImplementation {
     /** Every plan of {@code variant} (one this implementation serves) the tuner may try, in a fixed order. */
     List<LaunchPlan> space(ConvProblem problem, KernelVariant variant, DeviceCapabilities device);
 
-    /** Names the weight layout {@code plan} reads, for the device weight cache; the same name, the same layout. */
-    String weightLayout(ConvProblem problem, LaunchPlan plan);
+    /**
+     * Names the weight layout {@code plan} reads, for the device weight cache; the same name, the same
+     * layout. By default the weight as given, (Cin, Cout / groups, K).
+     */
+    default String weightLayout(ConvProblem problem, LaunchPlan plan) {
+        return ConvTranspose1dImplementations.GIVEN_LAYOUT;
+    }
 
     /** The weight (Cin, Cout / groups, K) in the layout {@link #weightLayout} names. */
-    Tensor layWeight(Tensor weight, ConvProblem problem, LaunchPlan plan);
+    default Tensor layWeight(Tensor weight, ConvProblem problem, LaunchPlan plan) {
+        return weight;
+    }
 
     /** Enqueues {@code problem} into {@code y} and returns the kernel's event; {@code bias} may be null. */
     cl_event enqueue(ClContext context, ProgramCache programs, ConvProblem problem, LaunchPlan plan, ClBuffer x,

@@ -1,7 +1,6 @@
 package io.clconvt.internal.kernels;
 
 import io.clconvt.Layout;
-import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.Maths;
@@ -51,16 +50,6 @@ public final class ConvTranspose1dKernel implements ConvTranspose1dImplementatio
     @Override
     public List<LaunchPlan> space(ConvProblem problem, KernelVariant variant, DeviceCapabilities device) {
         return List.of(LaunchPlan.direct());
-    }
-
-    @Override
-    public String weightLayout(ConvProblem problem, LaunchPlan plan) {
-        return ConvTranspose1dImplementations.GIVEN_LAYOUT;
-    }
-
-    @Override
-    public Tensor layWeight(Tensor weight, ConvProblem problem, LaunchPlan plan) {
-        return weight;
     }
 
     /** The build options of the direct program. */

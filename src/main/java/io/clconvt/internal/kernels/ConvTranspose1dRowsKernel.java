@@ -1,7 +1,6 @@
 package io.clconvt.internal.kernels;
 
 import io.clconvt.Layout;
-import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.opencl.ClBuffer;
@@ -92,16 +91,6 @@ public final class ConvTranspose1dRowsKernel implements ConvTranspose1dImplement
             }
         }
         return space;
-    }
-
-    @Override
-    public String weightLayout(ConvProblem problem, LaunchPlan plan) {
-        return ConvTranspose1dImplementations.GIVEN_LAYOUT;
-    }
-
-    @Override
-    public Tensor layWeight(Tensor weight, ConvProblem problem, LaunchPlan plan) {
-        return weight;
     }
 
     public static String options(ConvProblem problem, RowsPlan plan) {
