@@ -7,13 +7,16 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.helpers.NOPLoggerFactory;
 
 /**
  * Whether the JDK's signal-chaining library (libjsig) is in the process. POCL compiles kernels with
  * LLVM inside the JVM, and LLVM can install its own SIGSEGV handler in place of the JVM's; the JVM
  * faults on purpose (safepoint polls in compiled code), and such a fault then reaches LLVM's handler and
  * kills the process with no crash report. Preloaded, libjsig keeps the JVM's handlers first and chains
- * the others behind them. A Java library cannot preload it, so it warns once per process.
+ * the others behind them. A Java library cannot preload it, so it warns once per process: through SLF4J,
+ * or, where the application has bound no SLF4J provider (whose no-operation logger would swallow the
+ * warning), as one line on stderr.
  */
 public final class SignalChaining {
     private static final Logger LOG = LoggerFactory.getLogger(SignalChaining.class);
@@ -29,9 +32,14 @@ public final class SignalChaining {
             return;
         }
         if (Files.isReadable(MAPS) && !loaded()) {
-            LOG.warn("POCL's LLVM can replace the JVM's SIGSEGV handler, and the JVM is then killed by a fault it "
-                    + "makes on purpose, with no crash report; start java with LD_PRELOAD={}/lib/libjsig.so "
-                    + "(README, Troubleshooting)", System.getProperty("java.home"));
+            String warning = "POCL's LLVM can replace the JVM's SIGSEGV handler, and the JVM is then killed by a fault"
+                    + " it makes on purpose, with no crash report; start java with LD_PRELOAD="
+                    + Path.of(System.getProperty("java.home"), "lib", "libjsig.so") + " (docs/troubleshooting.md)";
+            if (LoggerFactory.getILoggerFactory() instanceof NOPLoggerFactory) {
+                System.err.println("clconvt: WARNING: " + warning);
+            } else {
+                LOG.warn(warning);
+            }
         }
     }
 
