@@ -10,6 +10,7 @@ import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.Layout;
 import io.clconvt.Padding;
 import io.clconvt.Tensor;
+import io.clconvt.testing.TestTensors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;

@@ -9,6 +9,7 @@ import io.clconvt.Backend;
 import io.clconvt.Layout;
 import io.clconvt.Padding;
 import io.clconvt.Tensor;
+import io.clconvt.testing.TestTensors;
 import java.util.Arrays;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;

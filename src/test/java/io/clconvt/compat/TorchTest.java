@@ -13,6 +13,7 @@ import io.clconvt.DType;
 import io.clconvt.Layout;
 import io.clconvt.Padding;
 import io.clconvt.Tensor;
+import io.clconvt.testing.TestTensors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
