@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.clconvt.Backend;
 import io.clconvt.Tensor;
+import io.clconvt.testing.Accuracy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -52,7 +53,7 @@ class FrameworkGoldenCasesTest {
         Tensor actual = c.framework().equals("torch") ? Torch.convTranspose1d(backend, c.x(), c.w(), c.b(),
                 c.args().get("stride").asInt(), c.args().get("padding").asInt(), call.params().outputPadding(),
                 call.params().groups(), call.params().dilation()) : call.run(backend);
-        Closeness.assertClose(call, actual, c.y(), c.name());
+        Accuracy.assertClose(call, actual, c.y(), c.name());
     }
 
     /** The front end's translation of the case's arguments. */
