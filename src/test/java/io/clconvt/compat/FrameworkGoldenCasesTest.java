@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.clconvt.Backend;
 import io.clconvt.Tensor;
 import io.clconvt.testing.Accuracy;
+import io.clconvt.testing.OpenClSupport.ClassBackends;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.TestFactory;
  * published rule (Paddle, TensorFlow) or come from PyTorch itself.
  */
 class FrameworkGoldenCasesTest {
-    private static final TestBackends BACKENDS = new TestBackends();
+    private static final ClassBackends BACKENDS = new ClassBackends();
 
     @AfterAll
     static void close() {
@@ -30,7 +31,7 @@ class FrameworkGoldenCasesTest {
     List<DynamicTest> goldenCases() {
         List<DynamicTest> tests = new ArrayList<>();
         for (GoldenCase c : GoldenCase.all()) {
-            for (TestBackends.Kind kind : TestBackends.Kind.values()) {
+            for (ClassBackends.Kind kind : ClassBackends.Kind.values()) {
                 tests.add(DynamicTest.dynamicTest(c.name() + " [" + kind + "]: " + c.rule(),
                         () -> check(c, BACKENDS.get(kind))));
             }
