@@ -9,10 +9,12 @@ import io.clconvt.internal.StreamingBackend;
 import io.clconvt.internal.backend.OpenClBackend;
 import io.clconvt.internal.plan.KernelVariant;
 import io.clconvt.testing.Accuracy;
-import io.clconvt.testing.ChannelStructure;
 import io.clconvt.testing.OpenClSupport;
+import io.clconvt.testing.RandomConfigurations;
+import io.clconvt.testing.RandomConfigurations.Configuration;
 import io.clconvt.testing.TestTensors;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -35,13 +37,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class StreamTest {
     private static final int CASES = 100;
     private static final long BASE_SEED = 0x57AE_A11DL;
-    /** (K, stride, dilation), as in RandomConfigurationsTest: a fixed set bounds the programs POCL builds. */
-    private static final int[][] CODE_SHAPES = {
-        {1, 3, 2}, {2, 8, 1}, {3, 5, 1}, {4, 2, 1}, {4, 4, 2}, {5, 3, 2}, {7, 1, 3}, {3, 2, 4}, {16, 8, 1},
-    };
-    private static final Activation[] ACTIVATIONS = {
-        Activation.NONE, Activation.RELU, Activation.leakyRelu(0.1), Activation.TANH, Activation.SILU,
-    };
     private static final KernelVariant[] VARIANTS = {
         KernelVariant.DIRECT, KernelVariant.PHASE, KernelVariant.TILED, KernelVariant.ROWS, KernelVariant.GEMM,
         KernelVariant.AUTO,
@@ -139,61 +134,16 @@ class StreamTest {
 
     private static Named<Case> generate(int index, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        while (true) {
-            DType dtype = DType.values()[random.nextInt(DType.values().length)];
-            Layout layout = random.nextBoolean() ? Layout.NCL : Layout.NLC;
-            boolean batched = random.nextInt(4) != 0;
-            int batch = batched ? 1 + random.nextInt(3) : 1;
-            ChannelStructure channels = ChannelStructure.draw(random, 3, 6);
-            int groups = channels.groups();
-            int groupIn = channels.groupIn();
-            int groupOut = channels.groupOut();
-            int[] codeShape = CODE_SHAPES[random.nextInt(CODE_SHAPES.length)];
-            int kernelSize = codeShape[0];
-            int stride = codeShape[1];
-            int dilation = codeShape[2];
-            int inputLength = 1 + random.nextInt(30);
-            int effectiveKernel = dilation * (kernelSize - 1) + 1;
-            ConvTranspose1dParams.Builder builder = ConvTranspose1dParams.builder()
-                    .stride(stride).dilation(dilation).groups(groups).layout(layout)
-                    .activation(ACTIVATIONS[random.nextInt(ACTIVATIONS.length)]);
-            switch (random.nextInt(4)) {
-                case 0 -> builder.padding(Padding.SAME);
-                case 1 -> builder.padding(Padding.VALID);
-                case 2 -> builder.padding(random.nextInt(effectiveKernel + stride + 1),
-                        random.nextInt(effectiveKernel + stride + 1));
-                default -> builder.padding(random.nextInt(effectiveKernel + 1));
-            }
-            if (random.nextBoolean()) {
-                builder.outputPadding(random.nextInt(Math.max(stride, dilation)));
-            }
-            ConvTranspose1dParams params;
-            try {
-                params = builder.build();
-                params.outputLength(inputLength, kernelSize);
-            } catch (IllegalArgumentException invalid) {
-                continue; // padding that leaves no output: draw again
-            }
-            int inChannels = groups * groupIn;
-            int outChannels = groups * groupOut;
-            ConvTranspose1d layer = new ConvTranspose1d(inChannels, outChannels, kernelSize, params,
-                    random.nextBoolean(), seed);
-            int[] xShape = layout == Layout.NCL
-                    ? new int[] {inChannels, inputLength}
-                    : new int[] {inputLength, inChannels};
-            if (batched) {
-                xShape = new int[] {batch, xShape[0], xShape[1]};
-            }
-            Tensor x = TestTensors.random(random, dtype, 1, xShape);
-            int[] chunks = chunking(random, inputLength);
-            KernelVariant variant = VARIANTS[index % VARIANTS.length];
-            String name = String.format("#%d seed=%d %s %s rank%d N%d Cin%d Cout%d G%d K%d s%d d%d pad=%s op%d Lin%d"
-                            + " %s %s chunks=%s %s", index, seed, dtype, layout, batched ? 3 : 2, batch, inChannels,
-                    outChannels, groups, kernelSize, stride, dilation, params.padding(), params.outputPadding(),
-                    inputLength, layer.bias() == null ? "nobias" : "bias", params.activation(),
-                    java.util.Arrays.toString(chunks), variant);
-            return Named.of(name, new Case(layer, x, chunks, variant));
-        }
+        Configuration c = RandomConfigurations.draw(random, RandomConfigurations.STREAMABLE_LAYERS);
+        ConvTranspose1d layer = new ConvTranspose1d(c.inChannels(), c.outChannels(), c.kernelSize(), c.params(),
+                random.nextBoolean(), seed);
+        Tensor x = TestTensors.random(random, c.dtype(), 1, c.inputShape());
+        int[] chunks = chunking(random, c.inputLength());
+        KernelVariant variant = VARIANTS[index % VARIANTS.length];
+        String name = String.format("#%d seed=%d %s Lin%d %s %s chunks=%s %s", index, seed, c.describe(),
+                c.inputLength(), layer.bias() == null ? "nobias" : "bias", c.params().activation(),
+                Arrays.toString(chunks), variant);
+        return Named.of(name, new Case(layer, x, chunks, variant));
     }
 
     /** Chunk lengths summing to {@code length}: all 1, short random ones, one chunk, or long random ones. */

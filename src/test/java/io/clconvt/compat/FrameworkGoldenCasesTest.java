@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.clconvt.Backend;
 import io.clconvt.Tensor;
+import io.clconvt.testing.Accuracy;
+import io.clconvt.testing.OpenClSupport.ClassBackends;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -18,7 +20,7 @@ import org.junit.jupiter.api.TestFactory;
  * published rule (Paddle, TensorFlow) or come from PyTorch itself.
  */
 class FrameworkGoldenCasesTest {
-    private static final TestBackends BACKENDS = new TestBackends();
+    private static final ClassBackends BACKENDS = new ClassBackends();
 
     @AfterAll
     static void close() {
@@ -29,7 +31,7 @@ class FrameworkGoldenCasesTest {
     List<DynamicTest> goldenCases() {
         List<DynamicTest> tests = new ArrayList<>();
         for (GoldenCase c : GoldenCase.all()) {
-            for (TestBackends.Kind kind : TestBackends.Kind.values()) {
+            for (ClassBackends.Kind kind : ClassBackends.Kind.values()) {
                 tests.add(DynamicTest.dynamicTest(c.name() + " [" + kind + "]: " + c.rule(),
                         () -> check(c, BACKENDS.get(kind))));
             }
@@ -52,7 +54,7 @@ class FrameworkGoldenCasesTest {
         Tensor actual = c.framework().equals("torch") ? Torch.convTranspose1d(backend, c.x(), c.w(), c.b(),
                 c.args().get("stride").asInt(), c.args().get("padding").asInt(), call.params().outputPadding(),
                 call.params().groups(), call.params().dilation()) : call.run(backend);
-        Closeness.assertClose(call, actual, c.y(), c.name());
+        Accuracy.assertClose(call, actual, c.y(), c.name());
     }
 
     /** The front end's translation of the case's arguments. */

@@ -10,6 +10,8 @@ import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.Layout;
 import io.clconvt.Padding;
 import io.clconvt.Tensor;
+import io.clconvt.testing.OpenClSupport.ClassBackends;
+import io.clconvt.testing.TestTensors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -21,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** Paddle's documented example, its padding rules in core terms, its data formats and every error. */
 class PaddleTest {
-    private static final TestBackends BACKENDS = new TestBackends();
+    private static final ClassBackends BACKENDS = new ClassBackends();
     /** x (1, 2, 4) and w (2, 1, 2) of Paddle's conv1d_transpose documentation. */
     private static final Tensor DOC_X = Tensor.of(new float[] {4, 0, 9, 7, 8, 0, 9, 2}, 1, 2, 4);
     private static final Tensor DOC_W = Tensor.of(new float[] {7, 0, 4, 2}, 2, 1, 2);
@@ -35,8 +37,8 @@ class PaddleTest {
     }
 
     @ParameterizedTest
-    @EnumSource(TestBackends.Kind.class)
-    void documentedExample(TestBackends.Kind kind) {
+    @EnumSource(ClassBackends.Kind.class)
+    void documentedExample(ClassBackends.Kind kind) {
         Tensor y = Paddle.conv1dTranspose(BACKENDS.get(kind), DOC_X, DOC_W, null, 1, 0, 0, 1, 1, null, "NCL");
 
         assertArrayEquals(new int[] {1, 1, 5}, y.shape());
@@ -92,8 +94,8 @@ class PaddleTest {
     }
 
     @ParameterizedTest
-    @EnumSource(TestBackends.Kind.class)
-    void sameForcesDilationToOne(TestBackends.Kind kind) {
+    @EnumSource(ClassBackends.Kind.class)
+    void sameForcesDilationToOne(ClassBackends.Kind kind) {
         Backend backend = BACKENDS.get(kind);
         Tensor dilated = Paddle.conv1dTranspose(backend, X, W, null, 2, "same", 0, 1, 3, null, "NCL");
         Tensor undilated = Paddle.conv1dTranspose(backend, X, W, null, 2, "same", 0, 1, 1, null, "NCL");
@@ -128,8 +130,8 @@ class PaddleTest {
     }
 
     @ParameterizedTest
-    @EnumSource(TestBackends.Kind.class)
-    void nlcGivesTheTransposeOfNcl(TestBackends.Kind kind) {
+    @EnumSource(ClassBackends.Kind.class)
+    void nlcGivesTheTransposeOfNcl(ClassBackends.Kind kind) {
         Backend backend = BACKENDS.get(kind);
         Tensor ncl = Paddle.conv1dTranspose(backend, X, W, null, 3, "SAME", 1, 1, 1, null, "NCL");
         Tensor nlc = Paddle.conv1dTranspose(backend, TestTensors.swapLastAxes(X), W, null, 3, "SAME", 1, 1, 1, null,

@@ -9,6 +9,8 @@ import io.clconvt.Backend;
 import io.clconvt.Layout;
 import io.clconvt.Padding;
 import io.clconvt.Tensor;
+import io.clconvt.testing.OpenClSupport.ClassBackends;
+import io.clconvt.testing.TestTensors;
 import java.util.Arrays;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -25,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * every error.
  */
 class TensorFlowTest {
-    private static final TestBackends BACKENDS = new TestBackends();
+    private static final ClassBackends BACKENDS = new ClassBackends();
     /** input (1, 4, 3) NWC: batch 1, width 4, 3 channels; filters (3, 2, 3): K 3, Cout 2, Cin 3. */
     private static final Tensor INPUT = TestTensors.random(11, 1, 4, 3);
     private static final Tensor FILTERS = TestTensors.random(12, 3, 2, 3);
@@ -41,8 +43,8 @@ class TensorFlowTest {
      * the first position shows where TensorFlow puts the padding.
      */
     @ParameterizedTest
-    @EnumSource(TestBackends.Kind.class)
-    void tensorFlowsKernelTests(TestBackends.Kind kind) {
+    @EnumSource(ClassBackends.Kind.class)
+    void tensorFlowsKernelTests(ClassBackends.Kind kind) {
         Backend backend = BACKENDS.get(kind);
         // testConv1DTransposeSingleStride: width 6 to 6, stride 1, SAME: 6 at both ends, 9 inside.
         assertOnes(backend, 6, 6, 1, "SAME", new float[] {6, 9, 9, 9, 9, 6});
@@ -125,8 +127,8 @@ class TensorFlowTest {
     }
 
     @ParameterizedTest
-    @EnumSource(TestBackends.Kind.class)
-    void ncwGivesTheTransposeOfNwc(TestBackends.Kind kind) {
+    @EnumSource(ClassBackends.Kind.class)
+    void ncwGivesTheTransposeOfNwc(ClassBackends.Kind kind) {
         Backend backend = BACKENDS.get(kind);
         Tensor nwc = TensorFlow.conv1dTranspose(backend, INPUT, FILTERS, new int[] {1, 7, 2}, 2, "SAME", "NWC", 1);
         Tensor ncw = TensorFlow.conv1dTranspose(backend, TestTensors.swapLastAxes(INPUT), FILTERS,

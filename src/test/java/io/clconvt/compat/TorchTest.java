@@ -13,6 +13,9 @@ import io.clconvt.DType;
 import io.clconvt.Layout;
 import io.clconvt.Padding;
 import io.clconvt.Tensor;
+import io.clconvt.testing.Accuracy;
+import io.clconvt.testing.OpenClSupport.ClassBackends;
+import io.clconvt.testing.TestTensors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -24,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** PyTorch's documented examples, output_size handling, unbatched and empty inputs, and every error. */
 class TorchTest {
-    private static final TestBackends BACKENDS = new TestBackends();
+    private static final ClassBackends BACKENDS = new ClassBackends();
     /** x (1, 4, 5), w (4, 3, 3), b (3): Cin 4, Cout 3, K 3. */
     private static final Tensor X = TestTensors.random(31, 1, 4, 5);
     private static final Tensor W = TestTensors.random(32, 4, 3, 3);
@@ -37,8 +40,8 @@ class TorchTest {
 
     /** F.conv_transpose1d's documentation: inputs (20, 16, 50), weights (16, 33, 5) give (20, 33, 54). */
     @ParameterizedTest
-    @EnumSource(TestBackends.Kind.class)
-    void documentedFunctionalExample(TestBackends.Kind kind) {
+    @EnumSource(ClassBackends.Kind.class)
+    void documentedFunctionalExample(ClassBackends.Kind kind) {
         Tensor inputs = TestTensors.random(34, 20, 16, 50);
         Tensor weights = TestTensors.random(35, 16, 33, 5);
         CoreCall call = Torch.translate(inputs, weights, null, 1, 0, 0, 1, 1);
@@ -46,7 +49,7 @@ class TorchTest {
         Tensor y = Torch.convTranspose1d(BACKENDS.get(kind), inputs, weights, null, 1, 0, 0, 1, 1);
 
         assertArrayEquals(new int[] {20, 33, 54}, y.shape());
-        Closeness.assertClose(call, y, call.run(BACKENDS.get(TestBackends.Kind.CPU)), "documented example");
+        Accuracy.assertClose(call, y, call.run(BACKENDS.get(ClassBackends.Kind.CPU)), "documented example");
     }
 
     /**
@@ -54,8 +57,8 @@ class TorchTest {
      * and {@code upsample(h, output_size=input.size())} restores 12 where the default would give 11.
      */
     @ParameterizedTest
-    @EnumSource(TestBackends.Kind.class)
-    void documentedOutputSizeExample(TestBackends.Kind kind) {
+    @EnumSource(ClassBackends.Kind.class)
+    void documentedOutputSizeExample(ClassBackends.Kind kind) {
         ConvTranspose1d upsample = new ConvTranspose1d(16, 16, 3, ConvTranspose1dParams.builder().stride(2).padding(1)
                 .build(), true, 7L);
         Tensor h = TestTensors.random(36, 1, 16, 6);
@@ -92,8 +95,8 @@ class TorchTest {
     }
 
     @ParameterizedTest
-    @EnumSource(TestBackends.Kind.class)
-    void unbatchedInputGivesTheSampleOfTheBatchedResult(TestBackends.Kind kind) {
+    @EnumSource(ClassBackends.Kind.class)
+    void unbatchedInputGivesTheSampleOfTheBatchedResult(ClassBackends.Kind kind) {
         Backend backend = BACKENDS.get(kind);
         Tensor sample = Tensor.of(X.toFloatArray(), 4, 5);
 
@@ -209,7 +212,7 @@ class TorchTest {
                         "requested an output size of [8], but valid sizes range from [9] to [10]"),
                 error("layer output_size out of range", () -> Torch.forward(new ConvTranspose1d(4, 3, 3,
                         ConvTranspose1dParams.builder().stride(2).padding(1).build(), false, 1L),
-                        BACKENDS.get(TestBackends.Kind.CPU), X, 11), "valid sizes range from [9] to [10]"));
+                        BACKENDS.get(ClassBackends.Kind.CPU), X, 11), "valid sizes range from [9] to [10]"));
     }
 
     @ParameterizedTest(name = "{0}")

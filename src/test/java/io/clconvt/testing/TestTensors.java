@@ -4,7 +4,7 @@ import io.clconvt.DType;
 import io.clconvt.Tensor;
 import java.util.SplittableRandom;
 
-/** Seeded random tensors and dtype conversions for the core tests. */
+/** Seeded random tensors, dtype conversions and layout transposes for the tests. */
 public final class TestTensors {
     private TestTensors() {
     }
@@ -16,6 +16,11 @@ public final class TestTensors {
             size *= dim;
         }
         return of(dtype, random.doubles(size, -bound, bound).toArray(), shape);
+    }
+
+    /** FLOAT32 values uniform in [-1, 1) from a generator of their own, seeded with {@code seed}. */
+    public static Tensor random(long seed, int... shape) {
+        return random(new SplittableRandom(seed), DType.FLOAT32, 1, shape);
     }
 
     /** {@code values} as a tensor of {@code dtype}, rounded for every dtype but FLOAT64. */
@@ -36,5 +41,27 @@ public final class TestTensors {
     /** The same values as FLOAT64 (exact). */
     public static Tensor widen(Tensor t) {
         return Tensor.of(t.toDoubleArray(), t.shape());
+    }
+
+    /** (N, A, B) to (N, B, A), or (A, B) to (B, A), same dtype: NCL to NLC and back. */
+    public static Tensor swapLastAxes(Tensor t) {
+        int[] shape = t.shape();
+        int rank = shape.length;
+        int rows = shape[rank - 2];
+        int columns = shape[rank - 1];
+        int samples = t.size() / (rows * columns);
+        int[] swapped = shape.clone();
+        swapped[rank - 2] = columns;
+        swapped[rank - 1] = rows;
+        double[] from = t.toDoubleArray();
+        double[] to = new double[from.length];
+        for (int n = 0; n < samples; n++) {
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < columns; c++) {
+                    to[(n * columns + c) * rows + r] = from[(n * rows + r) * columns + c];
+                }
+            }
+        }
+        return of(t.dtype(), to, swapped); // exact: every value came from t's dtype
     }
 }
