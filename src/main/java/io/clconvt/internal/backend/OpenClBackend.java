@@ -26,8 +26,6 @@ import io.clconvt.internal.opencl.TensorCache;
 import io.clconvt.internal.plan.KernelVariant;
 import io.clconvt.internal.plan.LaunchPlan;
 import io.clconvt.internal.plan.TuningFile;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -56,12 +54,12 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
     private final ProgramCache programs;
     private final BufferPool buffers;
     /**
-     * Inputs up to this size are copied into {@link #staging} and written without waiting (see
-     * {@link ClBuffer#writeStaged}); a larger one is written from its array, since the extra copy would
-     * cost more than the round trip it saves.
+     * Inputs up to this size get a buffer of their own, created with a copy of the input
+     * ({@link ClBuffer#upload}): no write command, so no wait on the queue before the kernel and no event
+     * for JOCL to hand to a thread of its own, which is most of a small call. A larger input is written
+     * into a pooled buffer, which spares allocating and freeing that much device memory per call.
      */
-    public static final long STAGED_INPUT_BYTES = 256 << 10;
-    private ByteBuffer staging;
+    public static final long COPIED_INPUT_BYTES = 256 << 10;
     private final TensorCache parameters;
     private final PlanSelection plans;
     private final boolean poisonOutputs;
@@ -195,29 +193,21 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
         Validation.requireHeap("the output of shape " + Arrays.toString(problem.outputShape()),
                 (long) problem.outputElements() * problem.dtype().byteSize());
         long inputBytes = (long) x.size() * x.dtype().byteSize();
-        ClBuffer input = buffers.acquire(inputBytes);
+        boolean copied = inputBytes <= COPIED_INPUT_BYTES;
+        ClBuffer input = copied ? ClBuffer.upload(context, x) : buffers.acquire(inputBytes);
         ClBuffer output = null;
-        boolean staged = inputBytes <= STAGED_INPUT_BYTES;
         try {
-            if (staged) {
-                input.writeStaged(x, staging());
-            } else {
+            if (!copied) {
                 input.write(x);
             }
             output = launch(problem, plan, input, weight, bias);
             return output.read(problem.dtype(), problem.outputShape());
-        } catch (RuntimeException | Error e) {
-            if (staged) {
-                // The write may still be reading the staging buffer, and the input goes back to the pool.
-                try {
-                    context.finish();
-                } catch (RuntimeException finishFailure) {
-                    e.addSuppressed(finishFailure);
-                }
-            }
-            throw e;
         } finally {
-            buffers.release(input);
+            if (copied) {
+                input.close();
+            } else {
+                buffers.release(input);
+            }
             buffers.release(output);
         }
     }
@@ -255,13 +245,6 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
         } finally {
             parameters.unpinAll();
         }
-    }
-
-    private ByteBuffer staging() {
-        if (staging == null) {
-            staging = ByteBuffer.allocateDirect((int) STAGED_INPUT_BYTES).order(ByteOrder.nativeOrder());
-        }
-        return staging;
     }
 
     /** A read-only device copy of a weight or bias, for the parameter cache. */

@@ -137,7 +137,7 @@ public final class ConvTranspose1dGemmKernel implements ConvTranspose1dImplement
         GemmTile tile = ((GemmPlan) plan).tile();
         cl_kernel kernel = programs.kernel(SOURCE_FILE, KERNEL_NAME, options(problem, tile));
         int packed = WeightPacking.paddedGroupOut(problem, tile.mwg());
-        SpecialisedArguments.set(kernel, problem, x, weight, bias, y, packed);
+        SpecialisedArguments.set(programs, kernel, problem, x, weight, bias, y, packed);
         long rowTiles = (problem.rowsWithOutput() + tile.nwg() - 1) / tile.nwg();
         long channelTiles = packed / tile.mwg();
         long[] global = {

@@ -6,7 +6,6 @@ import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.Maths;
 import io.clconvt.internal.opencl.ClBuffer;
 import io.clconvt.internal.opencl.ClContext;
-import io.clconvt.internal.opencl.KernelArguments;
 import io.clconvt.internal.opencl.ProgramCache;
 import io.clconvt.internal.plan.DirectPlan;
 import io.clconvt.internal.plan.KernelVariant;
@@ -62,7 +61,7 @@ public final class ConvTranspose1dKernel implements ConvTranspose1dImplementatio
             ClBuffer x, ClBuffer weight, ClBuffer bias, ClBuffer y) {
         cl_kernel kernel = programs.kernel(SOURCE_FILE, KERNEL_NAME, options(problem));
         int phaseGcd = Maths.gcd(problem.stride(), problem.dilation());
-        new KernelArguments(kernel)
+        programs.arguments(kernel)
                 .buffer(x)                                    // x
                 .buffer(weight)                               // w
                 .buffer(bias)                                 // bias, NULL when absent

@@ -106,7 +106,7 @@ public final class ConvTranspose1dRowsKernel implements ConvTranspose1dImplement
             ClBuffer x, ClBuffer weight, ClBuffer bias, ClBuffer y) {
         RowsPlan rows = (RowsPlan) plan;
         cl_kernel kernel = programs.kernel(SOURCE_FILE, KERNEL_NAME, options(problem, rows));
-        SpecialisedArguments.set(kernel, problem, x, weight, bias, y, problem.groupOutChannels());
+        SpecialisedArguments.set(programs, kernel, problem, x, weight, bias, y, problem.groupOutChannels());
         long rowBlocks = (problem.rowsWithOutput() + rows.rowVector() - 1) / rows.rowVector();
         long local = rows.localSize();
         long channelBlocks = (problem.groupOutChannels() + rows.channels() - 1) / rows.channels();

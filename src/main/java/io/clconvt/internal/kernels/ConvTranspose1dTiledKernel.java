@@ -188,7 +188,7 @@ public final class ConvTranspose1dTiledKernel implements ConvTranspose1dImplemen
         TiledPlan tile = (TiledPlan) plan;
         cl_kernel kernel = programs.kernel(SOURCE_FILE, KERNEL_NAME, options(problem, tile));
         int packed = WeightPacking.paddedGroupOut(problem, tile.channels());
-        SpecialisedArguments.set(kernel, problem, x, weight, bias, y, packed);
+        SpecialisedArguments.set(programs, kernel, problem, x, weight, bias, y, packed);
         long rowTiles = (problem.rowsWithOutput() + tile.rows() - 1) / tile.rows();
         long local = tile.localSize();
         long[] global = {

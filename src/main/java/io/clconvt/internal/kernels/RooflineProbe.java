@@ -7,7 +7,6 @@ import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.opencl.Cl;
 import io.clconvt.internal.opencl.ClBuffer;
 import io.clconvt.internal.opencl.ClContext;
-import io.clconvt.internal.opencl.KernelArguments;
 import io.clconvt.internal.opencl.ProgramCache;
 import io.clconvt.internal.plan.CpuRule;
 import java.util.Arrays;
@@ -45,7 +44,7 @@ public final class RooflineProbe {
         // 64 work-groups per compute unit on a CPU (each runs on one core); 4x that many work-items on a GPU.
         long workItems = (device.isCpu() ? 64L : 256L) * device.computeUnits() * LOCAL_SIZE;
         try (ClBuffer sink = ClBuffer.allocate(context, workItems * Sizeof.cl_float)) {
-            new KernelArguments(kernel)
+            programs.arguments(kernel)
                     .buffer(sink)                      // sink
                     .integer(ITERATIONS)               // iterations
                     .real(DType.FLOAT32, 0.999);       // scale
@@ -78,7 +77,7 @@ public final class RooflineProbe {
         cl_kernel kernel = programs.kernel(SOURCE_FILE, "copy", "");
         long bytes = Math.min(COPY_BYTES, context.device().capabilities().maxAllocationBytes() / 2);
         try (ClBuffer source = ClBuffer.allocate(context, bytes); ClBuffer target = ClBuffer.allocate(context, bytes)) {
-            new KernelArguments(kernel)
+            programs.arguments(kernel)
                     .buffer(source)            // source
                     .buffer(target);           // target
             return 2.0 * bytes / medianNanos(context, kernel, bytes / (4 * Sizeof.cl_float));

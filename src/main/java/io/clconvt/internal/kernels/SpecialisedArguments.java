@@ -2,7 +2,7 @@ package io.clconvt.internal.kernels;
 
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.opencl.ClBuffer;
-import io.clconvt.internal.opencl.KernelArguments;
+import io.clconvt.internal.opencl.ProgramCache;
 import org.jocl.cl_kernel;
 
 /**
@@ -19,9 +19,9 @@ public final class SpecialisedArguments {
      * @param weightGroupOut the output channels of one group in that layout (padded where it is packed)
      * @param bias null for none
      */
-    public static void set(cl_kernel kernel, ConvProblem problem, ClBuffer x, ClBuffer weight, ClBuffer bias, ClBuffer y,
-            int weightGroupOut) {
-        new KernelArguments(kernel)
+    public static void set(ProgramCache programs, cl_kernel kernel, ConvProblem problem, ClBuffer x, ClBuffer weight,
+            ClBuffer bias, ClBuffer y, int weightGroupOut) {
+        programs.arguments(kernel)
                 .buffer(x)
                 .buffer(weight)
                 .buffer(bias)

@@ -6,7 +6,6 @@ import io.clconvt.DType;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ApiAccess;
 import io.clconvt.internal.HalfFloats;
-import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
@@ -72,25 +71,6 @@ public final class ClBuffer implements AutoCloseable {
     }
 
     /**
-     * Copies {@code tensor}'s elements into the start of the buffer through {@code staging}, a direct
-     * buffer of native order at least as large, without waiting: the write completes before any later
-     * command of the in-order queue runs, and {@code staging} must not change until one of those has been
-     * waited for. A blocking write costs a round trip to the device's command thread (about 70 us on
-     * POCL), which for a small layer is most of a call; this way the call waits once, for its read.
-     */
-    public void writeStaged(Tensor tensor, ByteBuffer staging) {
-        long size = (long) tensor.size() * tensor.dtype().byteSize();
-        staging.clear();
-        switch (tensor.dtype()) {
-            case FLOAT32 -> staging.asFloatBuffer().put(ApiAccess.floatData(tensor));
-            case FLOAT64 -> staging.asDoubleBuffer().put(ApiAccess.doubleData(tensor));
-            case FLOAT16, BFLOAT16 -> staging.asShortBuffer().put(ApiAccess.shortData(tensor));
-        }
-        Cl.check(clEnqueueWriteBuffer(context.queue(), memory, CL_FALSE, 0, size, Pointer.to(staging), 0, null, null),
-                "clEnqueueWriteBuffer");
-    }
-
-    /**
      * Copies {@code rows} rows of {@code rowBytes} from {@code source} (rows {@code sourcePitch} bytes apart,
      * the first at {@code sourceOffset}) into this buffer (rows {@code targetPitch} apart, the first at
      * {@code targetOffset}), on the device; the in-order queue runs it before any later command.
@@ -136,6 +116,10 @@ public final class ClBuffer implements AutoCloseable {
     }
 
     /** The cl_mem handle as a kernel argument value. */
+    cl_mem memory() {
+        return memory;
+    }
+
     public Pointer argument() {
         return Pointer.to(memory);
     }

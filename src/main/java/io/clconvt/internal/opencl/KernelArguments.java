@@ -3,28 +3,40 @@ package io.clconvt.internal.opencl;
 import static org.jocl.CL.clSetKernelArg;
 
 import io.clconvt.DType;
+import java.util.List;
+import java.util.Objects;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
 import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
 
-/** Sets a kernel's arguments in signature order, each with the exact size of its C type. */
+/**
+ * Sets a kernel's arguments in signature order, each with the exact size of its C type, skipping those
+ * that hold the value the kernel already has: a call repeats most of the previous call's arguments
+ * (weights, shapes), and each clSetKernelArg is a trip into the driver. Made by
+ * {@link ProgramCache#arguments}, which keeps what each of its kernels was last given; a kernel's
+ * arguments are set by one thread at a time (its backend serialises calls).
+ */
 public final class KernelArguments {
     private final cl_kernel kernel;
+    /** What the kernel's arguments were last set to, by index. */
+    private final List<Object> last;
     private int index;
 
-    public KernelArguments(cl_kernel kernel) {
+    KernelArguments(cl_kernel kernel, List<Object> last) {
         this.kernel = kernel;
+        this.last = last;
     }
 
     /** A {@code __global} pointer; null passes NULL (an absent bias). */
     public KernelArguments buffer(ClBuffer buffer) {
-        Pointer value = buffer == null ? null : buffer.argument();
-        return set(ClBuffer.argumentSize(), value);
+        return set(buffer == null ? null : buffer.memory(), ClBuffer.argumentSize(),
+                buffer == null ? null : buffer.argument());
     }
 
     /** An {@code int}. */
     public KernelArguments integer(int value) {
-        return set(Sizeof.cl_int, Pointer.to(new int[] {value}));
+        return set(value, Sizeof.cl_int, Pointer.to(new int[] {value}));
     }
 
     /**
@@ -33,12 +45,30 @@ public final class KernelArguments {
      */
     public KernelArguments real(DType dtype, double value) {
         return dtype != DType.FLOAT64
-                ? set(Sizeof.cl_float, Pointer.to(new float[] {(float) value}))
-                : set(Sizeof.cl_double, Pointer.to(new double[] {value}));
+                ? set((float) value, Sizeof.cl_float, Pointer.to(new float[] {(float) value}))
+                : set(value, Sizeof.cl_double, Pointer.to(new double[] {value}));
     }
 
-    private KernelArguments set(long size, Pointer value) {
-        Cl.check(clSetKernelArg(kernel, index, size, value), "clSetKernelArg(" + index + ")");
+    /** Buffers by identity (a new buffer is a new argument), values by value. */
+    private static boolean same(Object previous, Object value) {
+        return value instanceof cl_mem ? previous == value : Objects.equals(previous, value);
+    }
+
+    private KernelArguments set(Object value, long size, Pointer pointer) {
+        boolean known = index < last.size();
+        if (!known || !same(last.get(index), value)) {
+            try {
+                Cl.check(clSetKernelArg(kernel, index, size, pointer), "clSetKernelArg(" + index + ")");
+            } catch (RuntimeException e) {
+                last.clear(); // what the kernel holds is no longer known
+                throw e;
+            }
+            if (known) {
+                last.set(index, value);
+            } else {
+                last.add(value);
+            }
+        }
         index++;
         return this;
     }

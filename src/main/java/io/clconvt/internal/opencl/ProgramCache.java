@@ -2,10 +2,13 @@ package io.clconvt.internal.opencl;
 
 import static org.jocl.CL.clReleaseKernel;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.jocl.cl_kernel;
@@ -30,7 +33,7 @@ public final class ProgramCache implements AutoCloseable {
     private record Key(String file, String kernelName, String options) {
     }
 
-    private record Entry(ClProgram program, cl_kernel kernel) {
+    private record Entry(ClProgram program, cl_kernel kernel, List<Object> lastArguments) {
     }
 
     private final ClContext context;
@@ -38,6 +41,8 @@ public final class ProgramCache implements AutoCloseable {
     private final Function<String, String> loader;
     private final Map<String, String> sources = new HashMap<>();
     private final LinkedHashMap<Key, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
+    /** The same entries by kernel object, by identity: JOCL's handles compare by native address. */
+    private final Map<cl_kernel, Entry> byKernel = new IdentityHashMap<>();
 
     public ProgramCache(ClContext context) {
         this(context, MAX_PROGRAMS, ProgramCache::kernelSource);
@@ -68,18 +73,30 @@ public final class ProgramCache implements AutoCloseable {
         String source = sources.computeIfAbsent(file, loader);
         ClProgram program = ClProgram.build(context, file, source, options);
         try {
-            entry = new Entry(program, program.createKernel(kernelName));
+            entry = new Entry(program, program.createKernel(kernelName), new ArrayList<>());
         } catch (RuntimeException e) {
             program.close();
             throw e;
         }
         entries.put(key, entry);
+        byKernel.put(entry.kernel(), entry);
         Iterator<Entry> oldest = entries.values().iterator();
         while (entries.size() > maxPrograms) {
-            release(oldest.next());
+            Entry evicted = oldest.next();
+            byKernel.remove(evicted.kernel());
+            release(evicted);
             oldest.remove();
         }
         return entry.kernel();
+    }
+
+    /** Sets the arguments of {@code kernel}, one of this cache's, skipping those it already holds. */
+    public KernelArguments arguments(cl_kernel kernel) {
+        Entry entry = byKernel.get(kernel);
+        if (entry == null) {
+            throw new IllegalArgumentException("the kernel is not one of this cache's (evicted or never built)");
+        }
+        return new KernelArguments(kernel, entry.lastArguments());
     }
 
     /** The build log of the program {@link #kernel} built (or finds) for these arguments, for tests. */
@@ -97,6 +114,7 @@ public final class ProgramCache implements AutoCloseable {
     public void close() {
         entries.values().forEach(ProgramCache::release);
         entries.clear();
+        byKernel.clear();
     }
 
     private static void release(Entry entry) {

@@ -78,16 +78,16 @@ class OpenClBackendTest {
     }
 
     @Test
-    void stagedAndDirectlyWrittenInputsAlternateWithoutMixing() {
-        // Inputs up to STAGED_INPUT_BYTES go through one staging buffer and are written without waiting;
-        // a call that refilled it too early, or a kernel that ran before its input's write, would mix two
-        // calls' inputs. Lengths straddle the limit, so the two ways of writing alternate.
+    void copiedAndWrittenInputsAlternateWithoutMixing() {
+        // Inputs up to COPIED_INPUT_BYTES get a buffer of their own, larger ones a pooled buffer written
+        // into; a pooled buffer reused too early, or a kernel that ran before its input's write, would mix
+        // two calls' inputs. Lengths straddle the limit, so the two ways alternate.
         SplittableRandom random = new SplittableRandom(7);
         ConvTranspose1dParams params = ConvTranspose1dParams.builder().stride(2).padding(1).build();
         int channels = 4;
         try (Backend backend = OpenClSupport.backend(); CpuBackend cpu = new CpuBackend()) {
             for (DType dtype : DType.values()) {
-                int limitLength = (int) (OpenClBackend.STAGED_INPUT_BYTES / dtype.byteSize() / channels);
+                int limitLength = (int) (OpenClBackend.COPIED_INPUT_BYTES / dtype.byteSize() / channels);
                 Tensor w = TestTensors.random(random, dtype, 1, channels, 3, 4);
                 for (int length : new int[] {1, 37, limitLength, limitLength + 1, 5, limitLength + 1, 2}) {
                     Tensor x = TestTensors.random(random, dtype, 1, 1, channels, length);
