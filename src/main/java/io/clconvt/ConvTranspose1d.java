@@ -1,5 +1,7 @@
 package io.clconvt;
 
+import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.StreamingBackend;
 import io.clconvt.internal.Validation;
 import io.clconvt.io.StateDict;
 import java.util.Arrays;
@@ -202,6 +204,39 @@ public final class ConvTranspose1d {
     /** The bias as the layer applies it to inputs of {@code dtype} (see {@link #weight(DType)}), or null. */
     public Tensor bias(DType dtype) {
         return biasFor(Validation.requireNonNull("dtype", dtype));
+    }
+
+    /**
+     * Does ahead of time what the first call on inputs of {@code dtype} and {@code inputShape} would do
+     * before its result: on an OpenCL backend, builds the layer's program (seconds on a CPU device whose
+     * driver cache is empty), uploads its weights and runs it once on zeros, so that a server's first
+     * request does not wait for any of it.
+     *
+     * @throws IllegalArgumentException if the layer refuses that shape, or {@code backend} is not one of
+     *     {@link Backends}'
+     */
+    public void prepare(Backend backend, DType dtype, int... inputShape) {
+        engine(backend).prepare(List.of(call(dtype, inputShape, params)));
+    }
+
+    /**
+     * The call this layer makes with {@code callParams} on an input of {@code dtype} and {@code inputShape},
+     * resolved and checked.
+     */
+    StreamingBackend.Call call(DType dtype, int[] inputShape, ConvTranspose1dParams callParams) {
+        Validation.requireNonNull("dtype", dtype);
+        Validation.requireNonNull("inputShape", inputShape);
+        return new StreamingBackend.Call(ConvProblem.resolve(inputShape.clone(), dtype, weightFor(dtype),
+                biasFor(dtype), callParams), weightFor(dtype), biasFor(dtype));
+    }
+
+    /** {@code backend} as the engine's backends all are, for what the public interface does not offer. */
+    static StreamingBackend engine(Backend backend) {
+        Validation.requireNonNull("backend", backend);
+        if (!(backend instanceof StreamingBackend engine)) {
+            throw new IllegalArgumentException("backend " + backend.describe() + " is not one of io.clconvt.Backends'");
+        }
+        return engine;
     }
 
     /** Applies the layer with its parameters' output length. */

@@ -48,11 +48,7 @@ final class ConvTranspose1dStream implements ChunkStream {
             throw new IllegalArgumentException("outputSize (" + params.outputSize().getAsInt() + ") depends on the"
                     + " whole input length and cannot stream; use outputPadding, or compute the whole input at once");
         }
-        if (!(backend instanceof StreamingBackend streaming)) {
-            throw new IllegalArgumentException("backend " + backend.describe() + " cannot stream; use one from"
-                    + " io.clconvt.Backends");
-        }
-        this.backend = streaming;
+        this.backend = ConvTranspose1d.engine(backend);
         this.layer = layer;
         this.params = params;
         this.kernelSize = layer.weight().dim(2);

@@ -1,6 +1,6 @@
 package io.clconvt;
 
-import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.StreamingBackend;
 import io.clconvt.internal.Validation;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -72,11 +72,8 @@ public final class Sequential {
     public Tensor forward(Backend backend, Tensor x) {
         Validation.requireNonNull("backend", backend);
         Validation.requireNonNull("input", x);
-        int[] shape = x.shape();
-        for (Stage stage : stages) {
-            shape = ConvProblem.resolve(shape, x.dtype(), stage.layer().weightFor(x.dtype()),
-                    stage.layer().biasFor(x.dtype()), stage.params()).outputShape();
-        }
+        List<StreamingBackend.Call> calls = calls(x.dtype(), x.shape());
+        int[] shape = calls.get(calls.size() - 1).problem().outputShape();
         long elements = 1;
         for (int dimension : shape) {
             elements *= dimension;
@@ -93,6 +90,31 @@ public final class Sequential {
         } finally {
             current.close();
         }
+    }
+
+    /**
+     * Does ahead of time what the first {@link #forward} on inputs of {@code dtype} and {@code inputShape}
+     * would do before its result: on an OpenCL backend, builds every layer's program (several at once where
+     * the driver compiles in parallel), uploads the weights and runs each layer once on zeros, so that a
+     * server's first request waits for none of it.
+     *
+     * @throws IllegalArgumentException if a layer refuses its input's shape, or {@code backend} is not one
+     *     of {@link Backends}'
+     */
+    public void prepare(Backend backend, DType dtype, int... inputShape) {
+        ConvTranspose1d.engine(backend).prepare(calls(dtype, inputShape));
+    }
+
+    /** Each layer's call, in order, for an input of {@code dtype} and {@code inputShape}. */
+    private List<StreamingBackend.Call> calls(DType dtype, int[] inputShape) {
+        List<StreamingBackend.Call> calls = new ArrayList<>();
+        int[] shape = inputShape;
+        for (Stage stage : stages) {
+            StreamingBackend.Call call = stage.layer().call(dtype, shape, stage.params());
+            calls.add(call);
+            shape = call.problem().outputShape();
+        }
+        return calls;
     }
 
     /**

@@ -4,11 +4,13 @@ import io.clconvt.Backend;
 import io.clconvt.DeviceTensor;
 import io.clconvt.Layout;
 import io.clconvt.Tensor;
+import java.util.List;
 
 /**
- * What a {@link ChunkStream} needs of a backend beyond {@link Backend}: computing a window of a
- * transposed convolution chosen by the caller, and joining device tensors along the length axis, both
- * without leaving the backend. Both library backends implement it.
+ * What the library's modules need of a backend beyond {@link Backend}: computing a window of a
+ * transposed convolution chosen by the caller and joining device tensors along the length axis (for
+ * streams), both without leaving the backend, and preparing for calls ahead of them. Both library
+ * backends implement it.
  */
 public interface StreamingBackend extends Backend {
     /**
@@ -23,6 +25,19 @@ public interface StreamingBackend extends Backend {
      * as {@code layout} says; neither is closed.
      */
     public DeviceTensor joinLength(DeviceTensor head, int from, DeviceTensor tail, Layout layout);
+
+    /** One call to prepare: its problem and the weight and bias (or null) it will run with. */
+    record Call(ConvProblem problem, Tensor weight, Tensor bias) {
+    }
+
+    /**
+     * Does ahead of time what the first of each of {@code calls} would do before its result: an OpenCL
+     * backend builds their programs (several at once where the driver compiles in parallel), uploads and
+     * packs their weights, and runs each once on zeros, which is when a CPU driver such as POCL generates
+     * the code for the work-group size; a backend that needs nothing does nothing.
+     */
+    default void prepare(List<Call> calls) {
+    }
 
     /** The length axis of a tensor of {@code rank} laid out as {@code layout}. */
     public static int lengthAxis(int rank, Layout layout) {

@@ -9,6 +9,7 @@ import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.StreamingBackend;
+import io.clconvt.internal.StreamingBackend.Call;
 import io.clconvt.internal.Validation;
 import io.clconvt.internal.cpu.CpuBackend;
 import io.clconvt.internal.kernels.ConvTranspose1dImplementation;
@@ -21,14 +22,17 @@ import io.clconvt.internal.opencl.ClContext;
 import io.clconvt.internal.opencl.ClDevice;
 import io.clconvt.internal.opencl.PendingKernel;
 import io.clconvt.internal.opencl.ProgramCache;
+import io.clconvt.internal.opencl.ProgramKey;
 import io.clconvt.internal.opencl.SignalChaining;
 import io.clconvt.internal.opencl.TensorCache;
 import io.clconvt.internal.plan.KernelVariant;
 import io.clconvt.internal.plan.LaunchPlan;
 import io.clconvt.internal.plan.TuningFile;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jocl.cl_event;
@@ -212,6 +216,42 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
         }
     }
 
+    @Override
+    public synchronized void prepare(List<Call> calls) {
+        requireOpen();
+        List<LaunchPlan> plans = new ArrayList<>();
+        List<ProgramKey> keys = new ArrayList<>();
+        for (Call call : calls) {
+            device().requireRuns(call.problem());
+            LaunchPlan plan = runnable(call.problem(), plan(call.problem()));
+            plans.add(plan);
+            keys.add(ConvTranspose1dImplementations.of(plan).program(call.problem(), plan));
+        }
+        programs.prepare(keys);
+        for (int i = 0; i < calls.size(); i++) {
+            ConvProblem problem = calls.get(i).problem();
+            ClBuffer input = buffers.acquire((long) problem.inputElements() * problem.dtype().byteSize());
+            ClBuffer output = null;
+            try {
+                input.zero();
+                output = launch(problem, plans.get(i), input, calls.get(i).weight(), calls.get(i).bias());
+                lastKernel.await();
+            } finally {
+                buffers.release(input);
+                buffers.release(output);
+            }
+        }
+    }
+
+    /**
+     * {@code requested}, or the direct kernel where it is outside its program's envelope (which could
+     * fail to build or crash the compiler), with its work-group cut to what the device takes.
+     */
+    private LaunchPlan runnable(ConvProblem problem, LaunchPlan requested) {
+        return (ConvTranspose1dImplementations.supports(problem, requested, device()) ? requested
+                : LaunchPlan.direct()).withLocalSizeAtMost(context.device().maxWorkGroupSize());
+    }
+
     /**
      * Enqueues {@code problem} from the device buffer {@code input} into a new pooled buffer, without
      * waiting for the kernel; the caller owns the result (and releases it to the pool).
@@ -219,9 +259,7 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
     private ClBuffer launch(ConvProblem problem, LaunchPlan requested, ClBuffer input, Tensor weight, Tensor bias) {
         // Before the caches and the pool can release anything the previous kernel reads or writes.
         lastKernel.await();
-        // A plan outside its program's envelope could fail to build or crash the compiler.
-        LaunchPlan plan = (ConvTranspose1dImplementations.supports(problem, requested, device()) ? requested
-                : LaunchPlan.direct()).withLocalSizeAtMost(context.device().maxWorkGroupSize());
+        LaunchPlan plan = runnable(problem, requested);
         ConvTranspose1dImplementation implementation = ConvTranspose1dImplementations.of(plan);
         ClBuffer output = buffers.acquire((long) problem.outputElements() * problem.dtype().byteSize());
         cl_event event = null;

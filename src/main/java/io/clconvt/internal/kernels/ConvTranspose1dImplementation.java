@@ -6,6 +6,7 @@ import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.opencl.ClBuffer;
 import io.clconvt.internal.opencl.ClContext;
 import io.clconvt.internal.opencl.ProgramCache;
+import io.clconvt.internal.opencl.ProgramKey;
 import io.clconvt.internal.plan.KernelVariant;
 import io.clconvt.internal.plan.LaunchPlan;
 import java.util.List;
@@ -45,6 +46,9 @@ public interface ConvTranspose1dImplementation {
     default Tensor layWeight(Tensor weight, ConvProblem problem, LaunchPlan plan) {
         return weight;
     }
+
+    /** The program {@code plan} runs {@code problem} with: its kernel file, kernel and build options. */
+    ProgramKey program(ConvProblem problem, LaunchPlan plan);
 
     /** Enqueues {@code problem} into {@code y} and returns the kernel's event; {@code bias} may be null. */
     cl_event enqueue(ClContext context, ProgramCache programs, ConvProblem problem, LaunchPlan plan, ClBuffer x,

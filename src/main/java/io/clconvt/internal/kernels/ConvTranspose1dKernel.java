@@ -7,6 +7,7 @@ import io.clconvt.internal.Maths;
 import io.clconvt.internal.opencl.ClBuffer;
 import io.clconvt.internal.opencl.ClContext;
 import io.clconvt.internal.opencl.ProgramCache;
+import io.clconvt.internal.opencl.ProgramKey;
 import io.clconvt.internal.plan.DirectPlan;
 import io.clconvt.internal.plan.KernelVariant;
 import io.clconvt.internal.plan.LaunchPlan;
@@ -57,9 +58,14 @@ public final class ConvTranspose1dKernel implements ConvTranspose1dImplementatio
     }
 
     @Override
+    public ProgramKey program(ConvProblem problem, LaunchPlan plan) {
+        return new ProgramKey(SOURCE_FILE, KERNEL_NAME, options(problem));
+    }
+
+    @Override
     public cl_event enqueue(ClContext context, ProgramCache programs, ConvProblem problem, LaunchPlan plan,
             ClBuffer x, ClBuffer weight, ClBuffer bias, ClBuffer y) {
-        cl_kernel kernel = programs.kernel(SOURCE_FILE, KERNEL_NAME, options(problem));
+        cl_kernel kernel = programs.kernel(program(problem, plan));
         int phaseGcd = Maths.gcd(problem.stride(), problem.dilation());
         programs.arguments(kernel)
                 .buffer(x)                                    // x

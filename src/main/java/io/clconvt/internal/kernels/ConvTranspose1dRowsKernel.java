@@ -6,6 +6,7 @@ import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.opencl.ClBuffer;
 import io.clconvt.internal.opencl.ClContext;
 import io.clconvt.internal.opencl.ProgramCache;
+import io.clconvt.internal.opencl.ProgramKey;
 import io.clconvt.internal.plan.CpuRule;
 import io.clconvt.internal.plan.GpuRule;
 import io.clconvt.internal.plan.KernelVariant;
@@ -102,10 +103,15 @@ public final class ConvTranspose1dRowsKernel implements ConvTranspose1dImplement
 
     /** Enqueues {@code problem} into {@code y} with the weight as given, (Cin, Cout / groups, K). */
     @Override
+    public ProgramKey program(ConvProblem problem, LaunchPlan plan) {
+        return new ProgramKey(SOURCE_FILE, KERNEL_NAME, options(problem, (RowsPlan) plan));
+    }
+
+    @Override
     public cl_event enqueue(ClContext context, ProgramCache programs, ConvProblem problem, LaunchPlan plan,
             ClBuffer x, ClBuffer weight, ClBuffer bias, ClBuffer y) {
         RowsPlan rows = (RowsPlan) plan;
-        cl_kernel kernel = programs.kernel(SOURCE_FILE, KERNEL_NAME, options(problem, rows));
+        cl_kernel kernel = programs.kernel(program(problem, plan));
         SpecialisedArguments.set(programs, kernel, problem, x, weight, bias, y, problem.groupOutChannels());
         long rowBlocks = (problem.rowsWithOutput() + rows.rowVector() - 1) / rows.rowVector();
         long local = rows.localSize();

@@ -7,6 +7,7 @@ import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.opencl.ClBuffer;
 import io.clconvt.internal.opencl.ClContext;
 import io.clconvt.internal.opencl.ProgramCache;
+import io.clconvt.internal.opencl.ProgramKey;
 import io.clconvt.internal.plan.CpuRule;
 import io.clconvt.internal.plan.GpuRule;
 import io.clconvt.internal.plan.KernelVariant;
@@ -183,10 +184,15 @@ public final class ConvTranspose1dTiledKernel implements ConvTranspose1dImplemen
     }
 
     @Override
+    public ProgramKey program(ConvProblem problem, LaunchPlan plan) {
+        return new ProgramKey(SOURCE_FILE, KERNEL_NAME, options(problem, (TiledPlan) plan));
+    }
+
+    @Override
     public cl_event enqueue(ClContext context, ProgramCache programs, ConvProblem problem, LaunchPlan plan,
             ClBuffer x, ClBuffer weight, ClBuffer bias, ClBuffer y) {
         TiledPlan tile = (TiledPlan) plan;
-        cl_kernel kernel = programs.kernel(SOURCE_FILE, KERNEL_NAME, options(problem, tile));
+        cl_kernel kernel = programs.kernel(program(problem, plan));
         int packed = WeightPacking.paddedGroupOut(problem, tile.channels());
         SpecialisedArguments.set(programs, kernel, problem, x, weight, bias, y, packed);
         long rowTiles = (problem.rowsWithOutput() + tile.rows() - 1) / tile.rows();

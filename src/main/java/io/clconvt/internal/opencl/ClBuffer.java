@@ -90,7 +90,16 @@ public final class ClBuffer implements AutoCloseable {
             case FLOAT16 -> Pointer.to(new short[] {HalfFloats.toFloat16(Double.NaN)});
             case BFLOAT16 -> Pointer.to(new short[] {HalfFloats.toBfloat16(Double.NaN)});
         };
-        Cl.check(clEnqueueFillBuffer(context.queue(), memory, pattern, dtype.byteSize(), 0, bytes, 0, null, null),
+        fill(pattern, dtype.byteSize());
+    }
+
+    /** Fills the buffer with zero bits (+0 in every dtype), without waiting. */
+    public void zero() {
+        fill(Pointer.to(new byte[] {0}), 1);
+    }
+
+    private void fill(Pointer pattern, int patternBytes) {
+        Cl.check(clEnqueueFillBuffer(context.queue(), memory, pattern, patternBytes, 0, bytes, 0, null, null),
                 "clEnqueueFillBuffer");
     }
 

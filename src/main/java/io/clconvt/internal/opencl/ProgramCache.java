@@ -3,6 +3,7 @@ package io.clconvt.internal.opencl;
 import static org.jocl.CL.clReleaseKernel;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -10,6 +11,10 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 import org.jocl.cl_kernel;
 import org.slf4j.Logger;
@@ -30,8 +35,6 @@ public final class ProgramCache implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProgramCache.class);
     public static final int MAX_PROGRAMS = 64;
 
-    private record Key(String file, String kernelName, String options) {
-    }
 
     private record Entry(ClProgram program, cl_kernel kernel, List<Object> lastArguments) {
     }
@@ -40,7 +43,7 @@ public final class ProgramCache implements AutoCloseable {
     private final int maxPrograms;
     private final Function<String, String> loader;
     private final Map<String, String> sources = new HashMap<>();
-    private final LinkedHashMap<Key, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
+    private final LinkedHashMap<ProgramKey, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
     /** The same entries by kernel object, by identity: JOCL's handles compare by native address. */
     private final Map<cl_kernel, Entry> byKernel = new IdentityHashMap<>();
 
@@ -65,19 +68,90 @@ public final class ProgramCache implements AutoCloseable {
 
     /** The kernel {@code kernelName} of {@code kernels/<file>} built with {@code options}. */
     public cl_kernel kernel(String file, String kernelName, String options) {
-        Key key = new Key(file, kernelName, options);
+        return kernel(new ProgramKey(file, kernelName, options));
+    }
+
+    /** The kernel {@code key} names, built on first use. */
+    public cl_kernel kernel(ProgramKey key) {
         Entry entry = entries.get(key);
         if (entry != null) {
             return entry.kernel();
         }
-        String source = sources.computeIfAbsent(file, loader);
-        ClProgram program = ClProgram.build(context, file, source, options);
+        sources.computeIfAbsent(key.file(), loader);
+        return add(key, build(key));
+    }
+
+    /**
+     * Builds every program of {@code keys} not built yet, on up to one thread per core: a driver that
+     * compiles each program on one core (POCL) then compiles as many at once as there are cores, so a
+     * layer stack's first call does not wait for its programs one after the other. Programs beyond
+     * the cache's bound are not kept.
+     */
+    public void prepare(Collection<ProgramKey> keys) {
+        List<ProgramKey> missing = keys.stream().distinct().filter(key -> !entries.containsKey(key))
+                .limit(maxPrograms).toList();
+        missing.forEach(key -> sources.computeIfAbsent(key.file(), loader));
+        int threads = Math.min(missing.size(), Runtime.getRuntime().availableProcessors());
+        if (threads <= 1) {
+            missing.forEach(this::kernel);
+            return;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(threads, task -> {
+            Thread thread = new Thread(task, "clconvt-build");
+            thread.setDaemon(true);
+            return thread;
+        });
         try {
-            entry = new Entry(program, program.createKernel(kernelName), new ArrayList<>());
+            List<Future<Entry>> built = new ArrayList<>();
+            for (ProgramKey key : missing) {
+                built.add(pool.submit(() -> build(key)));
+            }
+            RuntimeException failure = null;
+            for (int i = 0; i < missing.size(); i++) {
+                try {
+                    Entry entry = built.get(i).get();
+                    if (failure == null) {
+                        add(missing.get(i), entry);
+                    } else {
+                        release(entry);
+                    }
+                } catch (ExecutionException e) {
+                    RuntimeException cause = e.getCause() instanceof RuntimeException runtime ? runtime
+                            : new IllegalStateException(e.getCause());
+                    if (failure == null) {
+                        failure = cause;
+                    } else {
+                        failure.addSuppressed(cause);
+                    }
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while building programs", e);
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    /**
+     * Compiles {@code key}'s program, whose source is loaded already, and creates its kernel; safe on
+     * several threads at once (OpenCL's build and create calls are thread-safe, and the sources are only
+     * read here).
+     */
+    private Entry build(ProgramKey key) {
+        ClProgram program = ClProgram.build(context, key.file(), sources.get(key.file()), key.options());
+        try {
+            return new Entry(program, program.createKernel(key.kernelName()), new ArrayList<>());
         } catch (RuntimeException e) {
             program.close();
             throw e;
         }
+    }
+
+    private cl_kernel add(ProgramKey key, Entry entry) {
         entries.put(key, entry);
         byKernel.put(entry.kernel(), entry);
         Iterator<Entry> oldest = entries.values().iterator();
@@ -102,7 +176,7 @@ public final class ProgramCache implements AutoCloseable {
     /** The build log of the program {@link #kernel} built (or finds) for these arguments, for tests. */
     public String buildLog(String file, String kernelName, String options) {
         kernel(file, kernelName, options);
-        return entries.get(new Key(file, kernelName, options)).program().buildLog();
+        return entries.get(new ProgramKey(file, kernelName, options)).program().buildLog();
     }
 
     /** How many programs are built, for tests that check nothing rebuilds. */
