@@ -1,7 +1,6 @@
 package io.clconvt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.clconvt.testing.ChildJvm;
 import io.clconvt.testing.OpenClSupport;

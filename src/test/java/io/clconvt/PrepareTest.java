@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.clconvt.internal.backend.Diagnostics;
 import io.clconvt.internal.backend.OpenClBackend;
 import io.clconvt.testing.Accuracy;
 import io.clconvt.testing.OpenClSupport;
@@ -32,10 +33,10 @@ class PrepareTest {
         Tensor x = TestTensors.random(random, DType.FLOAT32, 1, 1, 32, 20);
         try (OpenClBackend openCl = (OpenClBackend) OpenClSupport.backend(); Backend cpu = Backends.cpu()) {
             stack.prepare(openCl, DType.FLOAT32, 1, 32, 20);
-            int prepared = openCl.builtPrograms();
+            int prepared = Diagnostics.builtPrograms(openCl);
             assertEquals(3, prepared, "one program per layer");
             Tensor y = stack.forward(openCl, x);
-            assertEquals(prepared, openCl.builtPrograms(), "the first call built a program");
+            assertEquals(prepared, Diagnostics.builtPrograms(openCl), "the first call built a program");
             assertTrue(Tensor.maxRelativeDifference(y, stack.forward(cpu, x)) < 1e-4);
             stack.prepare(cpu, DType.FLOAT32, 1, 32, 20); // nothing to do, and no error
         }
@@ -49,9 +50,9 @@ class PrepareTest {
         Tensor x = TestTensors.random(random, DType.FLOAT64, 1, 8, 13);
         try (OpenClBackend openCl = (OpenClBackend) OpenClSupport.backend(); Backend cpu = Backends.cpu()) {
             layer.prepare(openCl, DType.FLOAT64, 8, 13);
-            assertEquals(1, openCl.builtPrograms());
+            assertEquals(1, Diagnostics.builtPrograms(openCl));
             Tensor y = layer.forward(openCl, x);
-            assertEquals(1, openCl.builtPrograms());
+            assertEquals(1, Diagnostics.builtPrograms(openCl));
             Accuracy.assertClose(y, layer.forward(cpu, x), x, layer.weight(DType.FLOAT64),
                     layer.bias(DType.FLOAT64), params, "prepared FLOAT64 layer");
         }
@@ -65,7 +66,7 @@ class PrepareTest {
                     () -> stack.prepare(openCl, DType.FLOAT32, 1, 31, 20));
             assertTrue(e.getMessage().contains("31") || e.getMessage().toLowerCase().contains("channel"),
                     e.getMessage());
-            assertEquals(0, openCl.builtPrograms());
+            assertEquals(0, Diagnostics.builtPrograms(openCl));
         }
         Backend foreign = new Backend() {
             @Override

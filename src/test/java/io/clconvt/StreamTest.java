@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.clconvt.internal.StreamingBackend;
+import io.clconvt.internal.backend.Diagnostics;
 import io.clconvt.internal.backend.OpenClBackend;
 import io.clconvt.internal.plan.KernelVariant;
 import io.clconvt.testing.Accuracy;
@@ -201,7 +202,7 @@ class StreamTest {
             try (ChunkStream stream = generator.stream(backend)) {
                 streamed = streamed(stream, frames, chunks, Layout.NCL, expected);
                 if (backend instanceof OpenClBackend openCl) {
-                    assertEquals(0, openCl.residentTensors(), "finish leaves nothing on the device");
+                    assertEquals(0, Diagnostics.residentTensors(openCl), "finish leaves nothing on the device");
                 }
             }
             assertArrayEquals(new int[] {1, 1, 37 * 128}, streamed.shape());
@@ -213,12 +214,12 @@ class StreamTest {
             if (backend instanceof OpenClBackend openCl) {
                 try (ChunkStream stream = generator.stream(backend)) {
                     stream.push(slice(frames, 2, 0, 8));
-                    assertEquals(generator.size(), openCl.residentTensors(),
+                    assertEquals(generator.size(), Diagnostics.residentTensors(openCl),
                             "between pushes, each layer keeps one history on the device");
                     stream.push(slice(frames, 2, 8, 9));
-                    assertEquals(generator.size(), openCl.residentTensors());
+                    assertEquals(generator.size(), Diagnostics.residentTensors(openCl));
                 }
-                assertEquals(0, openCl.residentTensors(), "close releases every history");
+                assertEquals(0, Diagnostics.residentTensors(openCl), "close releases every history");
             }
         }
     }
@@ -307,7 +308,7 @@ class StreamTest {
             assertThrows(IllegalStateException.class, () -> closed.push(chunk));
             assertThrows(IllegalStateException.class, closed::finish);
             if (backend instanceof OpenClBackend openCl) {
-                assertEquals(0, openCl.residentTensors(), "closed streams hold nothing on the device");
+                assertEquals(0, Diagnostics.residentTensors(openCl), "closed streams hold nothing on the device");
             }
         }
     }

@@ -49,7 +49,7 @@ public final class EngineTools {
     }
 
     public static Roofline roofline(Backend openCl) {
-        return engine(openCl).roofline();
+        return Diagnostics.roofline(engine(openCl));
     }
 
     public static String tuningFile() {

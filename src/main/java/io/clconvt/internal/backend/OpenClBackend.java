@@ -14,8 +14,6 @@ import io.clconvt.internal.Validation;
 import io.clconvt.internal.cpu.CpuBackend;
 import io.clconvt.internal.kernels.ConvTranspose1dImplementation;
 import io.clconvt.internal.kernels.ConvTranspose1dImplementations;
-import io.clconvt.internal.kernels.Roofline;
-import io.clconvt.internal.kernels.RooflineProbe;
 import io.clconvt.internal.opencl.BufferPool;
 import io.clconvt.internal.opencl.ClBuffer;
 import io.clconvt.internal.opencl.ClContext;
@@ -35,6 +33,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 import org.jocl.cl_event;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -296,35 +295,18 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
         return lastKernel.nanos();
     }
 
-    /** The device's measured compute and bandwidth ceilings. */
-    public synchronized Roofline roofline() {
-        requireOpen();
-        return RooflineProbe.measure(context, programs);
-    }
-
-    /** Device tensors open on this backend, for tests that check streams keep and release their histories. */
-    public synchronized int residentTensors() {
-        return resident.size();
-    }
-
-    /** Programs built so far, for tests that check a warm call builds nothing. */
-    public synchronized int builtPrograms() {
-        return programs.size();
-    }
-
     /**
-     * Builds (or finds) a kernel through this backend's program cache, as a call would; for tests of
-     * build failures.
+     * Runs {@code task} on this backend's context and program cache under its lock, for the probes of
+     * {@link Diagnostics}: roofline measurements and the tests' look at the cache.
      */
-    public synchronized void buildKernel(String file, String kernelName, String options) {
+    synchronized <T> T withPrograms(BiFunction<ClContext, ProgramCache, T> task) {
         requireOpen();
-        programs.kernel(file, kernelName, options);
+        return task.apply(context, programs);
     }
 
-    /** Builds (or finds) a kernel as {@link #buildKernel} does and returns the compiler's log; for tests. */
-    public synchronized String buildLog(String file, String kernelName, String options) {
-        requireOpen();
-        return programs.buildLog(file, kernelName, options);
+    /** Device tensors open on this backend. */
+    synchronized int residentCount() {
+        return resident.size();
     }
 
     /**

@@ -103,10 +103,10 @@ class OpenClBackendTest {
         try (OpenClBackend backend = OpenClSupport.backend(KernelVariant.AUTO)) {
             ConvTranspose1dParams longer = PARAMS.toBuilder().padding(1).build();
             backend.convTranspose1d(X, W, null, PARAMS);
-            int built = backend.builtPrograms();
+            int built = Diagnostics.builtPrograms(backend);
             backend.convTranspose1d(X, W, null, PARAMS);
             backend.convTranspose1d(Tensor.of(new float[40], 2, 2, 10), W, null, longer);
-            assertEquals(built, backend.builtPrograms(), "new lengths and batch sizes reuse the built program");
+            assertEquals(built, Diagnostics.builtPrograms(backend), "new lengths and batch sizes reuse the built program");
         }
     }
 
@@ -166,20 +166,20 @@ class OpenClBackendTest {
     void aFailedBuildLeavesTheBackendUsable() {
         try (OpenClBackend backend = OpenClSupport.backend(KernelVariant.DIRECT)) {
             Tensor before = backend.convTranspose1d(X, W, null, PARAMS);
-            int built = backend.builtPrograms();
+            int built = Diagnostics.builtPrograms(backend);
             // An option set the shared epilogue rejects with #error: a real compiler failure.
-            OpenClException e = assertThrows(OpenClException.class, () -> backend.buildKernel(
+            OpenClException e = assertThrows(OpenClException.class, () -> Diagnostics.buildKernel(backend,
                     ConvTranspose1dKernel.SOURCE_FILE, "conv_transpose1d", "-DACTIVATION=99"));
             assertEquals("CL_BUILD_PROGRAM_FAILURE", e.statusName());
             assertTrue(e.buildLog().contains("ACTIVATION must be"), e.buildLog());
-            assertEquals(built, backend.builtPrograms(), "a failed build caches nothing");
+            assertEquals(built, Diagnostics.builtPrograms(backend), "a failed build caches nothing");
             // The same failure again (nothing half-built was kept), and other programs still build and run.
-            assertThrows(OpenClException.class, () -> backend.buildKernel(
+            assertThrows(OpenClException.class, () -> Diagnostics.buildKernel(backend,
                     ConvTranspose1dKernel.SOURCE_FILE, "conv_transpose1d", "-DACTIVATION=99"));
             assertArrayEquals(before.toFloatArray(), backend.convTranspose1d(X, W, null, PARAMS).toFloatArray());
             ConvTranspose1dParams relu = PARAMS.toBuilder().activation(Activation.RELU).build();
             assertEquals(6, backend.convTranspose1d(X, W, null, relu).shape()[2]);
-            assertEquals(built + 1, backend.builtPrograms());
+            assertEquals(built + 1, Diagnostics.builtPrograms(backend));
         }
     }
 

@@ -12,6 +12,7 @@ import io.clconvt.Layout;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.DeviceCapabilities;
+import io.clconvt.internal.backend.Diagnostics;
 import io.clconvt.internal.backend.OpenClBackend;
 import io.clconvt.internal.plan.GemmPlan;
 import io.clconvt.internal.plan.GemmTile;
@@ -80,7 +81,7 @@ class BuildLogTest {
             programs.add(new String[] {"roofline.cl", "peak_flops", RooflineProbe.options(device)});
             programs.add(new String[] {"roofline.cl", "copy", ""});
             for (String[] program : programs) {
-                String log = backend.buildLog(program[0], program[1], program[2]);
+                String log = Diagnostics.buildLog(backend, program[0], program[1], program[2]);
                 assertFalse(log.toLowerCase(Locale.ROOT).contains("warning"),
                         program[0] + " with '" + program[2] + "' built with warnings:\n" + log);
             }
@@ -147,7 +148,7 @@ class BuildLogTest {
                     RooflineProbe.options(LaunchPlanTest.AVX2)});
                 for (Map.Entry<String, String[]> program : programs.entrySet()) {
                     String[] p = program.getValue();
-                    String log = backend.buildLog(p[0], p[1], p[2]);
+                    String log = Diagnostics.buildLog(backend, p[0], p[1], p[2]);
                     System.out.println("built " + program.getKey());
                     if (log.toLowerCase(Locale.ROOT).contains("warning")) {
                         throw new AssertionError(program.getKey() + ": " + p[0] + " with '" + p[2]
