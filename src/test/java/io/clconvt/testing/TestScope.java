@@ -38,16 +38,6 @@ public final class TestScope {
     }
 
     /**
-     * Whether item {@code index} of a set whose default build runs one choice per item in rotation runs
-     * choice {@code choice} of {@code choices}: always in the exhaustive scope, else when
-     * {@code index % choices == choice}. Rotating over consecutive items gives each choice about
-     * {@code 1/choices} of the set, spread over all of it.
-     */
-    public static boolean rotation(int index, int choice, int choices) {
-        return exhaustive() || Math.floorMod(index, choices) == choice;
-    }
-
-    /**
      * {@code count} of {@code items} chosen by {@code seed}, in their original order: all of them in the
      * exhaustive scope or when there are no more than {@code count}.
      */
