@@ -38,6 +38,16 @@ public final class TestScope {
     }
 
     /**
+     * Whether the default build runs choice {@code choice} (of {@code choices}) for item {@code item} of a
+     * product of items and choices: all in the exhaustive scope, else the choice whose number is the item's
+     * modulo {@code choices}. Each item still meets one choice and, over consecutive items, each choice
+     * meets a {@code 1/choices} share of them, at that share of the programs.
+     */
+    public static boolean rotation(int item, int choice, int choices) {
+        return exhaustive() || Math.floorMod(item, choices) == choice;
+    }
+
+    /**
      * {@code count} of {@code items} chosen by {@code seed}, in their original order: all of them in the
      * exhaustive scope or when there are no more than {@code count}.
      */
