@@ -5,7 +5,17 @@
 # Then checks that the library jar holds only the library and that an application depending on it inherits
 # only jocl and slf4j-api.
 # MAVEN_ARGS passes options to every mvn call, as Maven 3.9 does itself (e.g. MAVEN_ARGS=-o to stay offline).
+# The library's default build runs a deterministic sample of its slow, exhaustive test sets (docs/testing.md);
+# with --exhaustive (what CI, .ci/run, passes) the library's tests then run again with every set in full
+# (mvn verify -Pexhaustive), so that nothing the default build samples goes unrun.
 set -euo pipefail
+exhaustive=false
+for arg in "$@"; do
+  case "$arg" in
+    --exhaustive) exhaustive=true ;;
+    *) echo "usage: ci/test.sh [--exhaustive]" >&2; exit 2 ;;
+  esac
+done
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here/.."
 . "$here/build-tools.sh"
@@ -22,3 +32,6 @@ mvn -B "${maven_args[@]}" verify
 mvn -B -q "${maven_args[@]}" install -DskipTests
 mvn -B "${maven_args[@]}" -f cli/pom.xml verify
 "$here/consumer-check.sh"
+if [ "$exhaustive" = true ]; then
+  mvn -B "${maven_args[@]}" verify -Pexhaustive
+fi

@@ -65,6 +65,7 @@ public final class ChildJvm {
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path"),
                     "-Dclconvt.tuningFile=" + dir.resolve("no-tuning.json"),
+                    "-D" + TestScope.PROPERTY + "=" + TestScope.exhaustive(),
                     "-XX:ErrorFile=" + dir.resolve("hs_err.log")));
             command.addAll(jvmOptions);
             command.add(mainClass.getName());

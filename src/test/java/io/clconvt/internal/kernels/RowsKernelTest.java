@@ -17,6 +17,7 @@ import io.clconvt.internal.plan.RowsPlan;
 import io.clconvt.testing.CrossCheck;
 import io.clconvt.testing.PlanBackends;
 import io.clconvt.testing.PlanChecks;
+import io.clconvt.testing.TestScope;
 import io.clconvt.testing.TestTensors;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +30,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * cover that): every row vector, channel counts that do and do not divide the group, inputs shorter than
  * a vector and long enough for interior blocks, against the CPU reference; its envelope; and NaN/Inf
  * weights reaching only the outputs they touch, in the lanes next to the input's ends too.
+ *
+ * <p>Each (call, row vector, channel count) is a program. The default build runs every call with every row
+ * vector at one of the channel counts its envelope takes, turning over with the call and the vector, so that
+ * every vector meets every channel count; the exhaustive profile ({@link TestScope}) runs them all.
  */
 class RowsKernelTest {
     @RegisterExtension
@@ -64,22 +69,32 @@ class RowsKernelTest {
     @Test
     void everyRowVectorAndChannelCountMatchesTheCpu() {
         int ran = 0;
-        for (CrossCheck.Call c : calls()) {
+        List<CrossCheck.Call> calls = calls();
+        int[] channelCounts = {1, 3, 8};
+        for (int call = 0; call < calls.size(); call++) {
+            CrossCheck.Call c = calls.get(call);
             ConvProblem problem = ConvProblem.resolve(c.x(), c.weight(), c.bias(), c.params());
-            for (int vector : ConvTranspose1dRowsKernel.ROW_VECTORS) {
-                for (int channels : new int[] {1, 3, 8}) {
+            for (int v = 0; v < ConvTranspose1dRowsKernel.ROW_VECTORS.length; v++) {
+                int vector = ConvTranspose1dRowsKernel.ROW_VECTORS[v];
+                List<RowsPlan> supported = new ArrayList<>();
+                for (int channels : channelCounts) {
                     RowsPlan plan = new RowsPlan(channels, vector, vector == 4 ? 1 : 16);
                     if (!ConvTranspose1dImplementations.supports(problem, plan, BACKENDS.openCl().device())) {
                         assertTrue(channels * problem.stride() > Envelope.MAX_ACCUMULATORS, plan
                                 + " refused " + problem);
                         continue;
                     }
-                    PlanChecks.assertMatchesCpu(BACKENDS.openCl(), BACKENDS.cpu(), plan, c);
-                    ran++;
+                    supported.add(plan);
+                }
+                for (int n = 0; n < supported.size(); n++) {
+                    if (TestScope.rotation(call + v, n, supported.size())) {
+                        PlanChecks.assertMatchesCpu(BACKENDS.openCl(), BACKENDS.cpu(), supported.get(n), c);
+                        ran++;
+                    }
                 }
             }
         }
-        assertTrue(ran >= 50, "only " + ran + " plan/call pairs ran");
+        assertTrue(ran >= (TestScope.exhaustive() ? 50 : 16), "only " + ran + " plan/call pairs ran");
     }
 
     @Test

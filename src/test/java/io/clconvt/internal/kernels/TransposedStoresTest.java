@@ -16,6 +16,7 @@ import io.clconvt.internal.plan.TiledPlan;
 import io.clconvt.testing.CrossCheck;
 import io.clconvt.testing.PlanBackends;
 import io.clconvt.testing.PlanChecks;
+import io.clconvt.testing.TestScope;
 import io.clconvt.testing.TestTensors;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +30,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * width, one to several square blocks, a group that fills the channel vector or leaves it partly empty,
  * tiles cut by either end of the output), and tiles whose input window lies inside the input reduce
  * without guards. Outputs start as NaN, so a position the transposed stores miss fails.
+ *
+ * <p>Each plan/call pair is a program. The default build runs every plan of the first two tests with one of
+ * its two group widths (in turn), and every residue of the shifted tiles at strides up to 3 and every
+ * second one above (in turn, so that each residue still meets some channel width); every call is drawn and
+ * every plan's support and shift checked as in the exhaustive profile ({@link TestScope}), which runs
+ * every pair.
  */
 class TransposedStoresTest {
     @RegisterExtension
@@ -37,6 +44,7 @@ class TransposedStoresTest {
     @Test
     void everyChannelVectorAndBlockCountMatchesTheCpu() {
         SplittableRandom random = new SplittableRandom(23);
+        int pairs = 0;
         int ran = 0;
         for (int channels : new int[] {2, 4, 8, 16}) {
             for (int stride : new int[] {1, 2, 4}) {
@@ -48,8 +56,8 @@ class TransposedStoresTest {
                     TiledPlan plan = new TiledPlan(channels, rows, 16);
                     // group channels: the vector exactly, and 3 more (a second tile left mostly empty)
                     for (int groupOut : new int[] {channels, channels + 3}) {
-                        DType dtype = ran % 3 == 2 ? DType.FLOAT64 : DType.FLOAT32;
-                        int groups = ran % 2 + 1;
+                        DType dtype = pairs % 3 == 2 ? DType.FLOAT64 : DType.FLOAT32;
+                        int groups = pairs % 2 + 1;
                         CrossCheck.Call call = new CrossCheck.Call(
                                 TestTensors.random(random, dtype, 1, 2, 3 * groups, 37),
                                 TestTensors.random(random, dtype, 1, 3 * groups, groupOut, 2 * stride + 1),
@@ -58,19 +66,26 @@ class TransposedStoresTest {
                                         stride - 1).groups(groups).build());
                         ConvProblem problem = ConvProblem.resolve(call.x(), call.weight(), call.bias(), call.params());
                         assertTrue(ConvTranspose1dImplementations.supports(problem, plan, BACKENDS.openCl().device()), plan + " for " + problem);
-                        PlanChecks.assertMatchesCpu(BACKENDS.openCl(), BACKENDS.cpu(), plan, call);
-                        ran++;
+                        // the two group widths of a plan in turn: pairs 2p and 2p + 1 belong to plan p
+                        if (TestScope.rotation(pairs / 2, pairs % 2, 2)) {
+                            PlanChecks.assertMatchesCpu(BACKENDS.openCl(), BACKENDS.cpu(), plan, call);
+                            ran++;
+                        }
+                        pairs++;
                     }
                 }
             }
         }
-        assertEquals(46, ran, "plan/call pairs");
+        assertEquals(46, pairs, "plan/call pairs");
+        assertEquals(TestScope.exhaustive() ? 46 : 23, ran, "plan/call pairs run");
     }
 
     @Test
     void tilesShiftedToAlignedStoresMatchTheCpuAtEveryPaddingResidue() {
         SplittableRandom random = new SplittableRandom(41);
+        int pairs = 0;
         int ran = 0;
+        int plans = 0;
         for (int channels : new int[] {4, 8, 16}) {
             for (int stride : new int[] {2, 3, 4, 8}) {
                 int rows = channels / Maths.gcd(channels, stride);
@@ -78,17 +93,18 @@ class TransposedStoresTest {
                     continue;
                 }
                 TiledPlan plan = new TiledPlan(channels, rows, 16);
+                int planIndex = plans++;
                 for (int residue = 1; residue < stride; residue++) {
-                    int dilation = 1 + ran % 3;
-                    int kernelSize = stride + 1 + ran % 4;
-                    int inputLength = 30 + ran % 7;
-                    int padLeft = residue + stride * (ran % 2);
+                    int dilation = 1 + pairs % 3;
+                    int kernelSize = stride + 1 + pairs % 4;
+                    int inputLength = 30 + pairs % 7;
+                    int padLeft = residue + stride * (pairs % 2);
                     int full = (inputLength - 1) * stride + dilation * (kernelSize - 1) + 1;
                     // the right padding that leaves a whole number of channel vectors per output row
                     int padRight = Math.floorMod(full - padLeft, channels);
-                    DType dtype = ran % 4 == 3 ? DType.FLOAT64 : DType.FLOAT32;
-                    int groups = ran % 2 + 1;
-                    int groupOut = channels + ran % 3; // a second tile, mostly empty, for two of three
+                    DType dtype = pairs % 4 == 3 ? DType.FLOAT64 : DType.FLOAT32;
+                    int groups = pairs % 2 + 1;
+                    int groupOut = channels + pairs % 3; // a second tile, mostly empty, for two of three
                     CrossCheck.Call call = new CrossCheck.Call(
                             TestTensors.random(random, dtype, 2, 3 * groups, inputLength),
                             TestTensors.random(random, dtype, 1, 3 * groups, groupOut, kernelSize),
@@ -99,12 +115,17 @@ class TransposedStoresTest {
                     assertEquals(residue, ConvTranspose1dTiledKernel.phaseShift(problem, plan),
                             plan + " for " + problem);
                     assertTrue(ConvTranspose1dImplementations.supports(problem, plan, BACKENDS.openCl().device()), plan + " for " + problem);
-                    PlanChecks.assertMatchesCpu(BACKENDS.openCl(), BACKENDS.cpu(), plan, call);
-                    ran++;
+                    // every residue up to stride 3, every second above, in turn with the plan
+                    if (TestScope.exhaustive() || stride <= 3 || (residue + planIndex) % 2 == 1) {
+                        PlanChecks.assertMatchesCpu(BACKENDS.openCl(), BACKENDS.cpu(), plan, call);
+                        ran++;
+                    }
+                    pairs++;
                 }
             }
         }
-        assertEquals(37, ran, "plan/call pairs");
+        assertEquals(37, pairs, "plan/call pairs");
+        assertEquals(TestScope.exhaustive() ? 37 : 22, ran, "plan/call pairs run");
     }
 
     @Test
