@@ -13,13 +13,16 @@ import io.clconvt.testing.Accuracy;
 import io.clconvt.testing.OpenClSupport;
 import io.clconvt.testing.RandomConfigurations;
 import io.clconvt.testing.RandomConfigurations.Configuration;
+import io.clconvt.testing.TestScope;
 import io.clconvt.testing.TestTensors;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -34,6 +37,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * configurations spanning both layouts and every dtype, rank 2 and 3, dense, grouped and depthwise channels,
  * dilation, every padding form, outputPadding, bias and activations, on the CPU backend and on every
  * OpenCL variant; a Sequential HiFi-GAN-like stack; and the stream's checks and life cycle.
+ *
+ * <p>Each random case streams on one OpenCL variant in turn. The specialised variants' programs depend on the
+ * shape, so the default build streams every case on the CPU and the direct kernel and, on the others, the
+ * cases that bring their variant a new dtype, layout or activation, or the specialised variants a new
+ * (K, stride, dilation) ({@link #openClCases}); the exhaustive profile streams every case.
  */
 class StreamTest {
     private static final int CASES = 100;
@@ -67,8 +75,90 @@ class StreamTest {
         check(CPU, c, "cpu");
     }
 
+    /**
+     * The cases the OpenCL stream runs: in the exhaustive profile ({@link TestScope}) all; in the default build
+     * every direct case (its programs depend on the dtype and activation alone) and, of each other variant's,
+     * those that bring the variant a dtype, layout or activation it has not met in an earlier case, or bring the
+     * specialised variants together a (K, stride, dilation) none has met: every specialised program is a new
+     * build. Keying the triple on each variant too would keep some 60 programs instead of 48.
+     */
+    static Stream<Named<Case>> openClCases() {
+        List<Named<Case>> all = cases().toList();
+        Set<Integer> covering = covering(all.stream().map(Named::getPayload).toList());
+        return IntStream.range(0, all.size())
+                .filter(index -> TestScope.exhaustive() || covering.contains(index)
+                        || all.get(index).getPayload().variant() == KernelVariant.DIRECT)
+                .mapToObj(all::get);
+    }
+
+    private static Set<Integer> covering(List<Case> cases) {
+        return TestScope.covering(cases, c -> {
+            List<String> features = features(c);
+            List<String> own = new ArrayList<>();
+            features.subList(0, 3).forEach(feature -> own.add(c.variant() + " " + feature));
+            own.add(features.get(3));
+            return own;
+        });
+    }
+
+    /** What a variant must get right in case {@code c}: its dtype, layout, activation and triple, in order. */
+    private static List<String> features(Case c) {
+        ConvTranspose1dParams params = c.layer().params();
+        return List.of(c.x().dtype().toString(), params.layout().toString(), "activation " + params.activation(),
+                "K" + c.layer().weight().dim(2) + " s" + params.stride() + " d" + params.dilation());
+    }
+
+    /**
+     * What the default build's sample must keep: every variant streams every dtype and layout, and meets every
+     * activation that its cases of the full set have; every triple of the full set streams on some
+     * specialised variant.
+     */
+    @Test
+    void defaultSampleStreamsEveryDtypeAndLayoutOnEveryVariant() {
+        List<Case> all = cases().map(Named::getPayload).toList();
+        Set<Integer> covering = covering(all);
+        List<String> missing = new ArrayList<>();
+        Set<String> triples = new TreeSet<>();
+        Set<String> triplesMet = new TreeSet<>();
+        for (KernelVariant variant : VARIANTS) {
+            Set<String> needed = new TreeSet<>();
+            Arrays.stream(DType.values()).forEach(dtype -> needed.add(dtype.toString()));
+            Arrays.stream(Layout.values()).forEach(layout -> needed.add(layout.toString()));
+            Set<String> met = new TreeSet<>();
+            for (int index = 0; index < all.size(); index++) {
+                Case c = all.get(index);
+                if (c.variant() == variant) {
+                    List<String> features = features(c);
+                    needed.addAll(features.subList(0, 3));
+                    boolean runs = variant == KernelVariant.DIRECT || covering.contains(index);
+                    if (runs) {
+                        met.addAll(features.subList(0, 3));
+                    }
+                    if (variant != KernelVariant.DIRECT) {
+                        triples.add(features.get(3));
+                        if (runs) {
+                            triplesMet.add(features.get(3));
+                        }
+                    }
+                }
+            }
+            for (String feature : needed) {
+                if (!met.contains(feature)) {
+                    missing.add(variant + " never streams " + feature);
+                }
+            }
+        }
+        assertTrue(triples.size() >= 9, "triples found: " + triples);
+        for (String triple : triples) {
+            if (!triplesMet.contains(triple)) {
+                missing.add("no specialised variant streams " + triple);
+            }
+        }
+        assertEquals(List.of(), missing, "the default build's sample of the streams");
+    }
+
     @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
+    @MethodSource("openClCases")
     void openClStreamMatchesOneShot(Case c) {
         check(OPEN_CL.computeIfAbsent(c.variant(), OpenClSupport::backend), c, "opencl " + c.variant());
     }
