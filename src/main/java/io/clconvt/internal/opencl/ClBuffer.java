@@ -8,7 +8,6 @@ import io.clconvt.internal.ApiAccess;
 import io.clconvt.internal.HalfFloats;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jocl.Pointer;
-import org.jocl.Sizeof;
 import org.jocl.cl_mem;
 
 /** One device buffer; reads and writes are blocking, except {@link #writeStaged}. */
@@ -125,16 +124,9 @@ public final class ClBuffer implements AutoCloseable {
     }
 
     /** The cl_mem handle as a kernel argument value. */
+    /** The buffer's handle, which a kernel argument passes. */
     cl_mem memory() {
         return memory;
-    }
-
-    public Pointer argument() {
-        return Pointer.to(memory);
-    }
-
-    public static long argumentSize() {
-        return Sizeof.cl_mem;
     }
 
     @Override

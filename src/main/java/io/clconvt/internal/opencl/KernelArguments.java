@@ -30,13 +30,12 @@ public final class KernelArguments {
 
     /** A {@code __global} pointer; null passes NULL (an absent bias). */
     public KernelArguments buffer(ClBuffer buffer) {
-        return set(buffer == null ? null : buffer.memory(), ClBuffer.argumentSize(),
-                buffer == null ? null : buffer.argument());
+        return set(buffer == null ? null : buffer.memory());
     }
 
     /** An {@code int}. */
     public KernelArguments integer(int value) {
-        return set(value, Sizeof.cl_int, Pointer.to(new int[] {value}));
+        return set(value);
     }
 
     /**
@@ -44,9 +43,7 @@ public final class KernelArguments {
      * as the kernel's C type demands.
      */
     public KernelArguments real(DType dtype, double value) {
-        return dtype != DType.FLOAT64
-                ? set((float) value, Sizeof.cl_float, Pointer.to(new float[] {(float) value}))
-                : set(value, Sizeof.cl_double, Pointer.to(new double[] {value}));
+        return dtype != DType.FLOAT64 ? set((float) value) : set(value);
     }
 
     /** Buffers by identity (a new buffer is a new argument), values by value. */
@@ -54,11 +51,15 @@ public final class KernelArguments {
         return value instanceof cl_mem ? previous == value : Objects.equals(previous, value);
     }
 
-    private KernelArguments set(Object value, long size, Pointer pointer) {
+    /**
+     * Sets the next argument to {@code value}: a buffer's cl_mem (null for NULL), an Integer, a Float or a
+     * Double, passed with the size of its C type; the native copy is made only when the value changed.
+     */
+    private KernelArguments set(Object value) {
         boolean known = index < last.size();
         if (!known || !same(last.get(index), value)) {
             try {
-                Cl.check(clSetKernelArg(kernel, index, size, pointer), "clSetKernelArg(" + index + ")");
+                Cl.check(setArgument(value), "clSetKernelArg(" + index + ")");
             } catch (RuntimeException e) {
                 last.clear(); // what the kernel holds is no longer known
                 throw e;
@@ -71,5 +72,18 @@ public final class KernelArguments {
         }
         index++;
         return this;
+    }
+
+    private int setArgument(Object value) {
+        if (value == null || value instanceof cl_mem) {
+            return clSetKernelArg(kernel, index, Sizeof.cl_mem, value == null ? null : Pointer.to((cl_mem) value));
+        }
+        if (value instanceof Integer integer) {
+            return clSetKernelArg(kernel, index, Sizeof.cl_int, Pointer.to(new int[] {integer}));
+        }
+        if (value instanceof Float real) {
+            return clSetKernelArg(kernel, index, Sizeof.cl_float, Pointer.to(new float[] {real}));
+        }
+        return clSetKernelArg(kernel, index, Sizeof.cl_double, Pointer.to(new double[] {(Double) value}));
     }
 }

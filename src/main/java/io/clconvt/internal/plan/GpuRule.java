@@ -49,20 +49,13 @@ public final class GpuRule {
      */
     public static GemmTile gemmTile(DeviceCapabilities device) {
         String vendor = (device.platform() + " " + device.name()).toLowerCase(Locale.ROOT);
-        GemmTile tile;
+        // A device that takes smaller work-groups gets the tile shrunk with every other plan, when it is fitted.
         if (vendor.contains("nvidia")) {
-            tile = new GemmTile(64, 64, 32, 16, 16, 4);
-        } else if (vendor.contains("amd") || vendor.contains("advanced micro devices")) {
-            tile = new GemmTile(64, 64, 32, 16, 8, 4);
-        } else if (vendor.contains("intel")) {
-            tile = new GemmTile(64, 64, 32, 16, 8, 4);
-        } else {
-            tile = new GemmTile(32, 32, 32, 8, 16, 4);
+            return new GemmTile(64, 64, 32, 16, 16, 4);
         }
-        // A device that takes smaller work-groups than the published tile's keeps its shape in fewer threads.
-        while (tile.mdimc() * tile.ndimc() > device.maxWorkGroupSize() && tile.ndimc() > 1) {
-            tile = new GemmTile(tile.mwg(), tile.nwg(), tile.kwg(), tile.mdimc(), tile.ndimc() / 2, tile.vw());
+        if (vendor.contains("amd") || vendor.contains("advanced micro devices") || vendor.contains("intel")) {
+            return new GemmTile(64, 64, 32, 16, 8, 4);
         }
-        return tile;
+        return new GemmTile(32, 32, 32, 8, 16, 4);
     }
 }

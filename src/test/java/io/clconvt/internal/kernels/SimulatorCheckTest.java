@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,8 +37,10 @@ class SimulatorCheckTest {
     /** The JVM's own notice when a native library installs a signal handler through libjsig. */
     private static final String SIGNAL_CHAINING_NOTICE = "OpenJDK VM warning: the use of signal() and sigset()";
     private static final long TIMEOUT_SECONDS = 600;
-    /** A gemm plan's text, e.g. {@code gemm(32x32x16,wg 8x2,vw 4)}: the third number is its slab's channels. */
-    private static final Pattern GEMM_SLAB = Pattern.compile("^gemm\\(\\d+x\\d+x(\\d+),");
+    /** A gemm plan's text, e.g. {@code gemm(32x32x16,wg 8x2,vw 4)}: MWG x NWG x KWG and the work-group. */
+    private static final Pattern GEMM_TILE = Pattern.compile("^gemm\\((\\d+)x(\\d+)x(\\d+),wg (\\d+)x(\\d+),");
+    /** The simulator's default tile (GpuRule's for an unknown vendor), too large for 8 KiB and 16 work-items. */
+    private static final List<Integer> DEFAULT_TILE = List.of(32, 32, 32, 8, 16);
 
     @TempDir
     static Path vendors;
@@ -86,11 +89,15 @@ class SimulatorCheckTest {
         assertEquals(List.of(), diagnostics(result), "Oclgrind reported problems:\n" + result);
         assertEquals(0, result.exitCode(), result.toString());
         List<String> plans = result.lines("plan ");
-        // The layers of 16 output channels a group run gemm (not the direct kernel), with slabs shrunk to fit
-        // 8 KiB: the simulator's default tile steps through 32 input channels at a time.
-        List<Integer> slabs = plans.stream().map(GEMM_SLAB::matcher).filter(Matcher::find)
-                .map(matcher -> Integer.parseInt(matcher.group(1))).toList();
-        assertTrue(slabs.size() >= 2 && slabs.stream().allMatch(kwg -> kwg < 32), result.toString());
+        // The layers of 16 output channels a group run gemm (not the direct kernel), with the default tile
+        // shrunk to a work-group of at most 16 (each plan was also checked to fit 8 KiB before it ran).
+        List<List<Integer>> tiles = plans.stream().map(GEMM_TILE::matcher).filter(Matcher::find)
+                .map(tile -> IntStream.rangeClosed(1, 5)
+                        .mapToObj(group -> Integer.parseInt(tile.group(group))).toList())
+                .toList();
+        assertTrue(tiles.size() >= 2, result.toString());
+        assertTrue(tiles.stream().allMatch(tile -> !tile.equals(DEFAULT_TILE) && tile.get(3) * tile.get(4) <= 16),
+                result.toString());
         assertTrue(plans.stream().noneMatch(plan -> plan.contains("local 32") || plan.contains("local 64")),
                 result.toString());
     }
