@@ -2,16 +2,21 @@ package io.clconvt.internal.backend;
 
 import static org.jocl.CL.clReleaseEvent;
 
+import io.clconvt.Conv1dParams;
+import io.clconvt.ConvGradients;
 import io.clconvt.ConvTranspose1dParams;
+import io.clconvt.DType;
 import io.clconvt.DeviceTensor;
 import io.clconvt.Layout;
 import io.clconvt.Tensor;
+import io.clconvt.internal.Conv1dProblem;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.StreamingBackend;
 import io.clconvt.internal.StreamingBackend.Call;
 import io.clconvt.internal.Validation;
 import io.clconvt.internal.cpu.CpuBackend;
+import io.clconvt.internal.kernels.Conv1dKernel;
 import io.clconvt.internal.kernels.ConvTranspose1dImplementation;
 import io.clconvt.internal.kernels.ConvTranspose1dImplementations;
 import io.clconvt.internal.opencl.BufferPool;
@@ -34,6 +39,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.jocl.cl_event;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -109,12 +116,50 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
     public synchronized DeviceTensor convTranspose1dWindow(ConvProblem problem, DeviceTensor x, Tensor weight,
             Tensor bias) {
         ResidentTensor input = owned(x);
-        CpuBackend.requireInputShape(problem, input.shape);
+        CpuBackend.requireInputShape(problem.inputShape(), input.shape);
         requireOpen();
         input.requireOpen();
         device().requireRuns(problem);
         ClBuffer output = launch(problem, plan(problem), input.buffer, weight, bias);
         return track(new ResidentTensor(this, output, problem.dtype(), problem.outputShape()));
+    }
+
+    @Override
+    public synchronized Tensor conv1d(Tensor x, Tensor weight, Tensor bias, Conv1dParams params) {
+        Conv1dProblem problem = Conv1dProblem.resolve(x, weight, bias, params);
+        return roundTrip(problem.dtype(), x, problem.outputShape(), problem.outputElements(),
+                () -> device().requireRuns(problem), input -> launch(problem, input, weight, bias));
+    }
+
+    @Override
+    public synchronized DeviceTensor conv1d(DeviceTensor x, Tensor weight, Tensor bias, Conv1dParams params) {
+        ResidentTensor input = owned(x);
+        return conv1dWindow(Conv1dProblem.resolve(input.shape, input.dtype, weight, bias, params), input, weight,
+                bias);
+    }
+
+    @Override
+    public synchronized DeviceTensor conv1dWindow(Conv1dProblem problem, DeviceTensor x, Tensor weight,
+            Tensor bias) {
+        ResidentTensor input = owned(x);
+        CpuBackend.requireInputShape(problem.inputShape(), input.shape);
+        requireOpen();
+        input.requireOpen();
+        device().requireRuns(problem);
+        ClBuffer output = launch(problem, input.buffer, weight, bias);
+        return track(new ResidentTensor(this, output, problem.dtype(), problem.outputShape()));
+    }
+
+    @Override
+    public ConvGradients conv1dBackward(Tensor gradOutput, Tensor x, Tensor weight, boolean withBias,
+            Conv1dParams params) {
+        throw new UnsupportedOperationException("the OpenCL backward passes land with the weight-gradient kernel");
+    }
+
+    @Override
+    public ConvGradients convTranspose1dBackward(Tensor gradOutput, Tensor x, Tensor weight, boolean withBias,
+            ConvTranspose1dParams params) {
+        throw new UnsupportedOperationException("the OpenCL backward passes land with the weight-gradient kernel");
     }
 
     /** Two device-side rectangle copies into a new buffer: the stream's history never leaves the device. */
@@ -191,10 +236,20 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
     /** Runs an already validated call with a given plan (the tuner tries several). */
     @Override
     public synchronized Tensor run(ConvProblem problem, LaunchPlan plan, Tensor x, Tensor weight, Tensor bias) {
+        return roundTrip(problem.dtype(), x, problem.outputShape(), problem.outputElements(),
+                () -> device().requireRuns(problem), input -> launch(problem, plan, input, weight, bias));
+    }
+
+    /**
+     * A host call: checks that the device runs it and that the heap holds its result, copies {@code x} to the
+     * device, lets {@code launch} enqueue the work into a new pooled buffer, and reads that back.
+     */
+    private Tensor roundTrip(DType dtype, Tensor x, int[] outputShape, long outputElements, Runnable requireRuns,
+            UnaryOperator<ClBuffer> launch) {
         requireOpen();
-        device().requireRuns(problem);
-        Validation.requireHeap("the output of shape " + Arrays.toString(problem.outputShape()),
-                (long) problem.outputElements() * problem.dtype().byteSize());
+        requireRuns.run();
+        Validation.requireHeap("the output of shape " + Arrays.toString(outputShape),
+                outputElements * dtype.byteSize());
         long inputBytes = (long) x.size() * x.dtype().byteSize();
         boolean copied = inputBytes <= COPIED_INPUT_BYTES;
         ClBuffer input = copied ? ClBuffer.upload(context, x) : buffers.acquire(inputBytes);
@@ -203,8 +258,8 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
             if (!copied) {
                 input.write(x);
             }
-            output = launch(problem, plan, input, weight, bias);
-            return output.read(problem.dtype(), problem.outputShape());
+            output = launch.apply(input);
+            return output.read(dtype, outputShape);
         } finally {
             if (copied) {
                 input.close();
@@ -256,21 +311,57 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
      * waiting for the kernel; the caller owns the result (and releases it to the pool).
      */
     private ClBuffer launch(ConvProblem problem, LaunchPlan requested, ClBuffer input, Tensor weight, Tensor bias) {
-        // Before the caches and the pool can release anything the previous kernel reads or writes.
-        lastKernel.await();
+        return launch(problem, requested, input, weight, GIVEN_WEIGHT, bias);
+    }
+
+    /**
+     * {@link #launch(ConvProblem, LaunchPlan, ClBuffer, Tensor, Tensor)} with the weight seen through
+     * {@code view}: the transposed convolution that computes a convolution reads the convolution's weight
+     * rearranged.
+     */
+    private ClBuffer launch(ConvProblem problem, LaunchPlan requested, ClBuffer input, Tensor weight,
+            WeightView view, Tensor bias) {
         LaunchPlan plan = runnable(problem, requested);
         ConvTranspose1dImplementation implementation = ConvTranspose1dImplementations.of(plan);
-        ClBuffer output = buffers.acquire((long) problem.outputElements() * problem.dtype().byteSize());
+        return enqueueInto(problem.dtype(), problem.outputElements(), bias, output -> {
+            ClBuffer weightBuffer = parameters.get(weight, view.name() + implementation.weightLayout(problem, plan),
+                    w -> uploadParameter(implementation.layWeight(view.lay().apply(w), problem, plan)));
+            return implementation.enqueue(context, programs, problem, plan, input, weightBuffer,
+                    biasBuffer(bias), output);
+        });
+    }
+
+    /**
+     * Enqueues the convolution {@code problem} from {@code input} into a new pooled buffer: as a transposed
+     * convolution on its specialised kernels where {@link Conv1dProblem#asTransposed()} allows, else on the
+     * convolution's direct kernel, which runs everything.
+     */
+    private ClBuffer launch(Conv1dProblem problem, ClBuffer input, Tensor weight, Tensor bias) {
+        ConvProblem transposed = problem.asTransposed();
+        if (transposed != null) {
+            return launch(transposed, plan(transposed), input, weight,
+                    new WeightView(Conv1dKernel.ADJOINT_LAYOUT, w -> Conv1dKernel.adjointWeight(w, transposed)), bias);
+        }
+        return enqueueInto(problem.dtype(), problem.outputElements(), bias, output -> Conv1dKernel.enqueue(context,
+                programs, problem, input, parameters.get(weight, ConvTranspose1dImplementations.GIVEN_LAYOUT,
+                        this::uploadParameter), biasBuffer(bias), output, context.device().maxWorkGroupSize()));
+    }
+
+    /**
+     * Waits for the previous kernel, takes an output buffer of {@code elements} from the pool (poisoned when
+     * asked), and lets {@code enqueue} put the work on the queue; the caller owns the result (and releases
+     * it to the pool). The weight and bias the kernel reads stay cached until it ends.
+     */
+    private ClBuffer enqueueInto(DType dtype, long elements, Tensor bias, Function<ClBuffer, cl_event> enqueue) {
+        // Before the caches and the pool can release anything the previous kernel reads or writes.
+        lastKernel.await();
+        ClBuffer output = buffers.acquire(elements * dtype.byteSize());
         cl_event event = null;
         try {
             if (poisonOutputs) {
-                output.poison(problem.dtype());
+                output.poison(dtype);
             }
-            ClBuffer biasBuffer = bias == null ? null
-                    : parameters.get(bias, ConvTranspose1dImplementations.GIVEN_LAYOUT, this::uploadParameter);
-            ClBuffer weightBuffer = parameters.get(weight, implementation.weightLayout(problem, plan),
-                    w -> uploadParameter(implementation.layWeight(w, problem, plan)));
-            event = implementation.enqueue(context, programs, problem, plan, input, weightBuffer, biasBuffer, output);
+            event = enqueue.apply(output);
             lastKernel.set(event);
             return output;
         } catch (RuntimeException e) {
@@ -283,6 +374,17 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
             parameters.unpinAll();
         }
     }
+
+    private ClBuffer biasBuffer(Tensor bias) {
+        return bias == null ? null
+                : parameters.get(bias, ConvTranspose1dImplementations.GIVEN_LAYOUT, this::uploadParameter);
+    }
+
+    /** How a kernel reads a weight: the cache's name of the view and the rearrangement that makes it. */
+    private record WeightView(String name, UnaryOperator<Tensor> lay) {
+    }
+
+    private static final WeightView GIVEN_WEIGHT = new WeightView("", UnaryOperator.identity());
 
     /** A read-only device copy of a weight or bias, for the parameter cache. */
     private ClBuffer uploadParameter(Tensor tensor) {
