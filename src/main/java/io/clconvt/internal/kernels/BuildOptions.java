@@ -1,5 +1,6 @@
 package io.clconvt.internal.kernels;
 
+import io.clconvt.DType;
 import io.clconvt.Layout;
 import io.clconvt.internal.ApiAccess;
 import io.clconvt.internal.ConvProblem;
@@ -14,7 +15,12 @@ final class BuildOptions {
 
     /** The storage type of {@code kernels/storage.cl}. */
     static String storage(ConvProblem problem) {
-        int code = switch (problem.dtype()) {
+        return storage(problem.dtype());
+    }
+
+    /** The storage type of {@code kernels/storage.cl} for {@code dtype}. */
+    static String storage(DType dtype) {
+        int code = switch (dtype) {
             case FLOAT32 -> 0;
             case FLOAT64 -> 1;
             case FLOAT16 -> 2;
