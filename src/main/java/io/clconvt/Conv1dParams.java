@@ -112,22 +112,9 @@ public final class Conv1dParams {
         Validation.requirePositive("inputLength", inputLength);
         Validation.requirePositive("kernelSize", kernelSize);
         long span = (long) dilation * (kernelSize - 1);
-        int left;
-        int right;
-        switch (padding.mode()) {
-            case SAME -> {
-                left = Validation.toIntExact("padding left", span / 2);
-                right = Validation.toIntExact("padding right", span - span / 2);
-            }
-            case VALID -> {
-                left = 0;
-                right = 0;
-            }
-            default -> {
-                left = padding.left();
-                right = padding.right();
-            }
-        }
+        int[] sides = sides(kernelSize);
+        int left = sides[0];
+        int right = sides[1];
         int limit = switch (paddingMode) {
             case REFLECT -> inputLength - 1;
             case CIRCULAR -> inputLength;
@@ -145,6 +132,17 @@ public final class Conv1dParams {
                     + ") for " + describeLengths(inputLength, kernelSize));
         }
         return new Conv1dGeometry(left, right, Validation.toIntExact("output length", reach / stride + 1));
+    }
+
+    /** The padding on the left and on the right, which does not depend on the input's length. */
+    int[] sides(int kernelSize) {
+        long span = (long) dilation * (kernelSize - 1);
+        return switch (padding.mode()) {
+            case SAME -> new int[] {Validation.toIntExact("padding left", span / 2),
+                Validation.toIntExact("padding right", span - span / 2)};
+            case VALID -> new int[] {0, 0};
+            default -> new int[] {padding.left(), padding.right()};
+        };
     }
 
     private String describeLengths(int inputLength, int kernelSize) {

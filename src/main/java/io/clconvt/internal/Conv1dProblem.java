@@ -48,6 +48,18 @@ public record Conv1dProblem(
 
     /** {@link #resolve(Tensor, Tensor, Tensor, Conv1dParams)} for an input known by its shape and dtype. */
     public static Conv1dProblem resolve(int[] xShape, DType xDtype, Tensor weight, Tensor bias, Conv1dParams params) {
+        Conv1dProblem shapes = resolveShapes(xShape, xDtype, weight, bias, params);
+        Conv1dGeometry geometry = ApiAccess.geometry(params, shapes.inputLength(), shapes.kernelSize());
+        return shapes.window(shapes.inputLength(), geometry.padLeft(), geometry.outputLength());
+    }
+
+    /**
+     * Every check of {@link #resolve(int[], DType, Tensor, Tensor, Conv1dParams)} that does not depend on the
+     * input's length: a problem whose window is still empty, for a stream, whose chunks fix channels, batch
+     * and dtype but not the total length.
+     */
+    public static Conv1dProblem resolveShapes(int[] xShape, DType xDtype, Tensor weight, Tensor bias,
+            Conv1dParams params) {
         Validation.requireNonNull("params", params);
         Validation.requireNonNull("weight", weight);
         ConvProblem.requireShapes(xShape, xDtype, weight, bias, "(Cout, Cin/groups, K)");
@@ -75,12 +87,9 @@ public record Conv1dProblem(
             throw new IllegalArgumentException("bias has " + bias.dim(0) + " elements but there are " + outChannels
                     + " out channels (weight " + Arrays.toString(weight.shape()) + ")");
         }
-        Conv1dGeometry geometry = ApiAccess.geometry(params, inputLength, weight.dim(2));
-        Conv1dProblem problem = new Conv1dProblem(xDtype, layout, batched, batch, inChannels, outChannels, groups,
-                weight.dim(2), inputLength, geometry.outputLength(), params.stride(), params.dilation(),
-                geometry.padLeft(), 0, params.paddingMode(), bias != null, params.activation());
-        problem.requireOutputFits();
-        return problem.withReadRight();
+        return new Conv1dProblem(xDtype, layout, batched, batch, inChannels, outChannels, groups, weight.dim(2),
+                inputLength, 0, params.stride(), params.dilation(), 0, 0, params.paddingMode(), bias != null,
+                params.activation());
     }
 
     /**

@@ -382,6 +382,17 @@ public final class CpuBackend implements StreamingBackend {
         }
     }
 
+    /** {@code t}, laid out as {@code layout}, as an (N, C, L) plane of doubles: for the OpenCL backend's host work. */
+    public static double[] plane(Tensor t, Layout layout, int batch, int channels, int length) {
+        return Planes.read(t, layout, batch, channels, length);
+    }
+
+    /** An (N, C, L) plane as a tensor of {@code shape} laid out as {@code layout}, rounded once to {@code dtype}. */
+    public static Tensor tensor(double[] plane, DType dtype, Layout layout, int batch, int channels, int length,
+            int[] shape) {
+        return Planes.write(plane, dtype, layout, batch, channels, length, shape);
+    }
+
     @Override
     public String describe() {
         return "cpu: Java reference, " + Runtime.getRuntime().availableProcessors() + " threads";
