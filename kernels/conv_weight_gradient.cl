@@ -39,7 +39,7 @@
 #define TILE_M 4
 #endif
 #ifndef TILE_N
-#define TILE_N 6
+#define TILE_N 5
 #endif
 
 typedef CONCAT(REAL_NAME, VECTOR) realv;
@@ -101,26 +101,70 @@ inline maskv lane_mask(int2 range) {
 }
 
 // VECTOR elements of p, `step` apart from element `first`, as reals; the lanes outside `range` read 0
-// without touching memory.
-inline realv gather(__global const store_t* p, long first, long step, int2 range) {
+// without touching memory. Always inlined, as every helper below: a call would make the compiler save
+// every accumulator around it (all vector registers are caller-saved).
+__attribute__((always_inline)) inline realv gather(__global const store_t* p, long first, long step, int2 range) {
     real lanes[VECTOR];
+    #pragma unroll
     for (int l = 0; l < VECTOR; ++l) {
         lanes[l] = l >= range.x && l < range.y ? LOAD(p, first + l * step) : (real)0;
     }
     return CONCAT(vload, VECTOR)(0, lanes);
 }
 
-// VECTOR consecutive elements or a strided gather of them, every lane inside the tensor.
-inline realv load_lanes(__global const store_t* p, long first, long step) {
-    if (step == 1) {
-        return VLOADN(VECTOR, 0, p + first);
-    }
-    return gather(p, first, step, (int2)(0, VECTOR));
-}
+// How a reduction step reads its lanes, a compile-time constant at each call site of the step helpers, so
+// that each loop gets only its own loads: CONTIGUOUS (every lane inside the tensors, consecutive: vector
+// loads), STRIDED (every lane inside, gathered) or EDGE (lanes outside masked: gathered, products selected).
+#define CONTIGUOUS 0
+#define STRIDED 1
+#define EDGE 2
 
 // The tensor geometry both variants share: element (n, c, position) of a (N, C, L) tensor, NCL or NLC.
 #define CHANNEL_STRIDE(channels, length) (channelsLast ? 1 : (length))
 #define POSITION_STRIDE(channels, length) (channelsLast ? (channels) : 1)
+
+// One block of the reduction lanes: positions a0 .. a0 + VECTOR - 1 of one sample.
+__attribute__((always_inline)) inline void reduce_block(realv acc[TILE_M][TILE_N], const int mode,
+        __global const store_t* aSample, __global const store_t* bSample, const long* aRow, const long* bColumn,
+        const int* shift, const int a0, const int aLength, const int bLength, const int stride,
+        const long aPositionStride, const long bPositionStride)
+{
+    // CONTIGUOUS implies stride 1 and unit position strides: as constants, the addresses fold.
+    const int stride_ = mode == CONTIGUOUS ? 1 : stride;
+    const long aStep = mode == CONTIGUOUS ? 1 : aPositionStride;
+    const long bStep = mode == CONTIGUOUS ? 1 : bPositionStride;
+    const long firstPosition = (long)a0 * stride_;
+    const long bLaneStep = (long)stride_ * bStep;
+    const int2 aInside = (int2)(0, min(VECTOR, aLength - a0));
+    realv aLanes[TILE_M];
+    #pragma unroll
+    for (int i = 0; i < TILE_M; ++i) {
+        const long first = aRow[i] + a0 * aStep;
+        aLanes[i] = mode == CONTIGUOUS ? VLOADN(VECTOR, 0, aSample + first)
+                                       : gather(aSample, first, aStep, aInside);
+    }
+    #pragma unroll
+    for (int j = 0; j < TILE_N; ++j) {
+        const long first = bColumn[j] + (firstPosition + shift[j]) * bStep;
+        if (mode == EDGE) {
+            int2 inside = lanes_inside(firstPosition + shift[j], stride_, bLength);
+            inside.y = max(inside.x, min(inside.y, aInside.y));
+            const maskv valid = lane_mask(inside);
+            const realv bLanes = gather(bSample, first, bLaneStep, inside);
+            #pragma unroll
+            for (int i = 0; i < TILE_M; ++i) {
+                acc[i][j] = select(acc[i][j], fma(aLanes[i], bLanes, acc[i][j]), valid);
+            }
+        } else {
+            const realv bLanes = mode == CONTIGUOUS ? VLOADN(VECTOR, 0, bSample + first)
+                                                    : gather(bSample, first, bLaneStep, (int2)(0, VECTOR));
+            #pragma unroll
+            for (int i = 0; i < TILE_M; ++i) {
+                acc[i][j] = fma(aLanes[i], bLanes, acc[i][j]);
+            }
+        }
+    }
+}
 
 __kernel void conv_weight_gradient_reduce(
     __global const store_t* restrict a,  // (N, aChannels, aLength) or (N, aLength, aChannels)
@@ -152,17 +196,18 @@ __kernel void conv_weight_gradient_reduce(
     const long aPositionStride = POSITION_STRIDE(aChannels, aLength);
     const long bChannelStride = CHANNEL_STRIDE(bChannels, bLength);
     const long bPositionStride = POSITION_STRIDE(bChannels, bLength);
-    const long bLaneStep = (long)stride * bPositionStride;
 
     long aRow[TILE_M];
+    #pragma unroll
     for (int i = 0; i < TILE_M; ++i) {
         aRow[i] = (long)(group * aGroup + min(m0 + i, aGroup - 1)) * aChannelStride;
     }
-    // Column j reads B channel bChannel[j] at position a * stride + shift[j].
+    // Column j reads B channel bColumn[j] at position a * stride + shift[j].
     long bColumn[TILE_N];
     int shift[TILE_N];
     int minShift = INT_MAX;
     int maxShift = INT_MIN;
+    #pragma unroll
     for (int j = 0; j < TILE_N; ++j) {
         const int p = min(n0 + j, columns - 1);
         bColumn[j] = (long)(group * bGroup + p / kernelSize) * bChannelStride;
@@ -170,9 +215,19 @@ __kernel void conv_weight_gradient_reduce(
         minShift = min(minShift, shift[j]);
         maxShift = max(maxShift, shift[j]);
     }
+    // The blocks whose lanes all land inside A and, for every column, inside B: [interiorFirst, interiorEnd),
+    // as block indices (a0 = block * VECTOR).
+    const int blocks = (aLength + VECTOR - 1) / VECTOR;
+    const long firstA = max(0L, -floor_div(minShift, stride));
+    const int interiorFirst = (int)min((long)blocks, (firstA + VECTOR - 1) / VECTOR);
+    const long lastA = min((long)aLength - VECTOR, floor_div((long)bLength - 1 - maxShift, stride) - (VECTOR - 1));
+    const int interiorEnd = max(interiorFirst, lastA < 0 ? 0 : (int)(lastA / VECTOR) + 1);
+    const int contiguous = aPositionStride == 1 && (long)stride * bPositionStride == 1;
 
     realv acc[TILE_M][TILE_N];
+    #pragma unroll
     for (int i = 0; i < TILE_M; ++i) {
+        #pragma unroll
         for (int j = 0; j < TILE_N; ++j) {
             acc[i][j] = (realv)0;
         }
@@ -180,48 +235,67 @@ __kernel void conv_weight_gradient_reduce(
     for (int n = 0; n < batch; ++n) {
         __global const store_t* aSample = a + (long)n * aChannels * aLength;
         __global const store_t* bSample = b + (long)n * bChannels * bLength;
-        for (int a0 = 0; a0 < aLength; a0 += VECTOR) {
-            const long firstPosition = (long)a0 * stride;
-            const long lastPosition = (long)(a0 + VECTOR - 1) * stride;
-            if (a0 + VECTOR <= aLength && firstPosition + minShift >= 0 && lastPosition + maxShift < bLength) {
-                realv aLanes[TILE_M];
-                for (int i = 0; i < TILE_M; ++i) {
-                    aLanes[i] = load_lanes(aSample, aRow[i] + a0 * aPositionStride, aPositionStride);
-                }
-                for (int j = 0; j < TILE_N; ++j) {
-                    const realv bLanes = load_lanes(bSample,
-                            bColumn[j] + (firstPosition + shift[j]) * bPositionStride, bLaneStep);
-                    for (int i = 0; i < TILE_M; ++i) {
-                        acc[i][j] = fma(aLanes[i], bLanes, acc[i][j]);
-                    }
-                }
-            } else {
-                const int2 aInside = (int2)(0, min(VECTOR, aLength - a0));
-                realv aLanes[TILE_M];
-                for (int i = 0; i < TILE_M; ++i) {
-                    aLanes[i] = gather(aSample, aRow[i] + a0 * aPositionStride, aPositionStride, aInside);
-                }
-                for (int j = 0; j < TILE_N; ++j) {
-                    int2 inside = lanes_inside(firstPosition + shift[j], stride, bLength);
-                    inside = (int2)(inside.x, max(inside.x, min(inside.y, aInside.y)));
-                    const maskv valid = lane_mask(inside);
-                    const realv bLanes = gather(bSample,
-                            bColumn[j] + (firstPosition + shift[j]) * bPositionStride, bLaneStep, inside);
-                    for (int i = 0; i < TILE_M; ++i) {
-                        acc[i][j] = select(acc[i][j], fma(aLanes[i], bLanes, acc[i][j]), valid);
-                    }
-                }
+        if (contiguous) {
+            for (int block = interiorFirst; block < interiorEnd; ++block) {
+                reduce_block(acc, CONTIGUOUS, aSample, bSample, aRow, bColumn, shift, block * VECTOR, aLength,
+                             bLength, stride, aPositionStride, bPositionStride);
+            }
+        } else {
+            for (int block = interiorFirst; block < interiorEnd; ++block) {
+                reduce_block(acc, STRIDED, aSample, bSample, aRow, bColumn, shift, block * VECTOR, aLength,
+                             bLength, stride, aPositionStride, bPositionStride);
             }
         }
+        for (int block = 0; block < blocks; ++block) {
+            if (block == interiorFirst) {
+                block = interiorEnd;
+                if (block == blocks) {
+                    break;
+                }
+            }
+            reduce_block(acc, EDGE, aSample, bSample, aRow, bColumn, shift, block * VECTOR, aLength, bLength,
+                         stride, aPositionStride, bPositionStride);
+        }
     }
+    #pragma unroll
     for (int i = 0; i < TILE_M; ++i) {
         if (m0 + i < aGroup) {
             const long row = (long)(group * aGroup + m0 + i) * columns;
+            #pragma unroll
             for (int j = 0; j < TILE_N; ++j) {
                 if (n0 + j < columns) {
                     STORE(g, row + n0 + j, sum_lanes(acc[i][j]));
                 }
             }
+        }
+    }
+}
+
+// One step of the tap lanes: A position `step` of one sample against the taps k0 .. k0 + VECTOR - 1.
+__attribute__((always_inline)) inline void taps_step(realv acc[TILE_M][TILE_N], const int mode,
+        __global const store_t* aSample, __global const store_t* bSample, const long* aRow, const long* bRow,
+        const long step, const long firstTap, const int bLength, const int stride, const int dilation,
+        const long aPositionStride, const long bPositionStride)
+{
+    // CONTIGUOUS implies dilation 1 and unit B position stride: as constants, the addresses fold.
+    const long bStep = mode == CONTIGUOUS ? 1 : bPositionStride;
+    const long first = step * stride + firstTap;
+    const long bLaneStep = (long)(mode == CONTIGUOUS ? 1 : dilation) * bStep;
+    const int2 inside = mode == EDGE ? lanes_inside(first, dilation, bLength) : (int2)(0, VECTOR);
+    realv aValues[TILE_M];
+    #pragma unroll
+    for (int i = 0; i < TILE_M; ++i) {
+        aValues[i] = (realv)LOAD(aSample, aRow[i] + step * aPositionStride);
+    }
+    #pragma unroll
+    for (int j = 0; j < TILE_N; ++j) {
+        const long offset = bRow[j] + first * bStep;
+        const realv bLanes = mode == CONTIGUOUS ? VLOADN(VECTOR, 0, bSample + offset)
+                                                : gather(bSample, offset, bLaneStep, inside);
+        #pragma unroll
+        for (int i = 0; i < TILE_M; ++i) {
+            acc[i][j] = mode == EDGE ? select(acc[i][j], fma(aValues[i], bLanes, acc[i][j]), lane_mask(inside))
+                                     : fma(aValues[i], bLanes, acc[i][j]);
         }
     }
 }
@@ -245,7 +319,6 @@ __kernel void conv_weight_gradient_taps(
     const int aGroup = aChannels / groups;
     const int bGroup = bChannels / groups;
     const int tapBlocks = (kernelSize + VECTOR - 1) / VECTOR;
-    const int cTiles = (bGroup + TILE_N - 1) / TILE_N;
     const int mTiles = (aGroup + TILE_M - 1) / TILE_M;
     const int k0 = (get_global_id(0) % tapBlocks) * VECTOR;
     const int c0 = (get_global_id(0) / tapBlocks) * TILE_N;
@@ -258,13 +331,14 @@ __kernel void conv_weight_gradient_taps(
     const long aPositionStride = POSITION_STRIDE(aChannels, aLength);
     const long bChannelStride = CHANNEL_STRIDE(bChannels, bLength);
     const long bPositionStride = POSITION_STRIDE(bChannels, bLength);
-    const long bLaneStep = (long)dilation * bPositionStride;
 
     long aRow[TILE_M];
+    #pragma unroll
     for (int i = 0; i < TILE_M; ++i) {
         aRow[i] = (long)(group * aGroup + min(m0 + i, aGroup - 1)) * aChannelStride;
     }
     long bRow[TILE_N];
+    #pragma unroll
     for (int j = 0; j < TILE_N; ++j) {
         bRow[j] = (long)(group * bGroup + min(c0 + j, bGroup - 1)) * bChannelStride;
     }
@@ -272,12 +346,15 @@ __kernel void conv_weight_gradient_taps(
     const long firstTap = (long)k0 * dilation - padLeft;
     const long reach = (long)(VECTOR - 1) * dilation;
     // The steps whose lanes all land inside B: [interiorFirst, interiorEnd), empty when B is too short.
-    const long interiorFirst = min((long)aLength, max(0L, (-firstTap + stride - 1) / stride));
+    const long interiorFirst = min((long)aLength, max(0L, -floor_div(firstTap, stride)));
     const long lastFit = (long)bLength - 1 - reach - firstTap;
     const long interiorEnd = max(interiorFirst, min((long)aLength, lastFit < 0 ? 0 : lastFit / stride + 1));
+    const int contiguous = dilation * bPositionStride == 1;
 
     realv acc[TILE_M][TILE_N];
+    #pragma unroll
     for (int i = 0; i < TILE_M; ++i) {
+        #pragma unroll
         for (int j = 0; j < TILE_N; ++j) {
             acc[i][j] = (realv)0;
         }
@@ -285,41 +362,32 @@ __kernel void conv_weight_gradient_taps(
     for (int n = 0; n < batch; ++n) {
         __global const store_t* aSample = a + (long)n * aChannels * aLength;
         __global const store_t* bSample = b + (long)n * bChannels * bLength;
-        for (long step = interiorFirst; step < interiorEnd; ++step) {
-            const long first = step * stride + firstTap;
-            real aValues[TILE_M];
-            for (int i = 0; i < TILE_M; ++i) {
-                aValues[i] = LOAD(aSample, aRow[i] + step * aPositionStride);
+        if (contiguous) {
+            for (long step = interiorFirst; step < interiorEnd; ++step) {
+                taps_step(acc, CONTIGUOUS, aSample, bSample, aRow, bRow, step, firstTap, bLength, stride, dilation,
+                          aPositionStride, bPositionStride);
             }
-            for (int j = 0; j < TILE_N; ++j) {
-                const realv bLanes = load_lanes(bSample, bRow[j] + first * bPositionStride, bLaneStep);
-                for (int i = 0; i < TILE_M; ++i) {
-                    acc[i][j] = fma((realv)aValues[i], bLanes, acc[i][j]);
-                }
+        } else {
+            for (long step = interiorFirst; step < interiorEnd; ++step) {
+                taps_step(acc, STRIDED, aSample, bSample, aRow, bRow, step, firstTap, bLength, stride, dilation,
+                          aPositionStride, bPositionStride);
             }
         }
-        // The steps with lanes outside B, before and after the interior, each product selected by its lane.
-        for (int part = 0; part < 2; ++part) {
-            const long end = part == 0 ? interiorFirst : aLength;
-            for (long step = part == 0 ? 0 : interiorEnd; step < end; ++step) {
-                const long first = step * stride + firstTap;
-                const int2 inside = lanes_inside(first, dilation, bLength);
-                const maskv valid = lane_mask(inside);
-                real aValues[TILE_M];
-                for (int i = 0; i < TILE_M; ++i) {
-                    aValues[i] = LOAD(aSample, aRow[i] + step * aPositionStride);
-                }
-                for (int j = 0; j < TILE_N; ++j) {
-                    const realv bLanes = gather(bSample, bRow[j] + first * bPositionStride, bLaneStep, inside);
-                    for (int i = 0; i < TILE_M; ++i) {
-                        acc[i][j] = select(acc[i][j], fma((realv)aValues[i], bLanes, acc[i][j]), valid);
-                    }
+        for (long step = 0; step < aLength; ++step) {
+            if (step == interiorFirst) {
+                step = interiorEnd;
+                if (step == aLength) {
+                    break;
                 }
             }
+            taps_step(acc, EDGE, aSample, bSample, aRow, bRow, step, firstTap, bLength, stride, dilation,
+                      aPositionStride, bPositionStride);
         }
     }
+    #pragma unroll
     for (int i = 0; i < TILE_M; ++i) {
         if (m0 + i < aGroup) {
+            #pragma unroll
             for (int j = 0; j < TILE_N; ++j) {
                 if (c0 + j < bGroup) {
                     const long row = ((long)(group * aGroup + m0 + i) * bGroup + c0 + j) * kernelSize;
