@@ -131,7 +131,12 @@ public final class Conv1d {
      * @throws IllegalArgumentException if {@code backend} is null or not one of {@link Backends}'
      */
     public ChunkStream stream(Backend backend) {
-        return new Conv1dStream(ConvTranspose1d.engine(backend), this);
+        return new Conv1dStream(ConvTranspose1d.engine(backend), this, params);
+    }
+
+    /** Applies the layer with {@code callParams} (its own, or with an activation fused) to a device tensor. */
+    DeviceTensor run(Backend backend, DeviceTensor x, Conv1dParams callParams) {
+        return backend.conv1d(x, weights.weightFor(x.dtype()), weights.biasFor(x.dtype()), callParams);
     }
 
     /** The weight in {@code dtype}, converted once. */
