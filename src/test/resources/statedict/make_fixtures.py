@@ -23,13 +23,12 @@ safetensors files are written by this script per the format (8-byte little-endia
 padded with spaces to a multiple of 8, raw little-endian data) as the safetensors package is not installed here.
 Needs numpy and torch (Debian: apt-get install python3-torch).
 """
-import json
-import struct
-
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from safetensors_writer import save_safetensors
 
 torch.manual_seed(20241122)
 NEW_API = hasattr(torch.nn.utils, "parametrizations") and hasattr(torch.nn.utils.parametrizations, "weight_norm")
@@ -53,25 +52,6 @@ class Upsampler(nn.Module):
             outputs.append(x)
         outputs.append(torch.tanh(self.post(x)))
         return outputs
-
-
-def save_safetensors(path, tensors):
-    header, blobs, offset = {"__metadata__": {"format": "pt"}}, [], 0
-    names = {torch.float32: "F32", torch.float64: "F64", torch.float16: "F16", torch.bfloat16: "BF16"}
-    for key, t in tensors.items():
-        t = t.detach().contiguous()
-        raw = t.view(torch.int16).numpy().astype("<i2").tobytes() if t.dtype in (torch.float16, torch.bfloat16) \
-            else t.numpy().astype(t.numpy().dtype.newbyteorder("<")).tobytes()
-        header[key] = {"dtype": names[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for raw in blobs:
-            f.write(raw)
 
 
 def perturb_magnitudes(model, names):

@@ -1,6 +1,7 @@
 package io.clconvt;
 
 import io.clconvt.internal.ApiAccess;
+import io.clconvt.internal.Conv1dGeometry;
 import io.clconvt.internal.Geometry;
 
 /** The engine's view of the package-private members of the public types: see {@link ApiAccess}. */
@@ -47,6 +48,11 @@ final class ApiBridge implements ApiAccess.Bridge {
 
     @Override
     public Geometry geometry(ConvTranspose1dParams params, int inputLength, int kernelSize) {
+        return params.geometry(inputLength, kernelSize);
+    }
+
+    @Override
+    public Conv1dGeometry geometry(Conv1dParams params, int inputLength, int kernelSize) {
         return params.geometry(inputLength, kernelSize);
     }
 

@@ -1,7 +1,8 @@
 package io.clconvt;
 
 /**
- * Something that computes 1-D transposed convolutions: the CPU reference or an OpenCL device.
+ * Something that computes 1-D transposed convolutions, convolutions and their gradients: the CPU reference
+ * or an OpenCL device.
  * Obtain one from {@link Backends} and close it when done; {@code close()} is idempotent and a closed
  * backend throws {@link IllegalStateException}.
  *
@@ -41,6 +42,52 @@ public interface Backend extends AutoCloseable {
      * @throws IllegalStateException if {@code x} or this backend is closed
      */
     DeviceTensor convTranspose1d(DeviceTensor x, Tensor weight, Tensor bias, ConvTranspose1dParams params);
+
+    /**
+     * Computes the convolution of {@code x}: PyTorch's {@code F.conv1d}, with the semantics of
+     * {@link Conv1dParams}.
+     *
+     * @param weight the (Cout, Cin / groups, K) weight
+     * @param bias the (Cout) bias, or null for none
+     * @throws IllegalArgumentException for any invalid parameter, shape or dtype, before any device work
+     */
+    Tensor conv1d(Tensor x, Tensor weight, Tensor bias, Conv1dParams params);
+
+    /**
+     * Computes the convolution of a tensor this backend holds and keeps the result here, as
+     * {@link #convTranspose1d(DeviceTensor, Tensor, Tensor, ConvTranspose1dParams)} does.
+     *
+     * @return a new device tensor, which the caller closes
+     * @throws IllegalArgumentException for any invalid parameter, shape or dtype, or an {@code x} of another
+     *     backend, before any device work
+     * @throws IllegalStateException if {@code x} or this backend is closed
+     */
+    DeviceTensor conv1d(DeviceTensor x, Tensor weight, Tensor bias, Conv1dParams params);
+
+    /**
+     * The gradients of {@link #conv1d(Tensor, Tensor, Tensor, Conv1dParams)} with the same {@code x},
+     * {@code weight} and {@code params}, given the gradient of the loss with respect to its output: what
+     * PyTorch's autograd computes. Padding modes other than zeros add each padded position's gradient to the
+     * input position it read.
+     *
+     * @param gradOutput in the forward output's shape, layout and dtype
+     * @param withBias whether to compute the bias gradient (the layer has a bias)
+     * @throws IllegalArgumentException for anything the forward call refuses, a gradOutput of another shape or
+     *     dtype, or params with an activation (its derivative is the caller's), before any device work
+     */
+    ConvGradients conv1dBackward(Tensor gradOutput, Tensor x, Tensor weight, boolean withBias, Conv1dParams params);
+
+    /**
+     * The gradients of {@link #convTranspose1d(Tensor, Tensor, Tensor, ConvTranspose1dParams)} with the same
+     * {@code x}, {@code weight} and {@code params}, given the gradient of the loss with respect to its output.
+     *
+     * @param gradOutput in the forward output's shape, layout and dtype
+     * @param withBias whether to compute the bias gradient (the layer has a bias)
+     * @throws IllegalArgumentException for anything the forward call refuses, a gradOutput of another shape or
+     *     dtype, or params with an activation (its derivative is the caller's), before any device work
+     */
+    ConvGradients convTranspose1dBackward(Tensor gradOutput, Tensor x, Tensor weight, boolean withBias,
+            ConvTranspose1dParams params);
 
     /**
      * Copies {@code tensor} to this backend.

@@ -6,9 +6,6 @@ import io.clconvt.internal.Validation;
 import io.clconvt.io.StateDict;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A transposed-convolution layer in the style of PyTorch's {@code nn.ConvTranspose1d}: it owns a
@@ -29,14 +26,7 @@ public final class ConvTranspose1d {
     private final int outChannels;
     private final int kernelSize;
     private final ConvTranspose1dParams params;
-    private final Tensor weight;
-    private final Tensor bias;
-    /**
-     * The parameters converted to other dtypes, made on the first call of each and kept, so that later calls
-     * pass the same tensors and the OpenCL backend's weight cache (keyed by identity) uploads them once.
-     */
-    private final Map<DType, Tensor> convertedWeights = new ConcurrentHashMap<>();
-    private final Map<DType, Tensor> convertedBiases = new ConcurrentHashMap<>();
+    private final LayerWeights weights;
 
     public ConvTranspose1d(int inChannels, int outChannels, int kernelSize, ConvTranspose1dParams params,
             boolean bias, long seed) {
@@ -53,12 +43,9 @@ public final class ConvTranspose1d {
             throw new IllegalArgumentException("outChannels (" + outChannels + ") must be divisible by groups ("
                     + groups + ")");
         }
-        int groupOut = outChannels / groups;
         double bound = Math.sqrt((double) groups / ((double) outChannels * kernelSize));
-        SplittableRandom random = new SplittableRandom(seed);
-        this.weight = Tensor.wrap(uniform(random, Validation.toIntExact("weight elements",
-                (long) inChannels * groupOut * kernelSize), bound), inChannels, groupOut, kernelSize);
-        this.bias = bias ? Tensor.wrap(uniform(random, outChannels, bound), outChannels) : null;
+        this.weights = LayerWeights.uniform(new int[] {inChannels, outChannels / groups, kernelSize},
+                bias ? outChannels : 0, bound, seed);
     }
 
     private ConvTranspose1d(Tensor weight, Tensor bias, ConvTranspose1dParams params) {
@@ -80,16 +67,7 @@ public final class ConvTranspose1d {
                     + Arrays.toString(weight.shape()) + " and groups " + params.groups() + ", got "
                     + Arrays.toString(bias.shape()));
         }
-        this.weight = narrow("weight", weight);
-        this.bias = bias == null ? null : narrow("bias", bias);
-        // Parameters given in another dtype serve inputs of that dtype as given: FLOAT64 ones not through
-        // their FLOAT32 rounding, 16-bit ones (widened exactly above) without a round trip.
-        if (weight.dtype() != DType.FLOAT32) {
-            convertedWeights.put(weight.dtype(), weight);
-        }
-        if (bias != null && bias.dtype() != DType.FLOAT32) {
-            convertedBiases.put(bias.dtype(), bias);
-        }
+        this.weights = new LayerWeights(weight, bias);
     }
 
     /**
@@ -116,76 +94,18 @@ public final class ConvTranspose1d {
      *     keys found under it) or their shapes do not fit
      */
     public static ConvTranspose1d fromStateDict(StateDict dict, String prefix, ConvTranspose1dParams params) {
-        Validation.requireNonNull("dict", dict);
-        Validation.requireNonNull("prefix", prefix);
-        String p = prefix.isEmpty() ? "" : prefix + ".";
-        List<String> under = dict.keys().stream().filter(key -> key.startsWith(p)).toList();
-        Tensor weight;
-        if (under.contains(p + "weight")) {
-            weight = dict.get(p + "weight");
-        } else if (under.contains(p + "weight_g") && under.contains(p + "weight_v")) {
-            weight = foldWeightNorm(dict.get(p + "weight_g"), dict.get(p + "weight_v"), p + "weight_g");
-        } else if (under.contains(p + "parametrizations.weight.original0")
-                && under.contains(p + "parametrizations.weight.original1")) {
-            weight = foldWeightNorm(dict.get(p + "parametrizations.weight.original0"),
-                    dict.get(p + "parametrizations.weight.original1"), p + "parametrizations.weight.original0");
-        } else {
-            throw new IllegalArgumentException("no weight for layer '" + prefix + "' in " + dict.file() + ": expected '"
-                    + p + "weight', '" + p + "weight_g' with '" + p + "weight_v', or '" + p
-                    + "parametrizations.weight.original0' with '...original1'; "
-                    + (under.isEmpty() ? "no key starts with '" + p + "' (keys: " + dict.keys() + ")"
-                            : "keys under '" + p + "': " + under));
-        }
-        Tensor bias = under.contains(p + "bias") ? dict.get(p + "bias") : null;
-        return of(weight, bias, params);
-    }
-
-    /** w = g * v / ||v|| per slice of the first axis, in double; g holds one value per slice. */
-    static Tensor foldWeightNorm(Tensor g, Tensor v, String gName) {
-        if (v.rank() == 0 || v.dim(0) == 0 || g.size() != v.dim(0)) {
-            throw new IllegalArgumentException(gName + " has shape " + Arrays.toString(g.shape())
-                    + " but weight_norm's direction has shape " + Arrays.toString(v.shape()) + "; expected "
-                    + (v.rank() == 0 ? "a direction of rank 1 or more" : v.dim(0) + " magnitudes (dim=0)"));
-        }
-        double[] magnitude = g.toDoubleArray();
-        double[] w = v.toDoubleArray();
-        int slice = w.length / magnitude.length;
-        for (int i = 0; i < magnitude.length; i++) {
-            double squares = 0;
-            for (int j = i * slice; j < (i + 1) * slice; j++) {
-                squares += w[j] * w[j];
-            }
-            double scale = magnitude[i] / Math.sqrt(squares);
-            for (int j = i * slice; j < (i + 1) * slice; j++) {
-                w[j] *= scale;
-            }
-        }
-        return Tensor.wrap(w, v.shape());
-    }
-
-    private static Tensor narrow(String name, Tensor t) {
-        return switch (t.dtype()) {
-            case FLOAT32 -> t;
-            case FLOAT64, FLOAT16, BFLOAT16 -> Tensor.wrap(t.toFloatArray(), t.shape());
-        };
-    }
-
-    private static float[] uniform(SplittableRandom random, int count, double bound) {
-        float[] values = new float[count];
-        for (int i = 0; i < count; i++) {
-            values[i] = (float) random.nextDouble(-bound, bound);
-        }
-        return values;
+        LayerWeights.Read read = LayerWeights.fromStateDict(dict, prefix);
+        return of(read.weight(), read.bias(), params);
     }
 
     /** The (Cin, Cout / groups, K) FLOAT32 weight. */
     public Tensor weight() {
-        return weight;
+        return weights.weight();
     }
 
     /** The (Cout) FLOAT32 bias, or null when the layer has none. */
     public Tensor bias() {
-        return bias;
+        return weights.bias();
     }
 
     public ConvTranspose1dParams params() {
@@ -285,15 +205,12 @@ public final class ConvTranspose1d {
 
     /** The weight in {@code dtype}, converted once. */
     Tensor weightFor(DType dtype) {
-        return dtype == DType.FLOAT32 ? weight : convertedWeights.computeIfAbsent(dtype, weight::to);
+        return weights.weightFor(dtype);
     }
 
     /** The bias in {@code dtype}, converted once; null when the layer has none. */
     Tensor biasFor(DType dtype) {
-        if (bias == null || dtype == DType.FLOAT32) {
-            return bias;
-        }
-        return convertedBiases.computeIfAbsent(dtype, bias::to);
+        return weights.biasFor(dtype);
     }
 
     /** PyTorch's repr, e.g. {@code ConvTranspose1d(512, 256, kernel_size=(16,), stride=(8,), padding=(4,))}. */
@@ -314,7 +231,7 @@ public final class ConvTranspose1d {
         if (params.groups() != 1) {
             s.append(", groups=").append(params.groups());
         }
-        if (bias == null) {
+        if (weights.bias() == null) {
             s.append(", bias=False");
         }
         if (params.layout() != Layout.NCL) {

@@ -269,6 +269,32 @@ class DeviceResidentTest {
         }
 
         @Override
+        public Tensor conv1d(Tensor x, Tensor weight, Tensor bias, Conv1dParams params) {
+            hostCalls++;
+            return delegate.conv1d(x, weight, bias, params);
+        }
+
+        @Override
+        public DeviceTensor conv1d(DeviceTensor x, Tensor weight, Tensor bias, Conv1dParams params) {
+            deviceCalls++;
+            return new Counted(delegate.conv1d(((Counted) x).inner, weight, bias, params));
+        }
+
+        @Override
+        public ConvGradients conv1dBackward(Tensor gradOutput, Tensor x, Tensor weight, boolean withBias,
+                Conv1dParams params) {
+            hostCalls++;
+            return delegate.conv1dBackward(gradOutput, x, weight, withBias, params);
+        }
+
+        @Override
+        public ConvGradients convTranspose1dBackward(Tensor gradOutput, Tensor x, Tensor weight, boolean withBias,
+                ConvTranspose1dParams params) {
+            hostCalls++;
+            return delegate.convTranspose1dBackward(gradOutput, x, weight, withBias, params);
+        }
+
+        @Override
         public DeviceTensor upload(Tensor tensor) {
             uploads++;
             return new Counted(delegate.upload(tensor));

@@ -9,6 +9,7 @@ import io.clconvt.internal.backend.OpenClBackend;
 import io.clconvt.testing.Accuracy;
 import io.clconvt.testing.OpenClSupport;
 import io.clconvt.testing.TestTensors;
+import java.lang.reflect.Proxy;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -68,32 +69,14 @@ class PrepareTest {
                     e.getMessage());
             assertEquals(0, Diagnostics.builtPrograms(openCl));
         }
-        Backend foreign = new Backend() {
-            @Override
-            public Tensor convTranspose1d(Tensor x, Tensor weight, Tensor bias, ConvTranspose1dParams params) {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public DeviceTensor convTranspose1d(DeviceTensor x, Tensor weight, Tensor bias,
-                    ConvTranspose1dParams params) {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public DeviceTensor upload(Tensor tensor) {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public String describe() {
-                return "foreign";
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        // A Backend of the application's own: every method but describe() would fail, none may be called.
+        Backend foreign = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(),
+                new Class<?>[] {Backend.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("describe")) {
+                        return "foreign";
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
         assertThrows(IllegalArgumentException.class, () -> stack.prepare(foreign, DType.FLOAT32, 1, 32, 20));
     }
 }

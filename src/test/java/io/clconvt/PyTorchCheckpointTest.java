@@ -173,7 +173,7 @@ class PyTorchCheckpointTest {
         assertThrows(IllegalArgumentException.class,
                 () -> ConvTranspose1d.of(Tensor.of(new float[6], 2, 3), null, ConvTranspose1dParams.builder().build()));
         IllegalArgumentException g = assertThrows(IllegalArgumentException.class,
-                () -> ConvTranspose1d.foldWeightNorm(Tensor.of(new float[3], 3, 1, 1), weight, "g"));
+                () -> LayerWeights.foldWeightNorm(Tensor.of(new float[3], 3, 1, 1), weight, "g"));
         assertTrue(g.getMessage().contains("expected 4 magnitudes"), g.getMessage());
     }
 

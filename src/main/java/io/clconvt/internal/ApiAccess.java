@@ -1,6 +1,7 @@
 package io.clconvt.internal;
 
 import io.clconvt.Activation;
+import io.clconvt.Conv1dParams;
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
 import io.clconvt.Tensor;
@@ -31,6 +32,8 @@ public final class ApiAccess {
         Tensor joinLength(Tensor head, int from, Tensor tail, int lengthAxis);
 
         Geometry geometry(ConvTranspose1dParams params, int inputLength, int kernelSize);
+
+        Conv1dGeometry geometry(Conv1dParams params, int inputLength, int kernelSize);
 
         int kernelCode(Activation activation);
     }
@@ -103,6 +106,11 @@ public final class ApiAccess {
 
     /** The left padding and output length of a transposed convolution layer at this input length and K. */
     public static Geometry geometry(ConvTranspose1dParams params, int inputLength, int kernelSize) {
+        return bridge().geometry(params, inputLength, kernelSize);
+    }
+
+    /** Both sides' padding and the output length of a convolution layer at this input length and K. */
+    public static Conv1dGeometry geometry(Conv1dParams params, int inputLength, int kernelSize) {
         return bridge().geometry(params, inputLength, kernelSize);
     }
 

@@ -59,27 +59,7 @@ public record ConvProblem(
             ConvTranspose1dParams params) {
         Validation.requireNonNull("params", params);
         Validation.requireNonNull("weight", weight);
-        if (xShape.length != 2 && xShape.length != 3) {
-            throw new IllegalArgumentException("input must have rank 3 (batched) or 2 (unbatched), got shape "
-                    + Arrays.toString(xShape));
-        }
-        if (weight.rank() != 3) {
-            throw new IllegalArgumentException("weight must have rank 3 (Cin, Cout/groups, K), got shape "
-                    + Arrays.toString(weight.shape()));
-        }
-        if (bias != null && bias.rank() != 1) {
-            throw new IllegalArgumentException("bias must have rank 1 (Cout), got shape "
-                    + Arrays.toString(bias.shape()));
-        }
-        requireSameDtype("weight", weight, xDtype);
-        if (bias != null) {
-            requireSameDtype("bias", bias, xDtype);
-        }
-        requireNoZeroDimension("input", xShape);
-        requireNoZeroDimension("weight", weight.shape());
-        if (bias != null) {
-            requireNoZeroDimension("bias", bias.shape());
-        }
+        requireShapes(xShape, xDtype, weight, bias, "(Cin, Cout/groups, K)");
 
         Layout layout = params.layout();
         boolean batched = xShape.length == 3;
@@ -106,6 +86,35 @@ public record ConvProblem(
         }
         return new ConvProblem(xDtype, layout, batched, batch, inChannels, outChannels, groups, weight.dim(2),
                 inputLength, 0, params.stride(), params.dilation(), 0, bias != null, params.activation());
+    }
+
+    /**
+     * The checks every convolution shares before its own: ranks (input 2 or 3, weight 3 as
+     * {@code weightShape} names its axes, bias 1), one dtype, no zero dimension.
+     */
+    public static void requireShapes(int[] xShape, DType xDtype, Tensor weight, Tensor bias, String weightShape) {
+        if (xShape.length != 2 && xShape.length != 3) {
+            throw new IllegalArgumentException("input must have rank 3 (batched) or 2 (unbatched), got shape "
+                    + Arrays.toString(xShape));
+        }
+        if (weight.rank() != 3) {
+            throw new IllegalArgumentException("weight must have rank 3 " + weightShape + ", got shape "
+                    + Arrays.toString(weight.shape()));
+        }
+        if (bias != null && bias.rank() != 1) {
+            throw new IllegalArgumentException("bias must have rank 1 (Cout), got shape "
+                    + Arrays.toString(bias.shape()));
+        }
+        requireSameDtype("weight", weight, xDtype);
+        if (bias != null) {
+            requireSameDtype("bias", bias, xDtype);
+        }
+        requireNoZeroDimension("input", xShape);
+        requireNoZeroDimension("weight", weight.shape());
+        if (bias != null) {
+            requireNoZeroDimension("bias", bias.shape());
+        }
+
     }
 
     /**

@@ -75,13 +75,22 @@ public record DeviceCapabilities(
      * tensor one buffer of at most {@link #maxAllocationBytes}.
      */
     public void requireRuns(ConvProblem problem) {
-        if (problem.dtype() == DType.FLOAT64 && !fp64) {
+        requireRuns(problem.dtype(), problem.inputElements(), problem.weightElements(), problem.outputElements());
+    }
+
+    /** {@link #requireRuns(ConvProblem)} for a convolution. */
+    public void requireRuns(Conv1dProblem problem) {
+        requireRuns(problem.dtype(), problem.inputElements(), problem.weightElements(), problem.outputElements());
+    }
+
+    private void requireRuns(DType dtype, long input, long weight, long output) {
+        if (dtype == DType.FLOAT64 && !fp64) {
             throw new UnsupportedOperationException("FLOAT64 needs the cl_khr_fp64 extension, which " + name
                     + " does not support; use FLOAT32 or the CPU backend");
         }
-        requireAllocatable("input", problem.inputElements(), problem.dtype());
-        requireAllocatable("weight", problem.weightElements(), problem.dtype());
-        requireAllocatable("output", problem.outputElements(), problem.dtype());
+        requireAllocatable("input", input, dtype);
+        requireAllocatable("weight", weight, dtype);
+        requireAllocatable("output", output, dtype);
     }
 
     /** Throws {@link IllegalArgumentException} if {@code elements} of {@code dtype} exceed one buffer. */

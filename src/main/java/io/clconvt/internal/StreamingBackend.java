@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * What the library's modules need of a backend beyond {@link Backend}: computing a window of a
- * transposed convolution chosen by the caller and joining device tensors along the length axis (for
+ * (transposed) convolution chosen by the caller and joining device tensors along the length axis (for
  * streams), both without leaving the backend, and preparing for calls ahead of them. Both library
  * backends implement it.
  */
@@ -18,6 +18,9 @@ public interface StreamingBackend extends Backend {
      * must have {@code problem}'s input shape; the result stays on the backend and the caller closes it.
      */
     public DeviceTensor convTranspose1dWindow(ConvProblem problem, DeviceTensor x, Tensor weight, Tensor bias);
+
+    /** {@link #convTranspose1dWindow} for a convolution: its window chosen by the caller, e.g. a stream. */
+    public DeviceTensor conv1dWindow(Conv1dProblem problem, DeviceTensor x, Tensor weight, Tensor bias);
 
     /**
      * A new device tensor: {@code head} from position {@code from} of the length axis on (nothing when

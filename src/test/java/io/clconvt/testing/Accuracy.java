@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.clconvt.Activation;
+import io.clconvt.Conv1dParams;
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
 import io.clconvt.Tensor;
@@ -91,16 +92,55 @@ public final class Accuracy {
 
     private static void assertWithinBound(Tensor actual, Tensor reference, Tensor x, Tensor weight, Tensor bias,
             ConvTranspose1dParams params, int reductionLength, String label) {
+        assertWithinBound(actual, reference, absoluteSums(x, weight, bias, params), reductionLength,
+                params.activation(), label);
+    }
+
+    /**
+     * Asserts a convolution's {@code actual} result matches {@code reference} within the bound for a reduction
+     * of Cin / groups x K products plus the bias.
+     */
+    public static void assertConv1dClose(Tensor actual, Tensor reference, Tensor x, Tensor weight, Tensor bias,
+            Conv1dParams params, String label) {
+        assertEquals(reference.dtype(), actual.dtype(), label + ": dtype");
+        double[] magnitude;
+        try (CpuBackend cpu = new CpuBackend()) {
+            magnitude = cpu.conv1d(absolute(x), absolute(weight), bias == null ? null : absolute(bias),
+                    params.toBuilder().activation(Activation.NONE).build()).toDoubleArray();
+        }
+        assertWithinBound(actual, reference, magnitude, weight.dim(1) * weight.dim(2), params.activation(), label);
+    }
+
+    /**
+     * Asserts {@code actual}, one gradient, matches {@code reference} within the bound for sums of at most
+     * {@code reductionLength} products, {@code magnitude} the same gradient computed from absolute values.
+     */
+    public static void assertGradientClose(Tensor actual, Tensor reference, Tensor magnitude, long reductionLength,
+            String label) {
+        assertEquals(reference.dtype(), actual.dtype(), label + ": dtype");
+        assertWithinBound(actual, reference, magnitude.toDoubleArray(), Math.toIntExact(reductionLength),
+                Activation.NONE, label);
+    }
+
+    /** {@code t} with every element replaced by its absolute value, in FLOAT64. */
+    public static Tensor absolute(Tensor t) {
+        double[] values = t.toDoubleArray();
+        for (int i = 0; i < values.length; i++) {
+            values[i] = Math.abs(values[i]);
+        }
+        return Tensor.of(values, t.shape());
+    }
+
+    private static void assertWithinBound(Tensor actual, Tensor reference, double[] magnitude, int reductionLength,
+            Activation activation, String label) {
         assertArrayEquals(reference.shape(), actual.shape(), label + ": shape");
         double u = unitRoundoff(actual.dtype());
         double storage = storageRoundoff(actual.dtype());
         double underflow = storageUnderflow(actual.dtype());
         int terms = reductionLength + 1;
         double gamma = terms * u / (1 - terms * u);
-        double[] magnitude = absoluteSums(x, weight, bias, params);
         double[] a = actual.toDoubleArray();
         double[] b = reference.toDoubleArray();
-        Activation activation = params.activation();
         boolean activated = !activation.equals(Activation.NONE);
         double lipschitz = lipschitz(activation);
         int worst = -1;
@@ -149,13 +189,5 @@ public final class Accuracy {
             return cpu.convTranspose1d(absolute(x), absolute(weight), bias == null ? null : absolute(bias),
                     params.toBuilder().activation(Activation.NONE).build()).toDoubleArray();
         }
-    }
-
-    private static Tensor absolute(Tensor t) {
-        double[] values = t.toDoubleArray();
-        for (int i = 0; i < values.length; i++) {
-            values[i] = Math.abs(values[i]);
-        }
-        return Tensor.of(values, t.shape());
     }
 }

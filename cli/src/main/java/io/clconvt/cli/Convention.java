@@ -79,7 +79,7 @@ enum Convention {
      */
     abstract CoreCall translate(RunArguments arguments, Tensor x, Tensor w, Tensor b);
 
-    private static Padding torchPadding(String text) {
+    static Padding torchPadding(String text) {
         try {
             return new PaddingConverter().convert(text == null ? "0" : text);
         } catch (TypeConversionException e) {
@@ -87,7 +87,7 @@ enum Convention {
         }
     }
 
-    private static Layout torchLayout(String text) {
+    static Layout torchLayout(String text) {
         String name = text == null ? "NCL" : text.strip().toUpperCase(Locale.ROOT);
         return switch (name) {
             case "NCL" -> Layout.NCL;

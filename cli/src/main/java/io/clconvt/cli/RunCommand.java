@@ -2,8 +2,11 @@ package io.clconvt.cli;
 
 import io.clconvt.Backend;
 import io.clconvt.Backends;
+import io.clconvt.Conv1d;
+import io.clconvt.Conv1dParams;
 import io.clconvt.ConvTranspose1d;
 import io.clconvt.ConvTranspose1dParams;
+import io.clconvt.PaddingMode;
 import io.clconvt.Tensor;
 import io.clconvt.compat.CoreCall;
 import io.clconvt.io.Npy;
@@ -12,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExitCode;
@@ -19,10 +23,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** Applies one transposed convolution to arrays in .npy files. */
+/** Applies one transposed convolution, or one convolution, to arrays in .npy files. */
 @Command(name = "run", mixinStandardHelpOptions = true, version = "clconvt " + Main.VERSION, sortOptions = false,
         description = {"Computes a 1-D transposed convolution of .npy arrays the way PyTorch (default), "
-                + "PaddlePaddle or TensorFlow does.",
+                + "PaddlePaddle or TensorFlow does, or with --op conv1d PyTorch's Conv1d.",
             "The input is (N, C, L) or unbatched (C, L) for NCL, (N, L, C) or (L, C) for NLC; the weight is "
                     + "(Cin, Cout/groups, K), the bias (Cout). All must be float32, all float64 or all float16 "
                     + "(computed in float32, rounded once).",
@@ -30,8 +34,15 @@ import picocli.CommandLine.Spec;
                     + "NCW, --padding SAME (default) or VALID, --output-size required; no bias, groups or output "
                     + "padding.",
             "--weights FILE.safetensors|FILE.npz --layer PREFIX takes the weight and bias of one layer of a "
-                    + "PyTorch state dict instead of --weight/--bias, folding weight normalisation."})
+                    + "PyTorch state dict instead of --weight/--bias, folding weight normalisation.",
+            "--op conv1d: PyTorch's Conv1d / F.conv1d; the weight is (Cout, Cin/groups, K), --padding P, L,R, SAME "
+                    + "or VALID with --padding-mode zeros|reflect|replicate|circular; torch convention only, no "
+                    + "--output-padding or --output-size. A Conv1d layer of a state dict (e.g. a HiFi-GAN "
+                    + "resblocks.0.convs1.0) must be read with --op conv1d: its weight is laid out the other way."})
 final class RunCommand implements Callable<Integer> {
+    /** Which operation to compute. */
+    enum Op { CONV_TRANSPOSE1D, CONV1D }
+
     /** Which backend computes; AUTO is OpenCL when a device is usable, else the CPU. */
     enum BackendChoice {
         AUTO(Backends::auto), OPENCL(Backends::openCl), CPU(Backends::cpu);
@@ -45,6 +56,10 @@ final class RunCommand implements Callable<Integer> {
 
     @Spec
     private CommandSpec spec;
+
+    @Option(names = "--op", defaultValue = "conv_transpose1d", paramLabel = "conv_transpose1d|conv1d",
+            description = "The operation: PyTorch's ConvTranspose1d or Conv1d. Default: ${DEFAULT-VALUE}.")
+    private Op op;
 
     @Option(names = "--input", required = true, paramLabel = "x.npy", description = "The input array.")
     private Path input;
@@ -108,6 +123,10 @@ final class RunCommand implements Callable<Integer> {
                     + "allow; required for tensorflow (the width of output_shape).")
     private Integer outputSize;
 
+    @Option(names = "--padding-mode", defaultValue = "zeros", paramLabel = "zeros|reflect|replicate|circular",
+            description = "What --op conv1d's padding reads (PyTorch's padding_mode). Default: ${DEFAULT-VALUE}.")
+    private PaddingMode paddingMode;
+
     @Option(names = "--backend", defaultValue = "auto", paramLabel = "auto|opencl|cpu",
             description = "auto: OpenCL when a device is usable, else the CPU. Default: ${DEFAULT-VALUE}.")
     private BackendChoice backend;
@@ -116,6 +135,13 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         requireWritableDirectoryFor(output);
         Tensor x = read("--input", input);
+        if (op == Op.CONV1D) {
+            return write(conv1d(x));
+        }
+        if (paddingMode != PaddingMode.ZEROS) {
+            throw new IllegalArgumentException("--padding-mode " + paddingMode + " needs --op conv1d: a transposed "
+                    + "convolution's padding removes outputs, it reads nothing");
+        }
         Tensor w;
         Tensor b;
         if (weights != null) {
@@ -144,12 +170,55 @@ final class RunCommand implements Callable<Integer> {
         // produce one line on stderr.
         call.outputShape();
 
-        Tensor y;
-        String computedBy;
+        return write(compute(call::run));
+    }
+
+    /** The result and what computed it. */
+    private record Result(Tensor y, String computedBy) {
+    }
+
+    /** Runs {@code work} on the chosen backend, opened only now that the call is known to be valid. */
+    private Result compute(Function<Backend, Tensor> work) {
         try (Backend computer = backend.open.get()) {
-            y = call.run(computer);
-            computedBy = computer.describe();
+            return new Result(work.apply(computer), computer.describe());
         }
+    }
+
+    /** PyTorch's Conv1d, its weight from --weight/--bias or a Conv1d layer of --weights. */
+    private Result conv1d(Tensor x) {
+        if (convention != Convention.TORCH || outputPadding != 0 || outputSize != null) {
+            throw new IllegalArgumentException("--op conv1d takes the torch convention, without --output-padding or "
+                    + "--output-size");
+        }
+        Conv1dParams params = Conv1dParams.builder().stride(stride).padding(Convention.torchPadding(padding))
+                .paddingMode(paddingMode).dilation(dilation).groups(groups).layout(Convention.torchLayout(layout))
+                .build();
+        Conv1d layerOfWeights;
+        if (weights != null) {
+            if (weight != null || bias != null || layer == null) {
+                throw new IllegalArgumentException("--weights needs --layer and excludes --weight and --bias");
+            }
+            layerOfWeights = Conv1d.fromStateDict(readStateDict(), layer, params);
+        } else if (weight == null) {
+            throw new IllegalArgumentException("give the weight: --weight w.npy, or --weights FILE --layer PREFIX");
+        } else {
+            if (layer != null) {
+                throw new IllegalArgumentException("--layer needs --weights");
+            }
+            Tensor w = read("--weight", weight);
+            Tensor b = bias == null ? null : read("--bias", bias);
+            params.outputShape(x, w, b); // the arrays as given, before the module would convert their dtype
+            layerOfWeights = Conv1d.of(w, b, params);
+        }
+        Tensor w = layerOfWeights.weight(x.dtype());
+        Tensor b = layerOfWeights.bias(x.dtype());
+        params.outputShape(x, w, b); // every check before a backend opens, as for the transposed convolution
+        return compute(computer -> computer.conv1d(x, w, b, params));
+    }
+
+    private Integer write(Result result) throws IOException {
+        Tensor y = result.y();
+        String computedBy = result.computedBy();
         try {
             Npy.write(output, y);
         } catch (IOException e) {

@@ -2,18 +2,29 @@ package io.clconvt.internal.backend;
 
 import static org.jocl.CL.clReleaseEvent;
 
+import io.clconvt.Activation;
+import io.clconvt.Conv1dParams;
+import io.clconvt.ConvGradients;
 import io.clconvt.ConvTranspose1dParams;
+import io.clconvt.DType;
 import io.clconvt.DeviceTensor;
 import io.clconvt.Layout;
+import io.clconvt.PaddingMode;
 import io.clconvt.Tensor;
+import io.clconvt.internal.BackwardCalls;
+import io.clconvt.internal.Conv1dProblem;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.StreamingBackend;
 import io.clconvt.internal.StreamingBackend.Call;
 import io.clconvt.internal.Validation;
+import io.clconvt.internal.WeightGradientProblem;
 import io.clconvt.internal.cpu.CpuBackend;
+import io.clconvt.internal.kernels.ChannelSumKernel;
+import io.clconvt.internal.kernels.Conv1dKernel;
 import io.clconvt.internal.kernels.ConvTranspose1dImplementation;
 import io.clconvt.internal.kernels.ConvTranspose1dImplementations;
+import io.clconvt.internal.kernels.WeightGradientKernel;
 import io.clconvt.internal.opencl.BufferPool;
 import io.clconvt.internal.opencl.ClBuffer;
 import io.clconvt.internal.opencl.ClContext;
@@ -34,6 +45,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.jocl.cl_event;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -109,7 +122,7 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
     public synchronized DeviceTensor convTranspose1dWindow(ConvProblem problem, DeviceTensor x, Tensor weight,
             Tensor bias) {
         ResidentTensor input = owned(x);
-        CpuBackend.requireInputShape(problem, input.shape);
+        CpuBackend.requireInputShape(problem.inputShape(), input.shape);
         requireOpen();
         input.requireOpen();
         device().requireRuns(problem);
@@ -117,6 +130,150 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
         return track(new ResidentTensor(this, output, problem.dtype(), problem.outputShape()));
     }
 
+    @Override
+    public synchronized Tensor conv1d(Tensor x, Tensor weight, Tensor bias, Conv1dParams params) {
+        Conv1dProblem problem = Conv1dProblem.resolve(x, weight, bias, params);
+        return roundTrip(problem.dtype(), x, problem.outputShape(), problem.outputElements(),
+                () -> device().requireRuns(problem), input -> launch(problem, input, weight, bias));
+    }
+
+    @Override
+    public synchronized DeviceTensor conv1d(DeviceTensor x, Tensor weight, Tensor bias, Conv1dParams params) {
+        ResidentTensor input = owned(x);
+        return conv1dWindow(Conv1dProblem.resolve(input.shape, input.dtype, weight, bias, params), input, weight,
+                bias);
+    }
+
+    @Override
+    public synchronized DeviceTensor conv1dWindow(Conv1dProblem problem, DeviceTensor x, Tensor weight,
+            Tensor bias) {
+        ResidentTensor input = owned(x);
+        CpuBackend.requireInputShape(problem.inputShape(), input.shape);
+        requireOpen();
+        input.requireOpen();
+        device().requireRuns(problem);
+        ClBuffer output = launch(problem, input.buffer, weight, bias);
+        return track(new ResidentTensor(this, output, problem.dtype(), problem.outputShape()));
+    }
+
+    /**
+     * The input gradient is a transposed convolution of gradOutput with the same weight (over the padded
+     * positions, folded back on the host, when the padding reads the input), the weight gradient a
+     * correlation of gradOutput with the (padded) input, the bias gradient a sum.
+     */
+    @Override
+    public synchronized ConvGradients conv1dBackward(Tensor gradOutput, Tensor x, Tensor weight, boolean withBias,
+            Conv1dParams params) {
+        Conv1dProblem p = BackwardCalls.conv1d(gradOutput, x, weight, params);
+        boolean zeros = p.paddingMode() == PaddingMode.ZEROS;
+        Tensor correlated = zeros ? x : PaddedPositions.pad(p, x);
+        int inputWindow = zeros ? p.inputLength() : PaddedPositions.length(p);
+        // Folded on the host in double, a padded gradient in 16 bits would be rounded once too often: it is
+        // computed in FLOAT32 then.
+        boolean widen = !zeros && p.dtype().isHalf();
+        ConvProblem inputGradient = new ConvProblem(widen ? DType.FLOAT32 : p.dtype(), p.layout(), p.batched(),
+                p.batch(), p.outChannels(), p.inChannels(), p.groups(), p.kernelSize(), p.outputLength(), inputWindow,
+                p.stride(), p.dilation(), zeros ? p.padLeft() : 0, false, Activation.NONE);
+        WeightGradientProblem weightGradient = new WeightGradientProblem(p.dtype(), p.layout(), p.batch(),
+                p.outChannels(), p.outputLength(), p.inChannels(), inputWindow, p.groups(), p.kernelSize(),
+                p.stride(), p.dilation(), zeros ? p.padLeft() : 0);
+        requireOpen();
+        device().requireRuns(inputGradient);
+        device().requireAllocatable("the padded input", correlated.size(), p.dtype());
+        requireHeapForGradients(p.dtype(), inputGradient.outputElements(), p.weightElements(), withBias);
+        return gradients(gradOutput, correlated, p.outChannels(), p.outputLength(), weight, withBias,
+                gy -> widen ? run(inputGradient, plan(inputGradient), gradOutput.to(DType.FLOAT32),
+                        weight.to(DType.FLOAT32), null)
+                        : readAndRelease(launch(inputGradient, plan(inputGradient), gy, weight, null), p.dtype(),
+                                inputGradient.outputShape()),
+                (gy, input, out) -> WeightGradientKernel.enqueue(context, programs, weightGradient, gy, input, out),
+                weightGradient, inputResult -> zeros ? inputResult : PaddedPositions.fold(p, inputResult, x.shape()));
+    }
+
+    /**
+     * The input gradient is a convolution of gradOutput with the same weight, stride, dilation and groups
+     * over the forward call's window; the weight gradient a correlation of the input with gradOutput.
+     */
+    @Override
+    public synchronized ConvGradients convTranspose1dBackward(Tensor gradOutput, Tensor x, Tensor weight,
+            boolean withBias, ConvTranspose1dParams params) {
+        ConvProblem p = BackwardCalls.convTranspose1d(gradOutput, x, weight, params);
+        Conv1dProblem inputGradient = new Conv1dProblem(p.dtype(), p.layout(), p.batched(), p.batch(),
+                p.outChannels(), p.inChannels(), p.groups(), p.kernelSize(), p.outputLength(), 1, p.stride(),
+                p.dilation(), 0, 0, PaddingMode.ZEROS, false, Activation.NONE)
+                .window(p.outputLength(), p.padLeft(), p.inputLength());
+        WeightGradientProblem weightGradient = new WeightGradientProblem(p.dtype(), p.layout(), p.batch(),
+                p.inChannels(), p.inputLength(), p.outChannels(), p.outputLength(), p.groups(), p.kernelSize(),
+                p.stride(), p.dilation(), p.padLeft());
+        requireOpen();
+        device().requireRuns(p);
+        requireHeapForGradients(p.dtype(), p.inputElements(), p.weightElements(), withBias);
+        return gradients(gradOutput, x, p.outChannels(), p.outputLength(), weight, withBias,
+                gy -> readAndRelease(launch(inputGradient, gy, weight, null), p.dtype(), p.inputShape()),
+                (gy, input, out) -> WeightGradientKernel.enqueue(context, programs, weightGradient, input, gy, out),
+                weightGradient, UnaryOperator.identity());
+    }
+
+    /**
+     * The three gradients of one backward call: uploads gradOutput and the tensor the weight gradient
+     * correlates it with, computes the input gradient ({@code inputGradient}, then {@code finish} on the
+     * host), the weight gradient ({@code enqueueWeightGradient} into the buffer it allocates) and the bias
+     * gradient (a sum of gradOutput per channel), and releases every buffer.
+     */
+    private ConvGradients gradients(Tensor gradOutput, Tensor correlated, int outChannels, int outputLength,
+            Tensor weight, boolean withBias, Function<ClBuffer, Tensor> inputGradient,
+            Correlation weightGradientKernel, WeightGradientProblem weightGradient, UnaryOperator<Tensor> finish) {
+        List<ClBuffer> owned = new ArrayList<>();
+        try {
+            ClBuffer gy = own(owned, ClBuffer.upload(context, gradOutput));
+            ClBuffer input = own(owned, ClBuffer.upload(context, correlated));
+            Tensor dx = finish.apply(inputGradient.apply(gy));
+            lastKernel.await();
+            ClBuffer dw = own(owned, ClBuffer.allocate(context,
+                    (long) weightGradient.outputElements() * weight.dtype().byteSize()));
+            lastKernel.set(weightGradientKernel.enqueue(gy, input, dw));
+            Tensor dWeight = dw.read(weight.dtype(), weight.shape());
+            Tensor dBias = null;
+            if (withBias) {
+                ClBuffer db = own(owned, ClBuffer.allocate(context, (long) outChannels * weight.dtype().byteSize()));
+                lastKernel.set(ChannelSumKernel.enqueue(context, programs, weight.dtype(), weightGradient.layout(),
+                        weightGradient.batch(), outChannels, outputLength, gy, db));
+                dBias = db.read(weight.dtype(), new int[] {outChannels});
+            }
+            return new ConvGradients(dx, dWeight, dBias);
+        } finally {
+            lastKernel.await();
+            owned.forEach(ClBuffer::close);
+        }
+    }
+
+    /** Enqueues a weight gradient from gradOutput and the tensor it is correlated with into {@code out}. */
+    @FunctionalInterface
+    private interface Correlation {
+        cl_event enqueue(ClBuffer gradOutput, ClBuffer correlated, ClBuffer out);
+    }
+
+    private static ClBuffer own(List<ClBuffer> owned, ClBuffer buffer) {
+        owned.add(buffer);
+        return buffer;
+    }
+
+    /** Reads a pooled result and gives its buffer back. */
+    private Tensor readAndRelease(ClBuffer output, DType dtype, int[] shape) {
+        try {
+            return output.read(dtype, shape);
+        } finally {
+            buffers.release(output);
+        }
+    }
+
+    /** Refuses, before any device work, gradients the heap could not hold (with their double-precision folding). */
+    private static void requireHeapForGradients(DType dtype, long inputElements, long weightElements,
+            boolean withBias) {
+        Validation.requireHeap("the gradients (" + inputElements + " input and " + weightElements
+                + " weight elements)", (inputElements + weightElements) * (dtype.byteSize() + Double.BYTES)
+                + (withBias ? weightElements : 0));
+    }
     /** Two device-side rectangle copies into a new buffer: the stream's history never leaves the device. */
     @Override
     public synchronized DeviceTensor joinLength(DeviceTensor head, int from, DeviceTensor tail, Layout layout) {
@@ -191,10 +348,20 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
     /** Runs an already validated call with a given plan (the tuner tries several). */
     @Override
     public synchronized Tensor run(ConvProblem problem, LaunchPlan plan, Tensor x, Tensor weight, Tensor bias) {
+        return roundTrip(problem.dtype(), x, problem.outputShape(), problem.outputElements(),
+                () -> device().requireRuns(problem), input -> launch(problem, plan, input, weight, bias));
+    }
+
+    /**
+     * A host call: checks that the device runs it and that the heap holds its result, copies {@code x} to the
+     * device, lets {@code launch} enqueue the work into a new pooled buffer, and reads that back.
+     */
+    private Tensor roundTrip(DType dtype, Tensor x, int[] outputShape, long outputElements, Runnable requireRuns,
+            UnaryOperator<ClBuffer> launch) {
         requireOpen();
-        device().requireRuns(problem);
-        Validation.requireHeap("the output of shape " + Arrays.toString(problem.outputShape()),
-                (long) problem.outputElements() * problem.dtype().byteSize());
+        requireRuns.run();
+        Validation.requireHeap("the output of shape " + Arrays.toString(outputShape),
+                outputElements * dtype.byteSize());
         long inputBytes = (long) x.size() * x.dtype().byteSize();
         boolean copied = inputBytes <= COPIED_INPUT_BYTES;
         ClBuffer input = copied ? ClBuffer.upload(context, x) : buffers.acquire(inputBytes);
@@ -203,8 +370,8 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
             if (!copied) {
                 input.write(x);
             }
-            output = launch(problem, plan, input, weight, bias);
-            return output.read(problem.dtype(), problem.outputShape());
+            output = launch.apply(input);
+            return output.read(dtype, outputShape);
         } finally {
             if (copied) {
                 input.close();
@@ -256,21 +423,57 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
      * waiting for the kernel; the caller owns the result (and releases it to the pool).
      */
     private ClBuffer launch(ConvProblem problem, LaunchPlan requested, ClBuffer input, Tensor weight, Tensor bias) {
-        // Before the caches and the pool can release anything the previous kernel reads or writes.
-        lastKernel.await();
+        return launch(problem, requested, input, weight, GIVEN_WEIGHT, bias);
+    }
+
+    /**
+     * {@link #launch(ConvProblem, LaunchPlan, ClBuffer, Tensor, Tensor)} with the weight seen through
+     * {@code view}: the transposed convolution that computes a convolution reads the convolution's weight
+     * rearranged.
+     */
+    private ClBuffer launch(ConvProblem problem, LaunchPlan requested, ClBuffer input, Tensor weight,
+            WeightView view, Tensor bias) {
         LaunchPlan plan = runnable(problem, requested);
         ConvTranspose1dImplementation implementation = ConvTranspose1dImplementations.of(plan);
-        ClBuffer output = buffers.acquire((long) problem.outputElements() * problem.dtype().byteSize());
+        return enqueueInto(problem.dtype(), problem.outputElements(), bias, output -> {
+            ClBuffer weightBuffer = parameters.get(weight, view.name() + implementation.weightLayout(problem, plan),
+                    w -> uploadParameter(implementation.layWeight(view.lay().apply(w), problem, plan)));
+            return implementation.enqueue(context, programs, problem, plan, input, weightBuffer,
+                    biasBuffer(bias), output);
+        });
+    }
+
+    /**
+     * Enqueues the convolution {@code problem} from {@code input} into a new pooled buffer: as a transposed
+     * convolution on its specialised kernels where {@link Conv1dProblem#asTransposed()} allows, else on the
+     * convolution's direct kernel, which runs everything.
+     */
+    private ClBuffer launch(Conv1dProblem problem, ClBuffer input, Tensor weight, Tensor bias) {
+        ConvProblem transposed = problem.asTransposed();
+        if (transposed != null) {
+            return launch(transposed, plan(transposed), input, weight,
+                    new WeightView(Conv1dKernel.ADJOINT_LAYOUT, w -> Conv1dKernel.adjointWeight(w, transposed)), bias);
+        }
+        return enqueueInto(problem.dtype(), problem.outputElements(), bias, output -> Conv1dKernel.enqueue(context,
+                programs, problem, input, parameters.get(weight, ConvTranspose1dImplementations.GIVEN_LAYOUT,
+                        this::uploadParameter), biasBuffer(bias), output, context.device().maxWorkGroupSize()));
+    }
+
+    /**
+     * Waits for the previous kernel, takes an output buffer of {@code elements} from the pool (poisoned when
+     * asked), and lets {@code enqueue} put the work on the queue; the caller owns the result (and releases
+     * it to the pool). The weight and bias the kernel reads stay cached until it ends.
+     */
+    private ClBuffer enqueueInto(DType dtype, long elements, Tensor bias, Function<ClBuffer, cl_event> enqueue) {
+        // Before the caches and the pool can release anything the previous kernel reads or writes.
+        lastKernel.await();
+        ClBuffer output = buffers.acquire(elements * dtype.byteSize());
         cl_event event = null;
         try {
             if (poisonOutputs) {
-                output.poison(problem.dtype());
+                output.poison(dtype);
             }
-            ClBuffer biasBuffer = bias == null ? null
-                    : parameters.get(bias, ConvTranspose1dImplementations.GIVEN_LAYOUT, this::uploadParameter);
-            ClBuffer weightBuffer = parameters.get(weight, implementation.weightLayout(problem, plan),
-                    w -> uploadParameter(implementation.layWeight(w, problem, plan)));
-            event = implementation.enqueue(context, programs, problem, plan, input, weightBuffer, biasBuffer, output);
+            event = enqueue.apply(output);
             lastKernel.set(event);
             return output;
         } catch (RuntimeException e) {
@@ -283,6 +486,17 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
             parameters.unpinAll();
         }
     }
+
+    private ClBuffer biasBuffer(Tensor bias) {
+        return bias == null ? null
+                : parameters.get(bias, ConvTranspose1dImplementations.GIVEN_LAYOUT, this::uploadParameter);
+    }
+
+    /** How a kernel reads a weight: the cache's name of the view and the rearrangement that makes it. */
+    private record WeightView(String name, UnaryOperator<Tensor> lay) {
+    }
+
+    private static final WeightView GIVEN_WEIGHT = new WeightView("", UnaryOperator.identity());
 
     /** A read-only device copy of a weight or bias, for the parameter cache. */
     private ClBuffer uploadParameter(Tensor tensor) {

@@ -1,12 +1,16 @@
 package io.clconvt.internal.cpu;
 
 import io.clconvt.Activation;
+import io.clconvt.Conv1dParams;
+import io.clconvt.ConvGradients;
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
 import io.clconvt.DeviceTensor;
 import io.clconvt.Layout;
 import io.clconvt.Tensor;
 import io.clconvt.internal.ApiAccess;
+import io.clconvt.internal.BackwardCalls;
+import io.clconvt.internal.Conv1dProblem;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.StreamingBackend;
 import io.clconvt.internal.Validation;
@@ -49,17 +53,54 @@ public final class CpuBackend implements StreamingBackend {
     }
 
     @Override
+    public Tensor conv1d(Tensor x, Tensor weight, Tensor bias, Conv1dParams params) {
+        Conv1dProblem problem = Conv1dProblem.resolve(x, weight, bias, params);
+        requireOpen();
+        return CpuConvolution.conv1d(problem, x, weight, bias);
+    }
+
+    @Override
+    public DeviceTensor conv1d(DeviceTensor x, Tensor weight, Tensor bias, Conv1dParams params) {
+        Tensor input = owned(x).tensor();
+        Conv1dProblem problem = Conv1dProblem.resolve(input.shape(), input.dtype(), weight, bias, params);
+        return new HeapTensor(this, CpuConvolution.conv1d(problem, input, weight, bias));
+    }
+
+    @Override
+    public DeviceTensor conv1dWindow(Conv1dProblem problem, DeviceTensor x, Tensor weight, Tensor bias) {
+        Tensor input = owned(x).tensor();
+        requireInputShape(problem.inputShape(), input.shape());
+        return new HeapTensor(this, CpuConvolution.conv1d(problem, input, weight, bias));
+    }
+
+    @Override
+    public ConvGradients conv1dBackward(Tensor gradOutput, Tensor x, Tensor weight, boolean withBias,
+            Conv1dParams params) {
+        Conv1dProblem problem = BackwardCalls.conv1d(gradOutput, x, weight, params);
+        requireOpen();
+        return CpuConvolution.conv1dBackward(problem, gradOutput, x, weight, withBias);
+    }
+
+    @Override
+    public ConvGradients convTranspose1dBackward(Tensor gradOutput, Tensor x, Tensor weight, boolean withBias,
+            ConvTranspose1dParams params) {
+        ConvProblem problem = BackwardCalls.convTranspose1d(gradOutput, x, weight, params);
+        requireOpen();
+        return CpuConvolution.convTranspose1dBackward(problem, gradOutput, x, weight, withBias);
+    }
+
+    @Override
     public DeviceTensor convTranspose1dWindow(ConvProblem problem, DeviceTensor x, Tensor weight, Tensor bias) {
         Tensor input = owned(x).tensor();
-        requireInputShape(problem, input.shape());
+        requireInputShape(problem.inputShape(), input.shape());
         return new HeapTensor(this, compute(problem, input, weight, bias));
     }
 
     /** Guards the streams' internal calls: a window computed from the wrong input would be silently wrong. */
-    public static void requireInputShape(ConvProblem problem, int[] shape) {
-        if (!Arrays.equals(problem.inputShape(), shape)) {
+    public static void requireInputShape(int[] windowInput, int[] shape) {
+        if (!Arrays.equals(windowInput, shape)) {
             throw new IllegalArgumentException("input shape " + Arrays.toString(shape) + " is not the window's "
-                    + Arrays.toString(problem.inputShape()));
+                    + Arrays.toString(windowInput));
         }
     }
 
@@ -339,6 +380,17 @@ public final class CpuBackend implements StreamingBackend {
                     + input[x + 3 * length] * w3 + input[x + 4 * length] * w4 + input[x + 5 * length] * w5
                     + input[x + 6 * length] * w6 + input[x + 7 * length] * w7;
         }
+    }
+
+    /** {@code t}, laid out as {@code layout}, as an (N, C, L) plane of doubles: for the OpenCL backend's host work. */
+    public static double[] plane(Tensor t, Layout layout, int batch, int channels, int length) {
+        return Planes.read(t, layout, batch, channels, length);
+    }
+
+    /** An (N, C, L) plane as a tensor of {@code shape} laid out as {@code layout}, rounded once to {@code dtype}. */
+    public static Tensor tensor(double[] plane, DType dtype, Layout layout, int batch, int channels, int length,
+            int[] shape) {
+        return Planes.write(plane, dtype, layout, batch, channels, length, shape);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.clconvt.internal.kernels;
 
+import io.clconvt.Activation;
+import io.clconvt.DType;
 import io.clconvt.Layout;
 import io.clconvt.internal.ApiAccess;
 import io.clconvt.internal.ConvProblem;
@@ -14,7 +16,12 @@ final class BuildOptions {
 
     /** The storage type of {@code kernels/storage.cl}. */
     static String storage(ConvProblem problem) {
-        int code = switch (problem.dtype()) {
+        return storage(problem.dtype());
+    }
+
+    /** The storage type of {@code kernels/storage.cl} for tensors of {@code dtype}. */
+    static String storage(DType dtype) {
+        int code = switch (dtype) {
             case FLOAT32 -> 0;
             case FLOAT64 -> 1;
             case FLOAT16 -> 2;
@@ -41,6 +48,10 @@ final class BuildOptions {
 
     /** The fused activation of {@code kernels/activation.cl}. */
     static String activation(ConvProblem problem) {
-        return " -DACTIVATION=" + ApiAccess.kernelCode(problem.activation());
+        return activation(problem.activation());
+    }
+
+    static String activation(Activation activation) {
+        return " -DACTIVATION=" + ApiAccess.kernelCode(activation);
     }
 }

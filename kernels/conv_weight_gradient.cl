@@ -1,0 +1,407 @@
+// The weight gradient of a 1-D convolution or transposed convolution: one correlation serves both.
+//
+//   G[c1, c2l, k] = sum_n sum_{a < aLength} A[n, c1, a] * B[n, group(c1) * bGroup + c2l, a * stride + k * dilation - padLeft]
+//
+// group(c1) = c1 / aGroup, aGroup = aChannels / groups, bGroup = bChannels / groups; G is (aChannels, bGroup, K),
+// contiguous, so G[c1, p] with p = c2l * K + k. A B position outside [0, bLength) is skipped, not read as a zero
+// times the A value: a NaN or Inf in A reaches exactly the G elements whose taps land inside B (and one in B
+// exactly those whose A position exists).
+//
+// As a GEMM per group: M = aGroup rows c1, N = bGroup * K columns p, a reduction of R = batch * aLength
+// products. Every shape is a runtime argument, so one program per dtype and variant serves every layer (the
+// host keeps no per-shape programs, and a new length never rebuilds); the vector width and the register tile
+// are build options, since they fix the accumulators a work-item keeps in registers.
+//
+// Two variants, both with explicit vectors of VECTOR lanes (a CPU implementation's native vector), TILE_M x
+// TILE_N vector accumulators per work-item (each A vector feeds TILE_N multiply-adds, each B vector TILE_M):
+//
+// - reduction lanes (conv_weight_gradient_reduce): lane l accumulates the products of reduction positions
+//   a = a0 + l, a0 a multiple of VECTOR, for TILE_M rows c1 x TILE_N columns p; the lanes are summed at the end.
+//   Along a, A is contiguous in NCL and B is contiguous where stride == 1 (Conv1d's weight gradient), so a
+//   block is one vector load per row and per column. Each lane sums R / VECTOR products in order and the
+//   lanes are then added pairwise, within gamma(R / VECTOR + log2(VECTOR)) of the exact sum.
+// - tap lanes (conv_weight_gradient_taps): lane l is the tap k = k0 + l of one column c2l, for TILE_M rows c1 x
+//   TILE_N channels c2l. With dilation 1 and NCL the taps' B positions are contiguous whatever the stride, so a
+//   reduction step is TILE_M broadcast A values, TILE_N vector loads of B and TILE_M x TILE_N multiply-adds,
+//   and the accumulators are G's contiguous rows, stored as vectors. It suits large K and stride > 1 (the
+//   transposed convolution's weight gradient), where the reduction lanes would gather B with the stride and
+//   pay a horizontal sum per output for few products. Each output sums its R products in order (gamma(R)).
+//
+// Rows and columns past the end of a tile's range are clamped to the last valid one (their accumulators
+// duplicate work and are not stored), so every load is inside its tensor. Blocks whose lanes all land inside
+// A and B take the unmasked path; the others select each product by its lane's validity.
+#include "storage.cl"
+
+#ifndef VECTOR
+#define VECTOR 16
+#endif
+#ifndef TILE_M
+#define TILE_M 4
+#endif
+#ifndef TILE_N
+#define TILE_N 5
+#endif
+
+typedef CONCAT(REAL_NAME, VECTOR) realv;
+#if STORAGE == 1
+typedef CONCAT(long, VECTOR) maskv;
+#define LANE_INDEX_T long
+#else
+typedef CONCAT(int, VECTOR) maskv;
+#define LANE_INDEX_T int
+#endif
+typedef CONCAT(LANE_INDEX_T, VECTOR) lanev;
+
+#if VECTOR == 2
+#define LANES (lanev)(0, 1)
+#elif VECTOR == 4
+#define LANES (lanev)(0, 1, 2, 3)
+#elif VECTOR == 8
+#define LANES (lanev)(0, 1, 2, 3, 4, 5, 6, 7)
+#elif VECTOR == 16
+#define LANES (lanev)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+#else
+#error "VECTOR must be 2, 4, 8 or 16"
+#endif
+
+// Pairwise sum of a vector's lanes.
+inline real sum_lanes(realv v) {
+#if VECTOR == 16
+    const CONCAT(REAL_NAME, 8) v8 = v.lo + v.hi;
+    const CONCAT(REAL_NAME, 4) v4 = v8.lo + v8.hi;
+#elif VECTOR == 8
+    const CONCAT(REAL_NAME, 4) v4 = v.lo + v.hi;
+#endif
+#if VECTOR >= 8
+    const CONCAT(REAL_NAME, 2) v2 = v4.lo + v4.hi;
+#elif VECTOR == 4
+    const CONCAT(REAL_NAME, 2) v2 = v.lo + v.hi;
+#else
+    const CONCAT(REAL_NAME, 2) v2 = v;
+#endif
+    return v2.lo + v2.hi;
+}
+
+// x / y rounded down, y > 0.
+inline long floor_div(long x, long y) {
+    return x >= 0 ? x / y : -((-x + y - 1) / y);
+}
+
+// The lanes l in [0, VECTOR) whose position first + l * step (step > 0) lies in [0, limit), as the
+// interval [range.x, range.y): positions grow with the lane, so the valid lanes are consecutive.
+inline int2 lanes_inside(long first, long step, long limit) {
+    const long lo = clamp(-floor_div(first, step), 0L, (long)VECTOR);
+    const long hi = clamp(floor_div(limit - 1 - first, step) + 1, lo, (long)VECTOR);
+    return (int2)((int)lo, (int)hi);
+}
+
+// Lanes inside `range` as a select mask.
+inline maskv lane_mask(int2 range) {
+    return (LANES >= (LANE_INDEX_T)range.x) & (LANES < (LANE_INDEX_T)range.y);
+}
+
+// VECTOR elements of p, `step` apart from element `first`, as reals; the lanes outside `range` read 0
+// without touching memory. Always inlined, as every helper below: a call would make the compiler save
+// every accumulator around it (all vector registers are caller-saved).
+__attribute__((always_inline)) inline realv gather(__global const store_t* p, long first, long step, int2 range) {
+    real lanes[VECTOR];
+    #pragma unroll
+    for (int l = 0; l < VECTOR; ++l) {
+        lanes[l] = l >= range.x && l < range.y ? LOAD(p, first + l * step) : (real)0;
+    }
+    return CONCAT(vload, VECTOR)(0, lanes);
+}
+
+// How a reduction step reads its lanes, a compile-time constant at each call site of the step helpers, so
+// that each loop gets only its own loads: CONTIGUOUS (every lane inside the tensors, consecutive: vector
+// loads), STRIDED (every lane inside, gathered) or EDGE (lanes outside masked: gathered, products selected).
+#define CONTIGUOUS 0
+#define STRIDED 1
+#define EDGE 2
+
+// The tensor geometry both variants share: element (n, c, position) of a (N, C, L) tensor, NCL or NLC.
+#define CHANNEL_STRIDE(channels, length) (channelsLast ? 1 : (length))
+#define POSITION_STRIDE(channels, length) (channelsLast ? (channels) : 1)
+
+// One block of the reduction lanes: positions a0 .. a0 + VECTOR - 1 of one sample.
+__attribute__((always_inline)) inline void reduce_block(realv acc[TILE_M][TILE_N], const int mode,
+        __global const store_t* aSample, __global const store_t* bSample, const long* aRow, const long* bColumn,
+        const int* shift, const int a0, const int aLength, const int bLength, const int stride,
+        const long aPositionStride, const long bPositionStride)
+{
+    // CONTIGUOUS implies stride 1 and unit position strides: as constants, the addresses fold.
+    const int stride_ = mode == CONTIGUOUS ? 1 : stride;
+    const long aStep = mode == CONTIGUOUS ? 1 : aPositionStride;
+    const long bStep = mode == CONTIGUOUS ? 1 : bPositionStride;
+    const long firstPosition = (long)a0 * stride_;
+    const long bLaneStep = (long)stride_ * bStep;
+    const int2 aInside = (int2)(0, min(VECTOR, aLength - a0));
+    realv aLanes[TILE_M];
+    #pragma unroll
+    for (int i = 0; i < TILE_M; ++i) {
+        const long first = aRow[i] + a0 * aStep;
+        aLanes[i] = mode == CONTIGUOUS ? VLOADN(VECTOR, 0, aSample + first)
+                                       : gather(aSample, first, aStep, aInside);
+    }
+    #pragma unroll
+    for (int j = 0; j < TILE_N; ++j) {
+        const long first = bColumn[j] + (firstPosition + shift[j]) * bStep;
+        if (mode == EDGE) {
+            int2 inside = lanes_inside(firstPosition + shift[j], stride_, bLength);
+            inside.y = max(inside.x, min(inside.y, aInside.y));
+            const maskv valid = lane_mask(inside);
+            const realv bLanes = gather(bSample, first, bLaneStep, inside);
+            #pragma unroll
+            for (int i = 0; i < TILE_M; ++i) {
+                acc[i][j] = select(acc[i][j], fma(aLanes[i], bLanes, acc[i][j]), valid);
+            }
+        } else {
+            const realv bLanes = mode == CONTIGUOUS ? VLOADN(VECTOR, 0, bSample + first)
+                                                    : gather(bSample, first, bLaneStep, (int2)(0, VECTOR));
+            #pragma unroll
+            for (int i = 0; i < TILE_M; ++i) {
+                acc[i][j] = fma(aLanes[i], bLanes, acc[i][j]);
+            }
+        }
+    }
+}
+
+__kernel void conv_weight_gradient_reduce(
+    __global const store_t* restrict a,  // (N, aChannels, aLength) or (N, aLength, aChannels)
+    __global const store_t* restrict b,  // (N, bChannels, bLength) or (N, bLength, bChannels)
+    __global store_t* restrict g,        // (aChannels, bChannels / groups, K)
+    const int batch,
+    const int aChannels,
+    const int aLength,
+    const int bChannels,
+    const int bLength,
+    const int groups,
+    const int kernelSize,
+    const int stride,
+    const int dilation,
+    const int padLeft,
+    const int channelsLast)             // 1 for NLC, 0 for NCL
+{
+    const int aGroup = aChannels / groups;
+    const int bGroup = bChannels / groups;
+    const int columns = bGroup * kernelSize;
+    const int mTiles = (aGroup + TILE_M - 1) / TILE_M;
+    const int n0 = get_global_id(0) * TILE_N;
+    const int group = get_global_id(1) / mTiles;
+    const int m0 = (get_global_id(1) % mTiles) * TILE_M;
+    if (n0 >= columns || group >= groups) {
+        return;
+    }
+    const long aChannelStride = CHANNEL_STRIDE(aChannels, aLength);
+    const long aPositionStride = POSITION_STRIDE(aChannels, aLength);
+    const long bChannelStride = CHANNEL_STRIDE(bChannels, bLength);
+    const long bPositionStride = POSITION_STRIDE(bChannels, bLength);
+
+    long aRow[TILE_M];
+    #pragma unroll
+    for (int i = 0; i < TILE_M; ++i) {
+        aRow[i] = (long)(group * aGroup + min(m0 + i, aGroup - 1)) * aChannelStride;
+    }
+    // Column j reads B channel bColumn[j] at position a * stride + shift[j].
+    long bColumn[TILE_N];
+    int shift[TILE_N];
+    int minShift = INT_MAX;
+    int maxShift = INT_MIN;
+    #pragma unroll
+    for (int j = 0; j < TILE_N; ++j) {
+        const int p = min(n0 + j, columns - 1);
+        bColumn[j] = (long)(group * bGroup + p / kernelSize) * bChannelStride;
+        shift[j] = (p % kernelSize) * dilation - padLeft;
+        minShift = min(minShift, shift[j]);
+        maxShift = max(maxShift, shift[j]);
+    }
+    // The blocks whose lanes all land inside A and, for every column, inside B: [interiorFirst, interiorEnd),
+    // as block indices (a0 = block * VECTOR).
+    const int blocks = (aLength + VECTOR - 1) / VECTOR;
+    const long firstA = max(0L, -floor_div(minShift, stride));
+    const int interiorFirst = (int)min((long)blocks, (firstA + VECTOR - 1) / VECTOR);
+    const long lastA = min((long)aLength - VECTOR, floor_div((long)bLength - 1 - maxShift, stride) - (VECTOR - 1));
+    const int interiorEnd = max(interiorFirst, lastA < 0 ? 0 : (int)(lastA / VECTOR) + 1);
+    const int contiguous = aPositionStride == 1 && (long)stride * bPositionStride == 1;
+
+    realv acc[TILE_M][TILE_N];
+    #pragma unroll
+    for (int i = 0; i < TILE_M; ++i) {
+        #pragma unroll
+        for (int j = 0; j < TILE_N; ++j) {
+            acc[i][j] = (realv)0;
+        }
+    }
+    for (int n = 0; n < batch; ++n) {
+        __global const store_t* aSample = a + (long)n * aChannels * aLength;
+        __global const store_t* bSample = b + (long)n * bChannels * bLength;
+        if (contiguous) {
+            for (int block = interiorFirst; block < interiorEnd; ++block) {
+                reduce_block(acc, CONTIGUOUS, aSample, bSample, aRow, bColumn, shift, block * VECTOR, aLength,
+                             bLength, stride, aPositionStride, bPositionStride);
+            }
+        } else {
+            for (int block = interiorFirst; block < interiorEnd; ++block) {
+                reduce_block(acc, STRIDED, aSample, bSample, aRow, bColumn, shift, block * VECTOR, aLength,
+                             bLength, stride, aPositionStride, bPositionStride);
+            }
+        }
+        for (int block = 0; block < blocks; ++block) {
+            if (block == interiorFirst) {
+                block = interiorEnd;
+                if (block == blocks) {
+                    break;
+                }
+            }
+            reduce_block(acc, EDGE, aSample, bSample, aRow, bColumn, shift, block * VECTOR, aLength, bLength,
+                         stride, aPositionStride, bPositionStride);
+        }
+    }
+    #pragma unroll
+    for (int i = 0; i < TILE_M; ++i) {
+        if (m0 + i < aGroup) {
+            const long row = (long)(group * aGroup + m0 + i) * columns;
+            #pragma unroll
+            for (int j = 0; j < TILE_N; ++j) {
+                if (n0 + j < columns) {
+                    STORE(g, row + n0 + j, sum_lanes(acc[i][j]));
+                }
+            }
+        }
+    }
+}
+
+// One step of the tap lanes: A position `step` of one sample against the taps k0 .. k0 + VECTOR - 1.
+__attribute__((always_inline)) inline void taps_step(realv acc[TILE_M][TILE_N], const int mode,
+        __global const store_t* aSample, __global const store_t* bSample, const long* aRow, const long* bRow,
+        const long step, const long firstTap, const int bLength, const int stride, const int dilation,
+        const long aPositionStride, const long bPositionStride)
+{
+    // CONTIGUOUS implies dilation 1 and unit B position stride: as constants, the addresses fold.
+    const long bStep = mode == CONTIGUOUS ? 1 : bPositionStride;
+    const long first = step * stride + firstTap;
+    const long bLaneStep = (long)(mode == CONTIGUOUS ? 1 : dilation) * bStep;
+    const int2 inside = mode == EDGE ? lanes_inside(first, dilation, bLength) : (int2)(0, VECTOR);
+    realv aValues[TILE_M];
+    #pragma unroll
+    for (int i = 0; i < TILE_M; ++i) {
+        aValues[i] = (realv)LOAD(aSample, aRow[i] + step * aPositionStride);
+    }
+    #pragma unroll
+    for (int j = 0; j < TILE_N; ++j) {
+        const long offset = bRow[j] + first * bStep;
+        const realv bLanes = mode == CONTIGUOUS ? VLOADN(VECTOR, 0, bSample + offset)
+                                                : gather(bSample, offset, bLaneStep, inside);
+        #pragma unroll
+        for (int i = 0; i < TILE_M; ++i) {
+            acc[i][j] = mode == EDGE ? select(acc[i][j], fma(aValues[i], bLanes, acc[i][j]), lane_mask(inside))
+                                     : fma(aValues[i], bLanes, acc[i][j]);
+        }
+    }
+}
+
+__kernel void conv_weight_gradient_taps(
+    __global const store_t* restrict a,  // (N, aChannels, aLength) or (N, aLength, aChannels)
+    __global const store_t* restrict b,  // (N, bChannels, bLength) or (N, bLength, bChannels)
+    __global store_t* restrict g,        // (aChannels, bChannels / groups, K)
+    const int batch,
+    const int aChannels,
+    const int aLength,
+    const int bChannels,
+    const int bLength,
+    const int groups,
+    const int kernelSize,
+    const int stride,
+    const int dilation,
+    const int padLeft,
+    const int channelsLast)             // 1 for NLC, 0 for NCL
+{
+    const int aGroup = aChannels / groups;
+    const int bGroup = bChannels / groups;
+    const int tapBlocks = (kernelSize + VECTOR - 1) / VECTOR;
+    const int mTiles = (aGroup + TILE_M - 1) / TILE_M;
+    const int k0 = (get_global_id(0) % tapBlocks) * VECTOR;
+    const int c0 = (get_global_id(0) / tapBlocks) * TILE_N;
+    const int group = get_global_id(1) / mTiles;
+    const int m0 = (get_global_id(1) % mTiles) * TILE_M;
+    if (c0 >= bGroup || group >= groups) {
+        return;
+    }
+    const long aChannelStride = CHANNEL_STRIDE(aChannels, aLength);
+    const long aPositionStride = POSITION_STRIDE(aChannels, aLength);
+    const long bChannelStride = CHANNEL_STRIDE(bChannels, bLength);
+    const long bPositionStride = POSITION_STRIDE(bChannels, bLength);
+
+    long aRow[TILE_M];
+    #pragma unroll
+    for (int i = 0; i < TILE_M; ++i) {
+        aRow[i] = (long)(group * aGroup + min(m0 + i, aGroup - 1)) * aChannelStride;
+    }
+    long bRow[TILE_N];
+    #pragma unroll
+    for (int j = 0; j < TILE_N; ++j) {
+        bRow[j] = (long)(group * bGroup + min(c0 + j, bGroup - 1)) * bChannelStride;
+    }
+    // Lane l of step a reads B position a * stride + firstTap + l * dilation.
+    const long firstTap = (long)k0 * dilation - padLeft;
+    const long reach = (long)(VECTOR - 1) * dilation;
+    // The steps whose lanes all land inside B: [interiorFirst, interiorEnd), empty when B is too short.
+    const long interiorFirst = min((long)aLength, max(0L, -floor_div(firstTap, stride)));
+    const long lastFit = (long)bLength - 1 - reach - firstTap;
+    const long interiorEnd = max(interiorFirst, min((long)aLength, lastFit < 0 ? 0 : lastFit / stride + 1));
+    const int contiguous = dilation * bPositionStride == 1;
+
+    realv acc[TILE_M][TILE_N];
+    #pragma unroll
+    for (int i = 0; i < TILE_M; ++i) {
+        #pragma unroll
+        for (int j = 0; j < TILE_N; ++j) {
+            acc[i][j] = (realv)0;
+        }
+    }
+    for (int n = 0; n < batch; ++n) {
+        __global const store_t* aSample = a + (long)n * aChannels * aLength;
+        __global const store_t* bSample = b + (long)n * bChannels * bLength;
+        if (contiguous) {
+            for (long step = interiorFirst; step < interiorEnd; ++step) {
+                taps_step(acc, CONTIGUOUS, aSample, bSample, aRow, bRow, step, firstTap, bLength, stride, dilation,
+                          aPositionStride, bPositionStride);
+            }
+        } else {
+            for (long step = interiorFirst; step < interiorEnd; ++step) {
+                taps_step(acc, STRIDED, aSample, bSample, aRow, bRow, step, firstTap, bLength, stride, dilation,
+                          aPositionStride, bPositionStride);
+            }
+        }
+        for (long step = 0; step < aLength; ++step) {
+            if (step == interiorFirst) {
+                step = interiorEnd;
+                if (step == aLength) {
+                    break;
+                }
+            }
+            taps_step(acc, EDGE, aSample, bSample, aRow, bRow, step, firstTap, bLength, stride, dilation,
+                      aPositionStride, bPositionStride);
+        }
+    }
+    #pragma unroll
+    for (int i = 0; i < TILE_M; ++i) {
+        if (m0 + i < aGroup) {
+            #pragma unroll
+            for (int j = 0; j < TILE_N; ++j) {
+                if (c0 + j < bGroup) {
+                    const long row = ((long)(group * aGroup + m0 + i) * bGroup + c0 + j) * kernelSize;
+                    if (k0 + VECTOR <= kernelSize) {
+                        VSTOREN(VECTOR, acc[i][j], 0, g + row + k0);
+                    } else {
+                        real lanes[VECTOR];
+                        CONCAT(vstore, VECTOR)(acc[i][j], 0, lanes);
+                        for (int l = 0; l < kernelSize - k0; ++l) {
+                            STORE(g, row + k0 + l, lanes[l]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package io.clconvt;
+
+import io.clconvt.internal.Conv1dProblem;
+import io.clconvt.internal.StreamingBackend;
+import io.clconvt.internal.Validation;
+import java.util.Arrays;
+
+/**
+ * The {@link ChunkStream} of one {@link Conv1d} layer.
+ *
+ * <p>With zero padding, output t reads input positions [t * stride - left, t * stride - left + span] (span =
+ * dilation x (K - 1)), zeros outside the input: after n positions it is final once its last read is below n,
+ * and it exists for sure once even the input ending now has it. So a push returns outputs up to
+ * {@code min(floor((n - 1 + left - span) / stride) + 1, Lout(n))} and finish the rest, which read the right
+ * padding: the look-ahead of the layer is span - left positions. A step computes its outputs as a window of
+ * the convolution over the inputs from the first one its first output reads, which this stream keeps on the
+ * backend (at most span + stride positions) and joins with the next chunk on the device.
+ *
+ * <p>Reflect, replicate and circular padding read the input's last positions at its start (circular) or
+ * need the whole length to validate the padding (reflect): a stream of such a layer keeps every chunk on the
+ * backend and computes the whole output at finish, which equals the one-shot call.
+ */
+final class Conv1dStream implements ChunkStream {
+    private final StreamingBackend backend;
+    private final Conv1d layer;
+    private final Conv1dParams params;
+    private final int left;
+    private final int right;
+    private final long span;
+    private final boolean incremental;
+
+    /** Channels, batch, rank and dtype, fixed by the first chunk; null before it. */
+    private Conv1dProblem shapes;
+    private long pushed;
+    private long emitted;
+    /** Input positions [windowStart, pushed) on the backend; null before the first push and after the end. */
+    private DeviceTensor window;
+    private long windowStart;
+    private boolean finished;
+    private boolean closed;
+
+    Conv1dStream(StreamingBackend backend, Conv1d layer) {
+        this.backend = backend;
+        this.layer = layer;
+        this.params = layer.params();
+        int kernelSize = layer.weight().dim(2);
+        int[] sides = params.sides(kernelSize);
+        this.left = sides[0];
+        this.right = sides[1];
+        this.span = (long) params.dilation() * (kernelSize - 1);
+        this.incremental = params.paddingMode() == PaddingMode.ZEROS;
+    }
+
+    @Override
+    public synchronized Tensor push(Tensor chunk) {
+        Validation.requireNonNull("chunk", chunk);
+        Conv1dProblem chunkShapes = check(chunk.shape(), chunk.dtype());
+        try (DeviceTensor input = backend.upload(chunk)) {
+            long total = pushed + chunkShapes.inputLength();
+            long first = incremental ? Math.min(firstInputFor(emitted), pushed) : windowStart;
+            DeviceTensor joined = backend.joinLength(window, Validation.toIntExact("history", first - windowStart),
+                    input, params.layout());
+            Tensor result;
+            try {
+                result = incremental ? compute(chunkShapes, joined, first, total, finalOutputs(total))
+                        : empty(chunkShapes);
+            } catch (RuntimeException e) {
+                joined.close();
+                throw e;
+            }
+            release();
+            shapes = chunkShapes;
+            window = joined;
+            windowStart = first;
+            pushed = total;
+            return result;
+        }
+    }
+
+    @Override
+    public synchronized Tensor finish() {
+        requireUsable();
+        if (pushed == 0) {
+            throw new IllegalStateException("finish() before any push: the stream has no input");
+        }
+        Tensor result;
+        if (incremental) {
+            result = compute(shapes, window, windowStart, pushed, totalOutputLength());
+        } else {
+            try (DeviceTensor whole = backend.conv1d(window, layer.weightFor(shapes.dtype()),
+                    layer.biasFor(shapes.dtype()), params)) {
+                result = whole.download();
+            }
+        }
+        finished = true;
+        release();
+        return result;
+    }
+
+    private Conv1dProblem check(int[] shape, DType dtype) {
+        requireUsable();
+        Validation.requireNonNull("chunk dtype", dtype);
+        DType parameters = shapes == null ? dtype : shapes.dtype();
+        Conv1dProblem candidate = Conv1dProblem.resolveShapes(shape, dtype, layer.weightFor(parameters),
+                layer.biasFor(parameters), params);
+        if (shapes != null && (candidate.batched() != shapes.batched() || candidate.batch() != shapes.batch())) {
+            throw new IllegalArgumentException("chunk " + candidate.dtype() + " " + Arrays.toString(shape)
+                    + " does not continue the stream's " + shapes.dtype() + " " + Arrays.toString(shapes.inputShape())
+                    + " chunks: rank, batch, channels and dtype must stay the same");
+        }
+        return candidate;
+    }
+
+    /** The whole input's output length, refused below 1 as the one-shot call refuses it. */
+    private long totalOutputLength() {
+        long reach = pushed + left + right - span - 1;
+        if (reach < 0) {
+            throw new IllegalArgumentException("output length would be < 1 for a streamed input of " + pushed
+                    + " positions and " + params);
+        }
+        return reach / params.stride() + 1;
+    }
+
+    /** Outputs [emitted, end) from the inputs [inputStart, inputEnd) in {@code inputs}; empty if there are none. */
+    private Tensor compute(Conv1dProblem chunkShapes, DeviceTensor inputs, long inputStart, long inputEnd, long end) {
+        if (end <= emitted) {
+            return empty(chunkShapes);
+        }
+        Conv1dProblem step = chunkShapes.window(Validation.toIntExact("window length", inputEnd - inputStart),
+                Validation.toIntExact("window padding", left + inputStart - emitted * params.stride()),
+                Validation.toIntExact("outputs per step", end - emitted));
+        try (DeviceTensor result = backend.conv1dWindow(step, inputs, layer.weightFor(step.dtype()),
+                layer.biasFor(step.dtype()))) {
+            emitted = end;
+            return result.download();
+        }
+    }
+
+    private static Tensor empty(Conv1dProblem shapes) {
+        return Tensor.empty(shapes.dtype(), shapes.shape(shapes.outChannels(), 0));
+    }
+
+    /** How many outputs are final after {@code inputs} positions. */
+    private long finalOutputs(long inputs) {
+        long lastRead = inputs - 1 + left - span;
+        long shortest = inputs + left + right - span - 1;
+        if (lastRead < 0 || shortest < 0) {
+            return emitted;
+        }
+        return Math.max(emitted, Math.min(lastRead, shortest) / params.stride() + 1);
+    }
+
+    /** The first input position output {@code output} reads. */
+    private long firstInputFor(long output) {
+        return Math.max(0, output * params.stride() - left);
+    }
+
+    private void requireUsable() {
+        if (closed) {
+            throw new IllegalStateException("the stream is closed");
+        }
+        if (finished) {
+            throw new IllegalStateException("the stream is finished: push and finish are not allowed after finish()");
+        }
+    }
+
+    private void release() {
+        if (window != null) {
+            window.close();
+            window = null;
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        release();
+    }
+}
