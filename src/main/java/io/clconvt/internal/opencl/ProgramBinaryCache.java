@@ -1,5 +1,6 @@
 package io.clconvt.internal.opencl;
 
+import io.clconvt.internal.DeviceCapabilities;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -37,13 +38,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Where: the system property {@value #PROPERTY}, else the environment variable {@value #ENVIRONMENT},
  * else {@code $XDG_CACHE_HOME/clconvt/programs}, else {@code ~/.cache/clconvt/programs}; the value
- * {@code off} turns it off. Thread-safe: {@link ProgramCache#prepare} builds on several threads.
+ * {@code off} turns it off. On POCL, which has a cache of its own, only a directory set explicitly turns
+ * it on ({@link #forDevice}). Thread-safe: {@link ProgramCache#prepare} builds on several threads.
  */
 public final class ProgramBinaryCache {
     private static final Logger LOG = LoggerFactory.getLogger(ProgramBinaryCache.class);
     public static final String PROPERTY = "clconvt.programCache";
     public static final String ENVIRONMENT = "CLCONVT_PROGRAM_CACHE";
     public static final String OFF = "off";
+    private static final String POCL_PLATFORM = "Portable Computing Language";
     public static final int MAX_FILES = 2_000;
     public static final long MAX_BYTES = 256L << 20;
     private static final String SUFFIX = ".bin";
@@ -70,6 +73,24 @@ public final class ProgramBinaryCache {
         this.maxFiles = maxFiles;
         this.maxBytes = maxBytes;
         this.enabled = directory != null;
+    }
+
+    /**
+     * The cache a backend on {@code device} uses, or null for none: {@link #fromEnvironment()}, except on
+     * POCL, whose own on-disk cache already makes a second process start warm; there asking for a program's
+     * binary makes POCL also compile each kernel for a generic work-group size, which cost the first
+     * process more than a later one with POCL's cache emptied gained (docs/program-cache.md). There the
+     * library's cache is used only when the property or the environment variable names a directory.
+     */
+    public static ProgramBinaryCache forDevice(DeviceCapabilities device) {
+        return usedOn(device.platform(), System.getProperty(PROPERTY), System.getenv(ENVIRONMENT))
+                ? fromEnvironment() : null;
+    }
+
+    /** Whether a backend on {@code platform} uses the cache, given the property's and the variable's values. */
+    static boolean usedOn(String platform, String property, String environment) {
+        boolean chosen = (property != null && !property.isBlank()) || (environment != null && !environment.isBlank());
+        return chosen || !platform.contains(POCL_PLATFORM);
     }
 
     /** The cache the system property, the environment or the default location names; one per process. */

@@ -48,9 +48,10 @@ public final class ProgramCache implements AutoCloseable {
     /** The same entries by kernel object, by identity: JOCL's handles compare by native address. */
     private final Map<cl_kernel, Entry> byKernel = new IdentityHashMap<>();
 
-    /** The cache of a backend, which loads and stores binaries in the {@link ProgramBinaryCache#fromEnvironment() default binary cache}. */
+    /** The cache of a backend, which loads and stores binaries in {@link ProgramBinaryCache#forDevice the device's binary cache}, if any. */
     public ProgramCache(ClContext context) {
-        this(context, MAX_PROGRAMS, ProgramCache::kernelSource, ProgramBinaryCache.fromEnvironment());
+        this(context, MAX_PROGRAMS, ProgramCache::kernelSource,
+                ProgramBinaryCache.forDevice(context.device().capabilities()));
     }
 
     /** The source a program of {@code kernels/<file>} is built from, its includes inlined. */

@@ -184,6 +184,17 @@ class ProgramBinaryCacheTest {
     }
 
     @Test
+    void poclUsesItOnlyWhenADirectoryIsSetExplicitly() {
+        String pocl = "Portable Computing Language";
+        assertFalse(ProgramBinaryCache.usedOn(pocl, null, null), "POCL keeps its own cache");
+        assertFalse(ProgramBinaryCache.usedOn(pocl, " ", ""));
+        assertTrue(ProgramBinaryCache.usedOn(pocl, "/p", null));
+        assertTrue(ProgramBinaryCache.usedOn(pocl, null, "/e"));
+        assertTrue(ProgramBinaryCache.usedOn("NVIDIA CUDA", null, null));
+        assertTrue(ProgramBinaryCache.usedOn("AMD Accelerated Parallel Processing", null, null));
+    }
+
+    @Test
     void anUnwritableDirectoryTurnsTheCacheOffWithoutFailing() throws IOException {
         Path notADirectory = Files.writeString(dir.resolve("file"), "x");
         ProgramBinaryCache cache = new ProgramBinaryCache(notADirectory.resolve("programs"), 10, 100);
