@@ -37,14 +37,14 @@ public final class Main implements Runnable {
      * library loaded, in a child JVM that has it ({@link SignalChainingRelaunch}).
      */
     public static void main(String[] args) {
-        OptionalInt relaunched = SignalChainingRelaunch.runPreloaded();
-        if (relaunched.isPresent()) {
-            System.exit(relaunched.getAsInt());
-        }
         // The command line's logging setup lives under its own name, so that applications using the
         // library keep their own logback.xml; a -Dlogback.configurationFile given by the user wins.
         if (System.getProperty(LOGBACK_CONFIGURATION) == null) {
             System.setProperty(LOGBACK_CONFIGURATION, "io/clconvt/cli/logback-cli.xml");
+        }
+        OptionalInt relaunched = SignalChainingRelaunch.runPreloaded();
+        if (relaunched.isPresent()) {
+            System.exit(relaunched.getAsInt());
         }
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }

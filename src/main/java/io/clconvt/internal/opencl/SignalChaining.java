@@ -21,7 +21,6 @@ import org.slf4j.helpers.NOPLoggerFactory;
  * (whose no-operation logger would swallow the warning), as one line on stderr.
  */
 public final class SignalChaining {
-    private static final Logger LOG = LoggerFactory.getLogger(SignalChaining.class);
     private static final Path MAPS = Path.of("/proc/self/maps");
     private static final AtomicBoolean CHECKED = new AtomicBoolean();
 
@@ -41,7 +40,10 @@ public final class SignalChaining {
             if (LoggerFactory.getILoggerFactory() instanceof NOPLoggerFactory) {
                 System.err.println("clconvt: WARNING: " + warning);
             } else {
-                LOG.warn(warning);
+                // Looked up here, not in a static field: the command line asks loaded() before it has
+                // configured logging, which the first logger would initialise.
+                Logger log = LoggerFactory.getLogger(SignalChaining.class);
+                log.warn(warning);
             }
         }
     }
