@@ -127,11 +127,11 @@ public final class HifiGan {
 
     private static void requireShape(StateDict weights, String prefix, int[] actual, int[] expected, Tensor bias) {
         if (!Arrays.equals(actual, expected)) {
-            throw new IllegalArgumentException("the weight of '" + prefix + "' in " + weights.file() + " has shape "
+            throw new IllegalArgumentException("the weight of '" + prefix + "' in " + weights + " has shape "
                     + Arrays.toString(actual) + " but the config needs " + Arrays.toString(expected));
         }
         if (bias == null) {
-            throw new IllegalArgumentException("'" + prefix + ".bias' is missing from " + weights.file()
+            throw new IllegalArgumentException("'" + prefix + ".bias' is missing from " + weights
                     + ": every HiFi-GAN convolution has a bias");
         }
     }
