@@ -91,6 +91,25 @@ public abstract class Block {
         return new BlockChunkStream(ConvTranspose1d.engine(backend), this);
     }
 
+    /**
+     * Does ahead of time what the first call on inputs of {@code dtype} and {@code inputShape} would do before
+     * its result: on an OpenCL backend, builds every layer's program (seconds each on a CPU device whose driver
+     * cache is empty), uploads the weights and runs the block once on zeros, so that a server's first request
+     * waits for none of it.
+     *
+     * @throws IllegalArgumentException if a layer refuses that shape, or {@code backend} is not one of
+     *     {@link Backends}'
+     */
+    public void prepare(Backend backend, DType dtype, int... inputShape) {
+        StreamingBackend engine = ConvTranspose1d.engine(backend);
+        Validation.requireNonNull("dtype", dtype);
+        Validation.requireNonNull("inputShape", inputShape);
+        try (DeviceTensor zeros = engine.upload(Tensor.zeros(dtype, inputShape.clone()));
+                DeviceTensor y = apply(engine, zeros)) {
+            y.shape(); // the result itself is not needed: building and running the layers was the point
+        }
+    }
+
     /** The block's output for {@code x}, a new device tensor; {@code x} stays open. */
     abstract DeviceTensor apply(StreamingBackend backend, DeviceTensor x);
 

@@ -110,6 +110,15 @@ public final class Conv1d {
                 params).outputShape();
     }
 
+    /**
+     * Does ahead of time what the first call on inputs of {@code dtype} and {@code inputShape} would do before
+     * its result (builds the program, uploads the weights, runs once on zeros), as
+     * {@link ConvTranspose1d#prepare} does.
+     */
+    public void prepare(Backend backend, DType dtype, int... inputShape) {
+        Block.of(this).prepare(backend, dtype, inputShape);
+    }
+
     /** Applies the layer. */
     public Tensor forward(Backend backend, Tensor x) {
         Validation.requireNonNull("backend", backend);

@@ -8,6 +8,7 @@ import io.clconvt.Conv1d;
 import io.clconvt.Conv1dParams;
 import io.clconvt.ConvTranspose1d;
 import io.clconvt.ConvTranspose1dParams;
+import io.clconvt.DType;
 import io.clconvt.Tensor;
 import io.clconvt.internal.Validation;
 import io.clconvt.io.StateDict;
@@ -154,6 +155,14 @@ public final class HifiGan {
      */
     public Tensor generate(Backend backend, Tensor mel) {
         return generator.forward(backend, mel);
+    }
+
+    /**
+     * Builds and runs once on zeros every program a {@link #generate} call on a mel of {@code dtype} and
+     * {@code melShape} needs (see {@link Block#prepare}), so that the first real call waits for none of them.
+     */
+    public void prepare(Backend backend, DType dtype, int... melShape) {
+        generator.prepare(backend, dtype, melShape);
     }
 
     /**
