@@ -112,10 +112,9 @@ __attribute__((always_inline)) inline realv gather(__global const store_t* p, lo
     return CONCAT(vload, VECTOR)(0, lanes);
 }
 
-// How a reduction step reads its lanes, a compile-time constant at each call site of the step helpers, so
-// that each loop gets only its own loads: CONTIGUOUS (every lane inside the tensors, consecutive: vector
-// loads), STRIDED (every lane inside, gathered) or EDGE (lanes outside masked: gathered, products selected).
-#define CONTIGUOUS 0
+// How a step helper reads its lanes, a compile-time constant at each call site, so that each loop gets only
+// its own code: STRIDED (every lane inside the tensors, gathered) or EDGE (lanes outside masked, products
+// selected). Steps whose lanes are inside and consecutive run in the kernels' own vector-load loops.
 #define STRIDED 1
 #define EDGE 2
 
@@ -129,25 +128,19 @@ __attribute__((always_inline)) inline void reduce_block(realv acc[TILE_M][TILE_N
         const int* shift, const int a0, const int aLength, const int bLength, const int stride,
         const long aPositionStride, const long bPositionStride)
 {
-    // CONTIGUOUS implies stride 1 and unit position strides: as constants, the addresses fold.
-    const int stride_ = mode == CONTIGUOUS ? 1 : stride;
-    const long aStep = mode == CONTIGUOUS ? 1 : aPositionStride;
-    const long bStep = mode == CONTIGUOUS ? 1 : bPositionStride;
-    const long firstPosition = (long)a0 * stride_;
-    const long bLaneStep = (long)stride_ * bStep;
+    const long firstPosition = (long)a0 * stride;
+    const long bLaneStep = (long)stride * bPositionStride;
     const int2 aInside = (int2)(0, min(VECTOR, aLength - a0));
     realv aLanes[TILE_M];
     #pragma unroll
     for (int i = 0; i < TILE_M; ++i) {
-        const long first = aRow[i] + a0 * aStep;
-        aLanes[i] = mode == CONTIGUOUS ? VLOADN(VECTOR, 0, aSample + first)
-                                       : gather(aSample, first, aStep, aInside);
+        aLanes[i] = gather(aSample, aRow[i] + a0 * aPositionStride, aPositionStride, aInside);
     }
     #pragma unroll
     for (int j = 0; j < TILE_N; ++j) {
-        const long first = bColumn[j] + (firstPosition + shift[j]) * bStep;
+        const long first = bColumn[j] + (firstPosition + shift[j]) * bPositionStride;
         if (mode == EDGE) {
-            int2 inside = lanes_inside(firstPosition + shift[j], stride_, bLength);
+            int2 inside = lanes_inside(firstPosition + shift[j], stride, bLength);
             inside.y = max(inside.x, min(inside.y, aInside.y));
             const maskv valid = lane_mask(inside);
             const realv bLanes = gather(bSample, first, bLaneStep, inside);
@@ -156,8 +149,7 @@ __attribute__((always_inline)) inline void reduce_block(realv acc[TILE_M][TILE_N
                 acc[i][j] = select(acc[i][j], fma(aLanes[i], bLanes, acc[i][j]), valid);
             }
         } else {
-            const realv bLanes = mode == CONTIGUOUS ? VLOADN(VECTOR, 0, bSample + first)
-                                                    : gather(bSample, first, bLaneStep, (int2)(0, VECTOR));
+            const realv bLanes = gather(bSample, first, bLaneStep, (int2)(0, VECTOR));
             #pragma unroll
             for (int i = 0; i < TILE_M; ++i) {
                 acc[i][j] = fma(aLanes[i], bLanes, acc[i][j]);
@@ -236,9 +228,32 @@ __kernel void conv_weight_gradient_reduce(
         __global const store_t* aSample = a + (long)n * aChannels * aLength;
         __global const store_t* bSample = b + (long)n * bChannels * bLength;
         if (contiguous) {
-            for (int block = interiorFirst; block < interiorEnd; ++block) {
-                reduce_block(acc, CONTIGUOUS, aSample, bSample, aRow, bColumn, shift, block * VECTOR, aLength,
-                             bLength, stride, aPositionStride, bPositionStride);
+            // The hot loop: each row's and column's pointer set once, so that a step is its vector loads and
+            // multiply-adds with no address arithmetic beyond one offset.
+            __global const store_t* aPointer[TILE_M];
+            #pragma unroll
+            for (int i = 0; i < TILE_M; ++i) {
+                aPointer[i] = aSample + aRow[i];
+            }
+            __global const store_t* bPointer[TILE_N];
+            #pragma unroll
+            for (int j = 0; j < TILE_N; ++j) {
+                bPointer[j] = bSample + bColumn[j] + shift[j];
+            }
+            for (int a0 = interiorFirst * VECTOR; a0 < interiorEnd * VECTOR; a0 += VECTOR) {
+                realv aLanes[TILE_M];
+                #pragma unroll
+                for (int i = 0; i < TILE_M; ++i) {
+                    aLanes[i] = VLOADN(VECTOR, 0, aPointer[i] + a0);
+                }
+                #pragma unroll
+                for (int j = 0; j < TILE_N; ++j) {
+                    const realv bLanes = VLOADN(VECTOR, 0, bPointer[j] + a0);
+                    #pragma unroll
+                    for (int i = 0; i < TILE_M; ++i) {
+                        acc[i][j] = fma(aLanes[i], bLanes, acc[i][j]);
+                    }
+                }
             }
         } else {
             for (int block = interiorFirst; block < interiorEnd; ++block) {
@@ -277,10 +292,8 @@ __attribute__((always_inline)) inline void taps_step(realv acc[TILE_M][TILE_N], 
         const long step, const long firstTap, const int bLength, const int stride, const int dilation,
         const long aPositionStride, const long bPositionStride)
 {
-    // CONTIGUOUS implies dilation 1 and unit B position stride: as constants, the addresses fold.
-    const long bStep = mode == CONTIGUOUS ? 1 : bPositionStride;
     const long first = step * stride + firstTap;
-    const long bLaneStep = (long)(mode == CONTIGUOUS ? 1 : dilation) * bStep;
+    const long bLaneStep = (long)dilation * bPositionStride;
     const int2 inside = mode == EDGE ? lanes_inside(first, dilation, bLength) : (int2)(0, VECTOR);
     realv aValues[TILE_M];
     #pragma unroll
@@ -289,9 +302,7 @@ __attribute__((always_inline)) inline void taps_step(realv acc[TILE_M][TILE_N], 
     }
     #pragma unroll
     for (int j = 0; j < TILE_N; ++j) {
-        const long offset = bRow[j] + first * bStep;
-        const realv bLanes = mode == CONTIGUOUS ? VLOADN(VECTOR, 0, bSample + offset)
-                                                : gather(bSample, offset, bLaneStep, inside);
+        const realv bLanes = gather(bSample, bRow[j] + first * bPositionStride, bLaneStep, inside);
         #pragma unroll
         for (int i = 0; i < TILE_M; ++i) {
             acc[i][j] = mode == EDGE ? select(acc[i][j], fma(aValues[i], bLanes, acc[i][j]), lane_mask(inside))
@@ -363,9 +374,33 @@ __kernel void conv_weight_gradient_taps(
         __global const store_t* aSample = a + (long)n * aChannels * aLength;
         __global const store_t* bSample = b + (long)n * bChannels * bLength;
         if (contiguous) {
+            // The hot loop, its pointers set once (see conv_weight_gradient_reduce).
+            __global const store_t* aPointer[TILE_M];
+            #pragma unroll
+            for (int i = 0; i < TILE_M; ++i) {
+                aPointer[i] = aSample + aRow[i];
+            }
+            __global const store_t* bPointer[TILE_N];
+            #pragma unroll
+            for (int j = 0; j < TILE_N; ++j) {
+                bPointer[j] = bSample + bRow[j] + firstTap;
+            }
             for (long step = interiorFirst; step < interiorEnd; ++step) {
-                taps_step(acc, CONTIGUOUS, aSample, bSample, aRow, bRow, step, firstTap, bLength, stride, dilation,
-                          aPositionStride, bPositionStride);
+                const long aOffset = step * aPositionStride;
+                const long bOffset = step * stride;
+                realv aValues[TILE_M];
+                #pragma unroll
+                for (int i = 0; i < TILE_M; ++i) {
+                    aValues[i] = (realv)LOAD(aPointer[i], aOffset);
+                }
+                #pragma unroll
+                for (int j = 0; j < TILE_N; ++j) {
+                    const realv bLanes = VLOADN(VECTOR, 0, bPointer[j] + bOffset);
+                    #pragma unroll
+                    for (int i = 0; i < TILE_M; ++i) {
+                        acc[i][j] = fma(aValues[i], bLanes, acc[i][j]);
+                    }
+                }
             }
         } else {
             for (long step = interiorFirst; step < interiorEnd; ++step) {
