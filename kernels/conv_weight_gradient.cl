@@ -19,7 +19,10 @@
 //   a = a0 + l, a0 a multiple of VECTOR, for TILE_M rows c1 x TILE_N columns p; the lanes are summed at the end.
 //   Along a, A is contiguous in NCL and B is contiguous where stride == 1 (Conv1d's weight gradient), so a
 //   block is one vector load per row and per column. Each lane sums R / VECTOR products in order and the
-//   lanes are then added pairwise, within gamma(R / VECTOR + log2(VECTOR)) of the exact sum.
+//   lanes are then added pairwise, within gamma(R / VECTOR + log2(VECTOR)) of the exact sum. A work-item
+//   owns SUB_M x SUB_N register tiles (a macro tile), kept in private memory, and takes them in turn over
+//   chunks of CHUNK positions: the chunk's rows of A and B are read from beyond the first-level cache once
+//   per macro tile instead of once per register tile, which is what long rows (Conv1d's) are bound by.
 // - tap lanes (conv_weight_gradient_taps): lane l is the tap k = k0 + l of one column c2l, for TILE_M rows c1 x
 //   TILE_N channels c2l. With dilation 1 and NCL the taps' B positions are contiguous whatever the stride, so a
 //   reduction step is TILE_M broadcast A values, TILE_N vector loads of B and TILE_M x TILE_N multiply-adds,
@@ -41,6 +44,19 @@
 #ifndef TILE_N
 #define TILE_N 5
 #endif
+// conv_weight_gradient_reduce's macro tile: SUB_M x SUB_N register tiles per work-item, taken in turn over
+// chunks of CHUNK positions.
+#ifndef SUB_M
+#define SUB_M 1
+#endif
+#ifndef SUB_N
+#define SUB_N 1
+#endif
+#ifndef CHUNK
+#define CHUNK 256
+#endif
+#define MACRO_M (TILE_M * SUB_M)
+#define MACRO_N (TILE_N * SUB_N)
 
 typedef CONCAT(REAL_NAME, VECTOR) realv;
 #if STORAGE == 1
@@ -177,10 +193,10 @@ __kernel void conv_weight_gradient_reduce(
     const int aGroup = aChannels / groups;
     const int bGroup = bChannels / groups;
     const int columns = bGroup * kernelSize;
-    const int mTiles = (aGroup + TILE_M - 1) / TILE_M;
-    const int n0 = get_global_id(0) * TILE_N;
+    const int mTiles = (aGroup + MACRO_M - 1) / MACRO_M;
+    const int n0 = get_global_id(0) * MACRO_N;
     const int group = get_global_id(1) / mTiles;
-    const int m0 = (get_global_id(1) % mTiles) * TILE_M;
+    const int m0 = (get_global_id(1) % mTiles) * MACRO_M;
     if (n0 >= columns || group >= groups) {
         return;
     }
@@ -189,18 +205,16 @@ __kernel void conv_weight_gradient_reduce(
     const long bChannelStride = CHANNEL_STRIDE(bChannels, bLength);
     const long bPositionStride = POSITION_STRIDE(bChannels, bLength);
 
-    long aRow[TILE_M];
-    #pragma unroll
-    for (int i = 0; i < TILE_M; ++i) {
+    long aRow[MACRO_M];
+    for (int i = 0; i < MACRO_M; ++i) {
         aRow[i] = (long)(group * aGroup + min(m0 + i, aGroup - 1)) * aChannelStride;
     }
     // Column j reads B channel bColumn[j] at position a * stride + shift[j].
-    long bColumn[TILE_N];
-    int shift[TILE_N];
+    long bColumn[MACRO_N];
+    int shift[MACRO_N];
     int minShift = INT_MAX;
     int maxShift = INT_MIN;
-    #pragma unroll
-    for (int j = 0; j < TILE_N; ++j) {
+    for (int j = 0; j < MACRO_N; ++j) {
         const int p = min(n0 + j, columns - 1);
         bColumn[j] = (long)(group * bGroup + p / kernelSize) * bChannelStride;
         shift[j] = (p % kernelSize) * dilation - padLeft;
@@ -216,70 +230,125 @@ __kernel void conv_weight_gradient_reduce(
     const int interiorEnd = max(interiorFirst, lastA < 0 ? 0 : (int)(lastA / VECTOR) + 1);
     const int contiguous = aPositionStride == 1 && (long)stride * bPositionStride == 1;
 
-    realv acc[TILE_M][TILE_N];
-    #pragma unroll
-    for (int i = 0; i < TILE_M; ++i) {
-        #pragma unroll
-        for (int j = 0; j < TILE_N; ++j) {
-            acc[i][j] = (realv)0;
+    // Every register tile's accumulators, in private memory between chunks; a tile's are in registers (tile)
+    // while it works on a chunk.
+    realv acc[SUB_M][SUB_N][TILE_M][TILE_N];
+    for (int si = 0; si < SUB_M; ++si) {
+        for (int sj = 0; sj < SUB_N; ++sj) {
+            #pragma unroll
+            for (int i = 0; i < TILE_M; ++i) {
+                #pragma unroll
+                for (int j = 0; j < TILE_N; ++j) {
+                    acc[si][sj][i][j] = (realv)0;
+                }
+            }
         }
     }
+    realv tile[TILE_M][TILE_N];
     for (int n = 0; n < batch; ++n) {
         __global const store_t* aSample = a + (long)n * aChannels * aLength;
         __global const store_t* bSample = b + (long)n * bChannels * bLength;
-        if (contiguous) {
-            // The hot loop: each row's and column's pointer set once, so that a step is its vector loads and
-            // multiply-adds with no address arithmetic beyond one offset.
-            __global const store_t* aPointer[TILE_M];
-            #pragma unroll
-            for (int i = 0; i < TILE_M; ++i) {
-                aPointer[i] = aSample + aRow[i];
-            }
-            __global const store_t* bPointer[TILE_N];
-            #pragma unroll
-            for (int j = 0; j < TILE_N; ++j) {
-                bPointer[j] = bSample + bColumn[j] + shift[j];
-            }
-            for (int a0 = interiorFirst * VECTOR; a0 < interiorEnd * VECTOR; a0 += VECTOR) {
-                realv aLanes[TILE_M];
-                #pragma unroll
-                for (int i = 0; i < TILE_M; ++i) {
-                    aLanes[i] = VLOADN(VECTOR, 0, aPointer[i] + a0);
-                }
-                #pragma unroll
-                for (int j = 0; j < TILE_N; ++j) {
-                    const realv bLanes = VLOADN(VECTOR, 0, bPointer[j] + a0);
+        // CHUNK positions at a time, every register tile in turn: the chunk's rows and columns stay in the
+        // first-level cache while each tile reads them, so a macro tile reads A and B from farther caches once.
+        for (int chunk = interiorFirst; chunk < interiorEnd; chunk += CHUNK / VECTOR) {
+            const int chunkEnd = min(interiorEnd, chunk + CHUNK / VECTOR);
+            #pragma unroll 1
+            for (int si = 0; si < SUB_M; ++si) {
+                #pragma unroll 1
+                for (int sj = 0; sj < SUB_N; ++sj) {
                     #pragma unroll
                     for (int i = 0; i < TILE_M; ++i) {
-                        acc[i][j] = fma(aLanes[i], bLanes, acc[i][j]);
+                        #pragma unroll
+                        for (int j = 0; j < TILE_N; ++j) {
+                            tile[i][j] = acc[si][sj][i][j];
+                        }
+                    }
+                    const long* tileRows = aRow + si * TILE_M;
+                    const long* tileColumns = bColumn + sj * TILE_N;
+                    const int* tileShifts = shift + sj * TILE_N;
+                    if (contiguous) {
+                        // The hot loop: each row's and column's pointer set once, so that a step is its vector
+                        // loads and multiply-adds with no address arithmetic beyond one offset.
+                        __global const store_t* aPointer[TILE_M];
+                        #pragma unroll
+                        for (int i = 0; i < TILE_M; ++i) {
+                            aPointer[i] = aSample + tileRows[i];
+                        }
+                        __global const store_t* bPointer[TILE_N];
+                        #pragma unroll
+                        for (int j = 0; j < TILE_N; ++j) {
+                            bPointer[j] = bSample + tileColumns[j] + tileShifts[j];
+                        }
+                        for (int a0 = chunk * VECTOR; a0 < chunkEnd * VECTOR; a0 += VECTOR) {
+                            realv aLanes[TILE_M];
+                            #pragma unroll
+                            for (int i = 0; i < TILE_M; ++i) {
+                                aLanes[i] = VLOADN(VECTOR, 0, aPointer[i] + a0);
+                            }
+                            #pragma unroll
+                            for (int j = 0; j < TILE_N; ++j) {
+                                const realv bLanes = VLOADN(VECTOR, 0, bPointer[j] + a0);
+                                #pragma unroll
+                                for (int i = 0; i < TILE_M; ++i) {
+                                    tile[i][j] = fma(aLanes[i], bLanes, tile[i][j]);
+                                }
+                            }
+                        }
+                    } else {
+                        for (int block = chunk; block < chunkEnd; ++block) {
+                            reduce_block(tile, STRIDED, aSample, bSample, tileRows, tileColumns, tileShifts,
+                                         block * VECTOR, aLength, bLength, stride, aPositionStride, bPositionStride);
+                        }
+                    }
+                    #pragma unroll
+                    for (int i = 0; i < TILE_M; ++i) {
+                        #pragma unroll
+                        for (int j = 0; j < TILE_N; ++j) {
+                            acc[si][sj][i][j] = tile[i][j];
+                        }
                     }
                 }
             }
-        } else {
-            for (int block = interiorFirst; block < interiorEnd; ++block) {
-                reduce_block(acc, STRIDED, aSample, bSample, aRow, bColumn, shift, block * VECTOR, aLength,
-                             bLength, stride, aPositionStride, bPositionStride);
-            }
         }
-        for (int block = 0; block < blocks; ++block) {
-            if (block == interiorFirst) {
-                block = interiorEnd;
-                if (block == blocks) {
-                    break;
+        // The blocks with lanes outside A or B, register tile by register tile.
+        #pragma unroll 1
+        for (int si = 0; si < SUB_M; ++si) {
+            #pragma unroll 1
+            for (int sj = 0; sj < SUB_N; ++sj) {
+                #pragma unroll
+                for (int i = 0; i < TILE_M; ++i) {
+                    #pragma unroll
+                    for (int j = 0; j < TILE_N; ++j) {
+                        tile[i][j] = acc[si][sj][i][j];
+                    }
+                }
+                for (int block = 0; block < blocks; ++block) {
+                    if (block == interiorFirst) {
+                        block = interiorEnd;
+                        if (block == blocks) {
+                            break;
+                        }
+                    }
+                    reduce_block(tile, EDGE, aSample, bSample, aRow + si * TILE_M, bColumn + sj * TILE_N,
+                                 shift + sj * TILE_N, block * VECTOR, aLength, bLength, stride, aPositionStride,
+                                 bPositionStride);
+                }
+                #pragma unroll
+                for (int i = 0; i < TILE_M; ++i) {
+                    #pragma unroll
+                    for (int j = 0; j < TILE_N; ++j) {
+                        acc[si][sj][i][j] = tile[i][j];
+                    }
                 }
             }
-            reduce_block(acc, EDGE, aSample, bSample, aRow, bColumn, shift, block * VECTOR, aLength, bLength,
-                         stride, aPositionStride, bPositionStride);
         }
     }
-    #pragma unroll
-    for (int i = 0; i < TILE_M; ++i) {
+    for (int i = 0; i < MACRO_M; ++i) {
         if (m0 + i < aGroup) {
             const long row = (long)(group * aGroup + m0 + i) * columns;
-            #pragma unroll
-            for (int j = 0; j < TILE_N; ++j) {
+            for (int j = 0; j < MACRO_N; ++j) {
                 if (n0 + j < columns) {
-                    STORE(g, row + n0 + j, sum_lanes(acc[i][j]));
+                    STORE(g, row + n0 + j, sum_lanes(acc[i / TILE_M][j / TILE_N][i % TILE_M][j % TILE_N]));
                 }
             }
         }
