@@ -14,7 +14,8 @@ import org.jocl.cl_kernel;
 
 /**
  * {@code kernels/conv_weight_gradient.cl}: the weight gradient of Conv1d and ConvTranspose1d
- * ({@link WeightGradientProblem}). Shapes are runtime arguments, so the programs are one per dtype and
+ * ({@link WeightGradientProblem}); "the HiFi-GAN shape" below is its first upsampler's (x (1, 512, 86),
+ * 256 output channels, K 16, stride 8, padding 4: A (512, 86), B (256, 688)). Shapes are runtime arguments, so the programs are one per dtype and
  * {@link Variant} (at most three per dtype on a device); the device's native vector and register file fix
  * the vector width and the register tile.
  */
@@ -53,8 +54,9 @@ public final class WeightGradientKernel {
     }
 
     /**
-     * A work-item's register tile: {@code rows} x {@code columns} vector accumulators of {@code vector}
-     * lanes. Columns are G's flattened (c2l, k) for {@link Variant#REDUCTION} and B channels for
+     * A register tile of {@code rows} x {@code columns} vector accumulators of {@code vector} lanes, and the
+     * {@code subRows} x {@code subColumns} of them a work-item owns (reduction lanes only; 1 x 1 for the tap
+     * lanes). Columns are G's flattened (c2l, k) for {@link Variant#REDUCTION} and B channels for
      * {@link Variant#TAPS}.
      */
     public record Tile(Variant variant, int vector, int rows, int columns, int subRows, int subColumns) {
@@ -72,10 +74,12 @@ public final class WeightGradientKernel {
     /**
      * The rule. A tile's accumulators and one operand vector per row and per column fill the register file:
      * 4 x 5 (+ 4 + 5 = 29) with 32 vector registers (AVX-512), 2 x 4 (14) with 16. With 4 x 6 (34) the
-     * compiler kept a dozen accumulators on the stack in the loop, and Conv1d 128 -> 128, K 3, dilation 3, length
-     * 5504 took 11.1 ms against 7.4 ms (medians of 15, POCL on the shared 2-core AVX-512 machine, one sitting). The tap lanes are taken where the taps' B positions are
-     * consecutive (dilation 1), fill at least half a vector, and the groups fill the tile; a group of fewer A
-     * channels than the tile's rows gets one row and 8 columns (depthwise layers, whose columns are the taps).
+     * compiler kept a dozen accumulators on the stack in the loop, and Conv1d 128 -> 128, K 3, dilation 3,
+     * length 5504 took 11.1 ms against 7.4 ms (medians of 15, POCL on the shared 2-core AVX-512 machine, one
+     * sitting). The tap lanes are taken where the taps' B positions are consecutive (dilation 1), fill at
+     * least half a vector, and the groups fill the tile: on the HiFi-GAN shape of the class comment the
+     * reduction lanes, which gather B with stride 8, took over ten times as long. A group of fewer A channels
+     * than the tile's rows gets one row and 8 columns (depthwise layers, whose columns are the taps).
      */
     public static Tile tile(WeightGradientProblem problem, DeviceCapabilities device) {
         int vector = Math.max(2, Math.min(16, Integer.highestOneBit(CpuRule.nativeWidth(device, problem.dtype()))));
