@@ -7,8 +7,9 @@
 // times the A value: a NaN or Inf in A reaches exactly the G elements whose taps land inside B (and one in B
 // exactly those whose A position exists).
 //
-// As a GEMM per group: M = aGroup rows c1, N = bGroup * K columns p, a reduction of R = batch * aLength
-// products. Every shape is a runtime argument, so one program per dtype and variant serves every layer (the
+// A and B are (N, C, L), channels first (the host copies channels-last tensors first: the lanes below need
+// consecutive positions). As a GEMM per group: M = aGroup rows c1, N = bGroup * K columns p, a reduction of
+// R = batch * aLength products. Every shape is a runtime argument, so one program per dtype and variant serves every layer (the
 // host keeps no per-shape programs, and a new length never rebuilds); the vector width and the register tile
 // are build options, since they fix the accumulators a work-item keeps in registers.
 //
@@ -17,14 +18,14 @@
 //
 // - reduction lanes (conv_weight_gradient_reduce): lane l accumulates the products of reduction positions
 //   a = a0 + l, a0 a multiple of VECTOR, for TILE_M rows c1 x TILE_N columns p; the lanes are summed at the end.
-//   Along a, A is contiguous in NCL and B is contiguous where stride == 1 (Conv1d's weight gradient), so a
+//   Along a, A is contiguous and B is contiguous where stride == 1 (Conv1d's weight gradient), so a
 //   block is one vector load per row and per column. Each lane sums R / VECTOR products in order and the
 //   lanes are then added pairwise, within gamma(R / VECTOR + log2(VECTOR)) of the exact sum. A work-item
 //   owns SUB_M x SUB_N register tiles (a macro tile), kept in private memory, and takes them in turn over
 //   chunks of CHUNK positions: the chunk's rows of A and B are read from beyond the first-level cache once
 //   per macro tile instead of once per register tile, which is what long rows (Conv1d's) are bound by.
 // - tap lanes (conv_weight_gradient_taps): lane l is the tap k = k0 + l of one column c2l, for TILE_M rows c1 x
-//   TILE_N channels c2l. With dilation 1 and NCL the taps' B positions are contiguous whatever the stride, so a
+//   TILE_N channels c2l. With dilation 1 the taps' B positions are contiguous whatever the stride, so a
 //   reduction step is TILE_M broadcast A values, TILE_N vector loads of B and TILE_M x TILE_N multiply-adds,
 //   and the accumulators are G's contiguous rows, stored as vectors. It suits large K and stride > 1 (the
 //   transposed convolution's weight gradient), where the reduction lanes would gather B with the stride and
@@ -134,38 +135,32 @@ __attribute__((always_inline)) inline realv gather(__global const store_t* p, lo
 #define STRIDED 1
 #define EDGE 2
 
-// The tensor geometry both variants share: element (n, c, position) of a (N, C, L) tensor, NCL or NLC.
-#define CHANNEL_STRIDE(channels, length) (channelsLast ? 1 : (length))
-#define POSITION_STRIDE(channels, length) (channelsLast ? (channels) : 1)
-
 // One block of the reduction lanes: positions a0 .. a0 + VECTOR - 1 of one sample.
 __attribute__((always_inline)) inline void reduce_block(realv acc[TILE_M][TILE_N], const int mode,
         __global const store_t* aSample, __global const store_t* bSample, const long* aRow, const long* bColumn,
-        const int* shift, const int a0, const int aLength, const int bLength, const int stride,
-        const long aPositionStride, const long bPositionStride)
+        const int* shift, const int a0, const int aLength, const int bLength, const int stride)
 {
     const long firstPosition = (long)a0 * stride;
-    const long bLaneStep = (long)stride * bPositionStride;
     const int2 aInside = (int2)(0, min(VECTOR, aLength - a0));
     realv aLanes[TILE_M];
     #pragma unroll
     for (int i = 0; i < TILE_M; ++i) {
-        aLanes[i] = gather(aSample, aRow[i] + a0 * aPositionStride, aPositionStride, aInside);
+        aLanes[i] = gather(aSample, aRow[i] + a0, 1, aInside);
     }
     #pragma unroll
     for (int j = 0; j < TILE_N; ++j) {
-        const long first = bColumn[j] + (firstPosition + shift[j]) * bPositionStride;
+        const long first = bColumn[j] + firstPosition + shift[j];
         if (mode == EDGE) {
             int2 inside = lanes_inside(firstPosition + shift[j], stride, bLength);
             inside.y = max(inside.x, min(inside.y, aInside.y));
             const maskv valid = lane_mask(inside);
-            const realv bLanes = gather(bSample, first, bLaneStep, inside);
+            const realv bLanes = gather(bSample, first, stride, inside);
             #pragma unroll
             for (int i = 0; i < TILE_M; ++i) {
                 acc[i][j] = select(acc[i][j], fma(aLanes[i], bLanes, acc[i][j]), valid);
             }
         } else {
-            const realv bLanes = gather(bSample, first, bLaneStep, (int2)(0, VECTOR));
+            const realv bLanes = gather(bSample, first, stride, (int2)(0, VECTOR));
             #pragma unroll
             for (int i = 0; i < TILE_M; ++i) {
                 acc[i][j] = fma(aLanes[i], bLanes, acc[i][j]);
@@ -175,8 +170,8 @@ __attribute__((always_inline)) inline void reduce_block(realv acc[TILE_M][TILE_N
 }
 
 __kernel void conv_weight_gradient_reduce(
-    __global const store_t* restrict a,  // (N, aChannels, aLength) or (N, aLength, aChannels)
-    __global const store_t* restrict b,  // (N, bChannels, bLength) or (N, bLength, bChannels)
+    __global const store_t* restrict a,  // (N, aChannels, aLength)
+    __global const store_t* restrict b,  // (N, bChannels, bLength)
     __global store_t* restrict g,        // (aChannels, bChannels / groups, K)
     const int batch,
     const int aChannels,
@@ -187,8 +182,7 @@ __kernel void conv_weight_gradient_reduce(
     const int kernelSize,
     const int stride,
     const int dilation,
-    const int padLeft,
-    const int channelsLast)             // 1 for NLC, 0 for NCL
+    const int padLeft)
 {
     const int aGroup = aChannels / groups;
     const int bGroup = bChannels / groups;
@@ -200,14 +194,10 @@ __kernel void conv_weight_gradient_reduce(
     if (n0 >= columns || group >= groups) {
         return;
     }
-    const long aChannelStride = CHANNEL_STRIDE(aChannels, aLength);
-    const long aPositionStride = POSITION_STRIDE(aChannels, aLength);
-    const long bChannelStride = CHANNEL_STRIDE(bChannels, bLength);
-    const long bPositionStride = POSITION_STRIDE(bChannels, bLength);
 
     long aRow[MACRO_M];
     for (int i = 0; i < MACRO_M; ++i) {
-        aRow[i] = (long)(group * aGroup + min(m0 + i, aGroup - 1)) * aChannelStride;
+        aRow[i] = (long)(group * aGroup + min(m0 + i, aGroup - 1)) * aLength;
     }
     // Column j reads B channel bColumn[j] at position a * stride + shift[j].
     long bColumn[MACRO_N];
@@ -216,7 +206,7 @@ __kernel void conv_weight_gradient_reduce(
     int maxShift = INT_MIN;
     for (int j = 0; j < MACRO_N; ++j) {
         const int p = min(n0 + j, columns - 1);
-        bColumn[j] = (long)(group * bGroup + p / kernelSize) * bChannelStride;
+        bColumn[j] = (long)(group * bGroup + p / kernelSize) * bLength;
         shift[j] = (p % kernelSize) * dilation - padLeft;
         minShift = min(minShift, shift[j]);
         maxShift = max(maxShift, shift[j]);
@@ -228,7 +218,7 @@ __kernel void conv_weight_gradient_reduce(
     const int interiorFirst = (int)min((long)blocks, (firstA + VECTOR - 1) / VECTOR);
     const long lastA = min((long)aLength - VECTOR, floor_div((long)bLength - 1 - maxShift, stride) - (VECTOR - 1));
     const int interiorEnd = max(interiorFirst, lastA < 0 ? 0 : (int)(lastA / VECTOR) + 1);
-    const int contiguous = aPositionStride == 1 && (long)stride * bPositionStride == 1;
+    const int contiguous = stride == 1;
 
     // Every register tile's accumulators, in private memory between chunks; a tile's are in registers (tile)
     // while it works on a chunk.
@@ -297,7 +287,7 @@ __kernel void conv_weight_gradient_reduce(
                     } else {
                         for (int block = chunk; block < chunkEnd; ++block) {
                             reduce_block(tile, STRIDED, aSample, bSample, tileRows, tileColumns, tileShifts,
-                                         block * VECTOR, aLength, bLength, stride, aPositionStride, bPositionStride);
+                                         block * VECTOR, aLength, bLength, stride);
                         }
                     }
                     #pragma unroll
@@ -330,8 +320,7 @@ __kernel void conv_weight_gradient_reduce(
                         }
                     }
                     reduce_block(tile, EDGE, aSample, bSample, aRow + si * TILE_M, bColumn + sj * TILE_N,
-                                 shift + sj * TILE_N, block * VECTOR, aLength, bLength, stride, aPositionStride,
-                                 bPositionStride);
+                                 shift + sj * TILE_N, block * VECTOR, aLength, bLength, stride);
                 }
                 #pragma unroll
                 for (int i = 0; i < TILE_M; ++i) {
@@ -358,20 +347,18 @@ __kernel void conv_weight_gradient_reduce(
 // One step of the tap lanes: A position `step` of one sample against the taps k0 .. k0 + VECTOR - 1.
 __attribute__((always_inline)) inline void taps_step(realv acc[TILE_M][TILE_N], const int mode,
         __global const store_t* aSample, __global const store_t* bSample, const long* aRow, const long* bRow,
-        const long step, const long firstTap, const int bLength, const int stride, const int dilation,
-        const long aPositionStride, const long bPositionStride)
+        const long step, const long firstTap, const int bLength, const int stride, const int dilation)
 {
     const long first = step * stride + firstTap;
-    const long bLaneStep = (long)dilation * bPositionStride;
     const int2 inside = mode == EDGE ? lanes_inside(first, dilation, bLength) : (int2)(0, VECTOR);
     realv aValues[TILE_M];
     #pragma unroll
     for (int i = 0; i < TILE_M; ++i) {
-        aValues[i] = (realv)LOAD(aSample, aRow[i] + step * aPositionStride);
+        aValues[i] = (realv)LOAD(aSample, aRow[i] + step);
     }
     #pragma unroll
     for (int j = 0; j < TILE_N; ++j) {
-        const realv bLanes = gather(bSample, bRow[j] + first * bPositionStride, bLaneStep, inside);
+        const realv bLanes = gather(bSample, bRow[j] + first, dilation, inside);
         #pragma unroll
         for (int i = 0; i < TILE_M; ++i) {
             acc[i][j] = mode == EDGE ? select(acc[i][j], fma(aValues[i], bLanes, acc[i][j]), lane_mask(inside))
@@ -381,8 +368,8 @@ __attribute__((always_inline)) inline void taps_step(realv acc[TILE_M][TILE_N], 
 }
 
 __kernel void conv_weight_gradient_taps(
-    __global const store_t* restrict a,  // (N, aChannels, aLength) or (N, aLength, aChannels)
-    __global const store_t* restrict b,  // (N, bChannels, bLength) or (N, bLength, bChannels)
+    __global const store_t* restrict a,  // (N, aChannels, aLength)
+    __global const store_t* restrict b,  // (N, bChannels, bLength)
     __global store_t* restrict g,        // (aChannels, bChannels / groups, K)
     const int batch,
     const int aChannels,
@@ -393,8 +380,7 @@ __kernel void conv_weight_gradient_taps(
     const int kernelSize,
     const int stride,
     const int dilation,
-    const int padLeft,
-    const int channelsLast)             // 1 for NLC, 0 for NCL
+    const int padLeft)
 {
     const int aGroup = aChannels / groups;
     const int bGroup = bChannels / groups;
@@ -407,20 +393,16 @@ __kernel void conv_weight_gradient_taps(
     if (c0 >= bGroup || group >= groups) {
         return;
     }
-    const long aChannelStride = CHANNEL_STRIDE(aChannels, aLength);
-    const long aPositionStride = POSITION_STRIDE(aChannels, aLength);
-    const long bChannelStride = CHANNEL_STRIDE(bChannels, bLength);
-    const long bPositionStride = POSITION_STRIDE(bChannels, bLength);
 
     long aRow[TILE_M];
     #pragma unroll
     for (int i = 0; i < TILE_M; ++i) {
-        aRow[i] = (long)(group * aGroup + min(m0 + i, aGroup - 1)) * aChannelStride;
+        aRow[i] = (long)(group * aGroup + min(m0 + i, aGroup - 1)) * aLength;
     }
     long bRow[TILE_N];
     #pragma unroll
     for (int j = 0; j < TILE_N; ++j) {
-        bRow[j] = (long)(group * bGroup + min(c0 + j, bGroup - 1)) * bChannelStride;
+        bRow[j] = (long)(group * bGroup + min(c0 + j, bGroup - 1)) * bLength;
     }
     // Lane l of step a reads B position a * stride + firstTap + l * dilation.
     const long firstTap = (long)k0 * dilation - padLeft;
@@ -429,7 +411,7 @@ __kernel void conv_weight_gradient_taps(
     const long interiorFirst = min((long)aLength, max(0L, -floor_div(firstTap, stride)));
     const long lastFit = (long)bLength - 1 - reach - firstTap;
     const long interiorEnd = max(interiorFirst, min((long)aLength, lastFit < 0 ? 0 : lastFit / stride + 1));
-    const int contiguous = dilation * bPositionStride == 1;
+    const int contiguous = dilation == 1;
 
     realv acc[TILE_M][TILE_N];
     #pragma unroll
@@ -455,12 +437,11 @@ __kernel void conv_weight_gradient_taps(
                 bPointer[j] = bSample + bRow[j] + firstTap;
             }
             for (long step = interiorFirst; step < interiorEnd; ++step) {
-                const long aOffset = step * aPositionStride;
                 const long bOffset = step * stride;
                 realv aValues[TILE_M];
                 #pragma unroll
                 for (int i = 0; i < TILE_M; ++i) {
-                    aValues[i] = (realv)LOAD(aPointer[i], aOffset);
+                    aValues[i] = (realv)LOAD(aPointer[i], step);
                 }
                 #pragma unroll
                 for (int j = 0; j < TILE_N; ++j) {
@@ -473,8 +454,7 @@ __kernel void conv_weight_gradient_taps(
             }
         } else {
             for (long step = interiorFirst; step < interiorEnd; ++step) {
-                taps_step(acc, STRIDED, aSample, bSample, aRow, bRow, step, firstTap, bLength, stride, dilation,
-                          aPositionStride, bPositionStride);
+                taps_step(acc, STRIDED, aSample, bSample, aRow, bRow, step, firstTap, bLength, stride, dilation);
             }
         }
         for (long step = 0; step < aLength; ++step) {
@@ -484,8 +464,7 @@ __kernel void conv_weight_gradient_taps(
                     break;
                 }
             }
-            taps_step(acc, EDGE, aSample, bSample, aRow, bRow, step, firstTap, bLength, stride, dilation,
-                      aPositionStride, bPositionStride);
+            taps_step(acc, EDGE, aSample, bSample, aRow, bRow, step, firstTap, bLength, stride, dilation);
         }
     }
     #pragma unroll

@@ -6,20 +6,21 @@ import io.clconvt.DType;
 import io.clconvt.Layout;
 import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.WeightGradientProblem;
+import io.clconvt.internal.opencl.Cl;
 import io.clconvt.internal.opencl.ClBuffer;
 import io.clconvt.internal.opencl.ClContext;
 import io.clconvt.internal.opencl.ProgramCache;
 import io.clconvt.internal.opencl.ProgramKey;
 import io.clconvt.internal.plan.CpuRule;
-import io.clconvt.internal.opencl.Cl;
 import org.jocl.cl_event;
 import org.jocl.cl_kernel;
 
 /**
  * {@code kernels/conv_weight_gradient.cl}: the weight gradient of Conv1d and ConvTranspose1d
  * ({@link WeightGradientProblem}); "the HiFi-GAN shape" below is its first upsampler's (x (1, 512, 86),
- * 256 output channels, K 16, stride 8, padding 4: A (512, 86), B (256, 688)). Shapes are runtime arguments, so the programs are one per dtype and
- * {@link Variant} (at most three per dtype on a device); the device's native vector and register file fix
+ * 256 output channels, K 16, stride 8, padding 4: A (512, 86), B (256, 688)). Shapes are runtime arguments,
+ * so the programs are one per dtype and {@link Variant} (at most three per dtype on a device, and one copy
+ * program per element size for NLC); the device's native vector and register file fix
  * the vector width and the register tile.
  */
 public final class WeightGradientKernel {
@@ -136,9 +137,6 @@ public final class WeightGradientKernel {
         if (problem.layout() == Layout.NCL) {
             return enqueueChannelsFirst(context, programs, problem, tile, a, b, out);
         }
-        WeightGradientProblem channelsFirst = new WeightGradientProblem(problem.dtype(), Layout.NCL, problem.batch(),
-                problem.aChannels(), problem.aLength(), problem.bChannels(), problem.bLength(), problem.groups(),
-                problem.kernelSize(), problem.stride(), problem.dilation(), problem.padLeft());
         int elementBytes = problem.dtype().byteSize();
         try (ClBuffer aSwapped = ClBuffer.allocate(context,
                         (long) problem.batch() * problem.aChannels() * problem.aLength() * elementBytes);
@@ -148,7 +146,7 @@ public final class WeightGradientKernel {
                     problem.aChannels(), a, aSwapped));
             clReleaseEvent(swapLastAxes(context, programs, problem.dtype(), problem.batch(), problem.bLength(),
                     problem.bChannels(), b, bSwapped));
-            cl_event event = enqueueChannelsFirst(context, programs, channelsFirst, tile, aSwapped, bSwapped, out);
+            cl_event event = enqueueChannelsFirst(context, programs, problem, tile, aSwapped, bSwapped, out);
             try {
                 Cl.await(event);
             } catch (RuntimeException e) {
@@ -182,6 +180,7 @@ public final class WeightGradientKernel {
                 new long[] {roundUp(channels, SWAP_GROUP[0]), roundUp(length, SWAP_GROUP[1]), batch}, SWAP_GROUP);
     }
 
+    /** The kernel on channels-first a and b, whatever the problem's layout says. */
     private static cl_event enqueueChannelsFirst(ClContext context, ProgramCache programs,
             WeightGradientProblem problem, Tile tile, ClBuffer a, ClBuffer b, ClBuffer out) {
         cl_kernel kernel = programs.kernel(program(problem.dtype(), tile));
@@ -198,8 +197,7 @@ public final class WeightGradientKernel {
                 .integer(problem.kernelSize())                   // kernelSize
                 .integer(problem.stride())                       // stride
                 .integer(problem.dilation())                     // dilation
-                .integer(problem.padLeft())                      // padLeft
-                .integer(problem.layout() == Layout.NLC ? 1 : 0); // channelsLast
+                .integer(problem.padLeft());                     // padLeft
         long rowTiles = (long) problem.groups() * ceilDiv(problem.aGroupChannels(), tile.macroRows());
         long columnTiles = tile.variant() == Variant.TAPS
                 ? ceilDiv(problem.bGroupChannels(), tile.columns()) * ceilDiv(problem.kernelSize(), tile.vector())
