@@ -33,7 +33,7 @@ public final class WeightGradientKernel {
     /**
      * The dense reduction-lane tiles' macro tile: 2 x 2 register tiles per work-item, which take turns over
      * chunks of 256 positions (kernels/conv_weight_gradient.cl). On Conv1d 128 -> 128, K 3, dilation 3,
-     * length 5504 (A and B 2.8 MiB each, beyond the second-level cache) one 4 x 5 register tile per work-item
+     * length 5504 (A and B 2.8 MiB each) one 4 x 5 register tile per work-item
      * took 7.8 ms, 2 x 2 of them 4.0 ms, 2 x 4 4.2, 4 x 2 4.1, 1 x 4 4.8, 4 x 4 4.3 (medians of 15, interleaved
      * in one process, POCL on the shared 2-core AVX-512 machine).
      */
@@ -45,7 +45,7 @@ public final class WeightGradientKernel {
 
     /** The two kernels of the file; see its header for what each vectorises. */
     public enum Variant {
-        /** Lanes along the reduction: the general kernel, fast where B is contiguous along it (stride 1, NCL). */
+        /** Lanes along the reduction: the general kernel, fast where B is contiguous along it (stride 1). */
         REDUCTION("conv_weight_gradient_reduce"),
         /** Lanes along the taps: for dilation 1 and at least half a vector of taps (the transposed convolution's). */
         TAPS("conv_weight_gradient_taps");
