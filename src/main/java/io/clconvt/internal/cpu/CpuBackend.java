@@ -232,7 +232,7 @@ public final class CpuBackend implements StreamingBackend {
 
     private static Tensor compute(ConvProblem problem, Tensor x, Tensor weight, Tensor bias) {
         requireHeapFor(problem);
-        double[] input = channelsContiguous(problem, x);
+        double[] input = Planes.activate(channelsContiguous(problem, x), problem.inputActivation());
         double[] weights = weight.toDoubleArray();
         double[] biases = bias == null ? null : bias.toDoubleArray();
         double[] output = new double[problem.outputElements()];
