@@ -46,6 +46,10 @@ public final class DecodeJob {
     private DecodeJob() {
     }
 
+    /** What a task tells the driver of a .wav it wrote: the audio stays on the executor's disk. */
+    private record Written(String id, int samples, String error) implements java.io.Serializable {
+    }
+
     public static void main(String[] args) throws IOException {
         JobOptions options;
         try {
@@ -107,22 +111,22 @@ public final class DecodeJob {
             Path folder = Path.of(options.output());
             Files.createDirectories(folder);
             String output = folder.toAbsolutePath().toString();
-            List<Decoded> outcomes = decoded.map(d -> {
+            List<Written> outcomes = decoded.map(d -> {
                 if (d.failed()) {
-                    return d;
+                    return new Written(d.id(), 0, d.error());
                 }
                 WavFiles.writeAtomically(Path.of(output), d.id(), d.samples(), samplingRate);
-                return new Decoded(d.id(), new float[d.samples().length], null); // the length travels back, not the audio
+                return new Written(d.id(), d.samples().length, null);
             }).collect();
             removeTemporaryFiles(folder);
             utterances = 0;
             samples = 0;
-            for (Decoded outcome : outcomes) {
-                if (outcome.failed()) {
+            for (Written outcome : outcomes) {
+                if (outcome.error() != null) {
                     bad.put(outcome.id(), outcome.error());
                 } else {
                     utterances++;
-                    samples += outcome.samples().length;
+                    samples += outcome.samples();
                 }
             }
         } else {
