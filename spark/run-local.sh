@@ -12,13 +12,14 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 read -r -a maven_args <<< "${MAVEN_ARGS:-}"
 jar="$here/target/clconvt-spark.jar"
 classpath="$here/target/spark-classpath.txt"
-if [ ! -f "$jar" ]; then
+if [ ! -f "$jar" ] || [ -n "$(find "$here/src/main" "$here/pom.xml" -newer "$jar" -print -quit)" ]; then
   mvn -B -q "${maven_args[@]}" -f "$here/pom.xml" package -DskipTests
 fi
 if [ ! -f "$classpath" ] || [ "$here/pom.xml" -nt "$classpath" ]; then
-  # Spark and everything it depends on: the module's provided scope, what a cluster's Spark installation holds.
-  mvn -B -q "${maven_args[@]}" -f "$here/pom.xml" dependency:build-classpath -Dmdep.includeScope=provided \
-    -Dmdep.outputFile="$classpath"
+  # Spark and everything it depends on, what a cluster's Spark installation holds; not the library and JOCL, which
+  # the job jar carries (and which another build's `mvn install` may replace in ~/.m2 while a job runs).
+  mvn -B -q "${maven_args[@]}" -f "$here/pom.xml" dependency:build-classpath -DincludeScope=compile \
+    -DexcludeArtifactIds=clconvt,jocl -Dmdep.outputFile="$classpath"
 fi
 # The JDK packages Spark 4 opens on Java 17, as its launcher passes them (the pom's spark.addOpens, for the tests).
 add_opens=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED

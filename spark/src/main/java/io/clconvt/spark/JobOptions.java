@@ -16,7 +16,8 @@ public record JobOptions(Path config, Path weights, String input, String inputFo
               --*-format       default: parquet when the path ends with .parquet, else npy / wav
               --skip-bad       decode the rest when an input is bad and list the bad ones in OUTPUT/_bad_inputs.tsv;
                                without it the first bad input fails the job, its name in the error
-              --batch-size     utterances of equal length decoded in one call (default 16)
+              --batch-size     up to N utterances of equal length decoded in one call (default 1: on POCL batching
+                               was slower, see docs/cluster.md; try 8 to 32 on a GPU with short utterances)
               --utterances-per-task  npy input: files per Spark task (default 64)
               --no-spark       decode in this process alone (npy to wav), for comparison with the Spark run
             """;
@@ -34,7 +35,7 @@ public record JobOptions(Path config, Path weights, String input, String inputFo
         String outputFormat = null;
         boolean skipBad = false;
         boolean noSpark = false;
-        int batchSize = 16;
+        int batchSize = 1;
         int perTask = 64;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
