@@ -155,7 +155,11 @@ public final class DecodeJob {
         }
         DecodeReport report = new DecodeReport(utterances, samples, samplingRate, bad, (System.nanoTime() - start) / 1e9);
         if (!bad.isEmpty()) {
-            writeBadInputs(sc, options.output(), report);
+            if (options.outputFormat().equals("wav")) {
+                Files.writeString(Path.of(options.output()).resolve(DecodeReport.BAD_INPUTS), report.badInputsTsv());
+            } else {
+                writeBadInputs(sc, options.output(), report);
+            }
         }
         return report;
     }
@@ -271,6 +275,7 @@ public final class DecodeJob {
         }
     }
 
+    /** Into the Parquet table's folder, wherever Hadoop's file systems put it, beside Spark's own files. */
     private static void writeBadInputs(JavaSparkContext sc, String output, DecodeReport report) throws IOException {
         org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(output, DecodeReport.BAD_INPUTS);
         FileSystem fs = file.getFileSystem(sc.hadoopConfiguration());

@@ -93,7 +93,8 @@ class SparkDecodeTest {
         try (Stream<Path> files = Files.list(output)) {
             List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
             assertEquals(count, names.stream().filter(n -> n.endsWith(".wav")).count(), names.toString());
-            assertFalse(names.stream().anyMatch(n -> n.endsWith(".tmp")), "no temporary file is left: " + names);
+            assertFalse(names.stream().anyMatch(n -> n.endsWith(".tmp") || n.endsWith(".crc")),
+                    "no temporary or checksum file is left: " + names);
         }
         for (int i = 0; i < UTTERANCES; i++) {
             Path wav = output.resolve(Corpus.id(i) + ".wav");
