@@ -9,23 +9,18 @@ import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
 import io.clconvt.DeviceTensor;
 import io.clconvt.Layout;
-import io.clconvt.PaddingMode;
 import io.clconvt.Tensor;
-import io.clconvt.internal.BackwardCalls;
 import io.clconvt.internal.Conv1dProblem;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.StreamingBackend;
 import io.clconvt.internal.StreamingBackend.Call;
 import io.clconvt.internal.Validation;
-import io.clconvt.internal.WeightGradientProblem;
 import io.clconvt.internal.cpu.CpuBackend;
-import io.clconvt.internal.kernels.ChannelSumKernel;
 import io.clconvt.internal.kernels.Conv1dKernel;
-import io.clconvt.internal.kernels.ElementwiseKernel;
 import io.clconvt.internal.kernels.ConvTranspose1dImplementation;
 import io.clconvt.internal.kernels.ConvTranspose1dImplementations;
-import io.clconvt.internal.kernels.WeightGradientKernel;
+import io.clconvt.internal.kernels.ElementwiseKernel;
 import io.clconvt.internal.opencl.BufferPool;
 import io.clconvt.internal.opencl.ClBuffer;
 import io.clconvt.internal.opencl.ClContext;
@@ -67,9 +62,9 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
     /** Devices already announced at INFO, so that each is announced once per process. */
     private static final Set<String> ANNOUNCED = ConcurrentHashMap.newKeySet();
 
-    private final ClContext context;
-    private final ProgramCache programs;
-    private final BufferPool buffers;
+    final ClContext context;
+    final ProgramCache programs;
+    final BufferPool buffers;
     /**
      * Inputs up to this size get a buffer of their own, created with a copy of the input
      * ({@link ClBuffer#upload}): no write command, so no wait on the queue before the kernel and no event
@@ -82,7 +77,8 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
     private final boolean poisonOutputs;
     /** Device tensors not yet closed, released by {@link #close()} if their owners forget. */
     private final Set<ResidentTensor> resident = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final PendingKernel lastKernel = new PendingKernel();
+    final PendingKernel lastKernel = new PendingKernel();
+    private final OpenClGradients gradients = new OpenClGradients(this);
     private boolean closed;
 
     /**
@@ -157,124 +153,18 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
         return track(new ResidentTensor(this, output, problem.dtype(), problem.outputShape()));
     }
 
-    /**
-     * The input gradient is a transposed convolution of gradOutput with the same weight (over the padded
-     * positions, folded back on the host, when the padding reads the input), the weight gradient a
-     * correlation of gradOutput with the (padded) input, the bias gradient a sum.
-     */
     @Override
     public synchronized ConvGradients conv1dBackward(Tensor gradOutput, Tensor x, Tensor weight, boolean withBias,
             Conv1dParams params) {
-        Conv1dProblem p = BackwardCalls.conv1d(gradOutput, x, weight, params);
-        boolean zeros = p.paddingMode() == PaddingMode.ZEROS;
-        Tensor correlated = zeros ? x : PaddedPositions.pad(p, x);
-        int inputWindow = zeros ? p.inputLength() : PaddedPositions.length(p);
-        // Folded on the host in double, a padded gradient in 16 bits would be rounded once too often: it is
-        // computed in FLOAT32 then.
-        boolean widen = !zeros && p.dtype().isHalf();
-        ConvProblem inputGradient = new ConvProblem(widen ? DType.FLOAT32 : p.dtype(), p.layout(), p.batched(),
-                p.batch(), p.outChannels(), p.inChannels(), p.groups(), p.kernelSize(), p.outputLength(), inputWindow,
-                p.stride(), p.dilation(), zeros ? p.padLeft() : 0, false, Activation.NONE, Activation.NONE);
-        WeightGradientProblem weightGradient = new WeightGradientProblem(p.dtype(), p.layout(), p.batch(),
-                p.outChannels(), p.outputLength(), p.inChannels(), inputWindow, p.groups(), p.kernelSize(),
-                p.stride(), p.dilation(), zeros ? p.padLeft() : 0);
-        requireOpen();
-        device().requireRuns(inputGradient);
-        device().requireAllocatable("the padded input", correlated.size(), p.dtype());
-        requireHeapForGradients(p.dtype(), inputGradient.outputElements(), p.weightElements(), withBias);
-        return gradients(gradOutput, correlated, p.outChannels(), p.outputLength(), weight, withBias,
-                gy -> widen ? run(inputGradient, plan(inputGradient), gradOutput.to(DType.FLOAT32),
-                        weight.to(DType.FLOAT32), null)
-                        : readAndRelease(launch(inputGradient, plan(inputGradient), gy, weight, null), p.dtype(),
-                                inputGradient.outputShape()),
-                (gy, input, out) -> WeightGradientKernel.enqueue(context, programs, weightGradient, gy, input, out),
-                weightGradient, inputResult -> zeros ? inputResult : PaddedPositions.fold(p, inputResult, x.shape()));
+        return gradients.conv1dBackward(gradOutput, x, weight, withBias, params);
     }
 
-    /**
-     * The input gradient is a convolution of gradOutput with the same weight, stride, dilation and groups
-     * over the forward call's window; the weight gradient a correlation of the input with gradOutput.
-     */
     @Override
     public synchronized ConvGradients convTranspose1dBackward(Tensor gradOutput, Tensor x, Tensor weight,
             boolean withBias, ConvTranspose1dParams params) {
-        ConvProblem p = BackwardCalls.convTranspose1d(gradOutput, x, weight, params);
-        Conv1dProblem inputGradient = new Conv1dProblem(p.dtype(), p.layout(), p.batched(), p.batch(),
-                p.outChannels(), p.inChannels(), p.groups(), p.kernelSize(), p.outputLength(), 1, p.stride(),
-                p.dilation(), 0, 0, PaddingMode.ZEROS, false, Activation.NONE, Activation.NONE)
-                .window(p.outputLength(), p.padLeft(), p.inputLength());
-        WeightGradientProblem weightGradient = new WeightGradientProblem(p.dtype(), p.layout(), p.batch(),
-                p.inChannels(), p.inputLength(), p.outChannels(), p.outputLength(), p.groups(), p.kernelSize(),
-                p.stride(), p.dilation(), p.padLeft());
-        requireOpen();
-        device().requireRuns(p);
-        requireHeapForGradients(p.dtype(), p.inputElements(), p.weightElements(), withBias);
-        return gradients(gradOutput, x, p.outChannels(), p.outputLength(), weight, withBias,
-                gy -> readAndRelease(launch(inputGradient, gy, weight, null), p.dtype(), p.inputShape()),
-                (gy, input, out) -> WeightGradientKernel.enqueue(context, programs, weightGradient, input, gy, out),
-                weightGradient, UnaryOperator.identity());
+        return gradients.convTranspose1dBackward(gradOutput, x, weight, withBias, params);
     }
 
-    /**
-     * The three gradients of one backward call: uploads gradOutput and the tensor the weight gradient
-     * correlates it with, computes the input gradient ({@code inputGradient}, then {@code finish} on the
-     * host), the weight gradient ({@code enqueueWeightGradient} into the buffer it allocates) and the bias
-     * gradient (a sum of gradOutput per channel), and releases every buffer.
-     */
-    private ConvGradients gradients(Tensor gradOutput, Tensor correlated, int outChannels, int outputLength,
-            Tensor weight, boolean withBias, Function<ClBuffer, Tensor> inputGradient,
-            Correlation weightGradientKernel, WeightGradientProblem weightGradient, UnaryOperator<Tensor> finish) {
-        List<ClBuffer> owned = new ArrayList<>();
-        try {
-            ClBuffer gy = own(owned, ClBuffer.upload(context, gradOutput));
-            ClBuffer input = own(owned, ClBuffer.upload(context, correlated));
-            Tensor dx = finish.apply(inputGradient.apply(gy));
-            lastKernel.await();
-            ClBuffer dw = own(owned, ClBuffer.allocate(context,
-                    (long) weightGradient.outputElements() * weight.dtype().byteSize()));
-            lastKernel.set(weightGradientKernel.enqueue(gy, input, dw));
-            Tensor dWeight = dw.read(weight.dtype(), weight.shape());
-            Tensor dBias = null;
-            if (withBias) {
-                ClBuffer db = own(owned, ClBuffer.allocate(context, (long) outChannels * weight.dtype().byteSize()));
-                lastKernel.set(ChannelSumKernel.enqueue(context, programs, weight.dtype(), weightGradient.layout(),
-                        weightGradient.batch(), outChannels, outputLength, gy, db));
-                dBias = db.read(weight.dtype(), new int[] {outChannels});
-            }
-            return new ConvGradients(dx, dWeight, dBias);
-        } finally {
-            lastKernel.await();
-            owned.forEach(ClBuffer::close);
-        }
-    }
-
-    /** Enqueues a weight gradient from gradOutput and the tensor it is correlated with into {@code out}. */
-    @FunctionalInterface
-    private interface Correlation {
-        cl_event enqueue(ClBuffer gradOutput, ClBuffer correlated, ClBuffer out);
-    }
-
-    private static ClBuffer own(List<ClBuffer> owned, ClBuffer buffer) {
-        owned.add(buffer);
-        return buffer;
-    }
-
-    /** Reads a pooled result and gives its buffer back. */
-    private Tensor readAndRelease(ClBuffer output, DType dtype, int[] shape) {
-        try {
-            return output.read(dtype, shape);
-        } finally {
-            buffers.release(output);
-        }
-    }
-
-    /** Refuses, before any device work, gradients the heap could not hold (with their double-precision folding). */
-    private static void requireHeapForGradients(DType dtype, long inputElements, long weightElements,
-            boolean withBias) {
-        Validation.requireHeap("the gradients (" + inputElements + " input and " + weightElements
-                + " weight elements)", (inputElements + weightElements) * (dtype.byteSize() + Double.BYTES)
-                + (withBias ? weightElements : 0));
-    }
     /** Two device-side rectangle copies into a new buffer: the stream's history never leaves the device. */
     @Override
     public synchronized DeviceTensor joinLength(DeviceTensor head, int from, DeviceTensor tail, Layout layout) {
@@ -451,7 +341,7 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
      * Enqueues {@code problem} from the device buffer {@code input} into a new pooled buffer, without
      * waiting for the kernel; the caller owns the result (and releases it to the pool).
      */
-    private ClBuffer launch(ConvProblem problem, LaunchPlan requested, ClBuffer input, Tensor weight, Tensor bias) {
+    ClBuffer launch(ConvProblem problem, LaunchPlan requested, ClBuffer input, Tensor weight, Tensor bias) {
         return launch(problem, requested, input, weight, GIVEN_WEIGHT, bias);
     }
 
@@ -477,7 +367,7 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
      * convolution on its specialised kernels where {@link Conv1dProblem#asTransposed()} allows, else on the
      * convolution's direct kernel, which runs everything.
      */
-    private ClBuffer launch(Conv1dProblem problem, ClBuffer input, Tensor weight, Tensor bias) {
+    ClBuffer launch(Conv1dProblem problem, ClBuffer input, Tensor weight, Tensor bias) {
         ConvProblem transposed = problem.asTransposed();
         if (transposed != null) {
             return launch(transposed, plan(transposed), input, weight,

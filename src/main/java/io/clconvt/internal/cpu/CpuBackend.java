@@ -36,7 +36,7 @@ public final class CpuBackend implements StreamingBackend {
     /** Input channels added per pass over an accumulator row: fewer accumulator loads and stores per product. */
     private static final int CHANNEL_BLOCK = 8;
 
-    private volatile boolean closed;
+    volatile boolean closed;
 
     @Override
     public Tensor convTranspose1d(Tensor x, Tensor weight, Tensor bias, ConvTranspose1dParams params) {
@@ -160,7 +160,7 @@ public final class CpuBackend implements StreamingBackend {
         return new HeapTensor(this, tensor);
     }
 
-    private void requireOpen() {
+    void requireOpen() {
         if (closed) {
             throw new IllegalStateException("the CPU backend is closed");
         }
@@ -174,84 +174,6 @@ public final class CpuBackend implements StreamingBackend {
                     + "; download it and upload it to this one");
         }
         return heap;
-    }
-
-    /**
-     * A tensor "on" the CPU backend. It holds a reference to an immutable host tensor, so download needs no
-     * copy; what it adds is the life cycle every backend's device tensors share.
-     */
-    private static final class HeapTensor implements DeviceTensor {
-        private final CpuBackend owner;
-        private final Tensor tensor;
-        private volatile boolean closed;
-
-        HeapTensor(CpuBackend owner, Tensor tensor) {
-            this.owner = owner;
-            this.tensor = tensor;
-        }
-
-        /** The data, after checking that neither this tensor nor its backend is closed. */
-        Tensor tensor() {
-            if (closed) {
-                throw new IllegalStateException("the device tensor " + this + " is closed");
-            }
-            owner.requireOpen();
-            return tensor;
-        }
-
-        @Override
-        public int[] shape() {
-            return tensor.shape();
-        }
-
-        @Override
-        public DType dtype() {
-            return tensor.dtype();
-        }
-
-        @Override
-        public Tensor download() {
-            return tensor();
-        }
-
-        @Override
-        public void downloadInto(float[] destination, int offset) {
-            Tensor t = tensor();
-            Validation.requireDestination(t.dtype(), t.size(), t.dtype() == DType.FLOAT32, "float[]",
-                    destination == null ? 0 : destination.length, offset);
-            System.arraycopy(ApiAccess.floatData(t), 0, destination, offset, t.size());
-        }
-
-        @Override
-        public void downloadInto(double[] destination, int offset) {
-            Tensor t = tensor();
-            Validation.requireDestination(t.dtype(), t.size(), t.dtype() == DType.FLOAT64, "double[]",
-                    destination == null ? 0 : destination.length, offset);
-            System.arraycopy(ApiAccess.doubleData(t), 0, destination, offset, t.size());
-        }
-
-        @Override
-        public void downloadInto(short[] destination, int offset) {
-            Tensor t = tensor();
-            Validation.requireDestination(t.dtype(), t.size(), t.dtype().isHalf(), "short[]",
-                    destination == null ? 0 : destination.length, offset);
-            System.arraycopy(ApiAccess.shortData(t), 0, destination, offset, t.size());
-        }
-
-        @Override
-        public boolean isClosed() {
-            return closed || owner.closed;
-        }
-
-        @Override
-        public void close() {
-            closed = true;
-        }
-
-        @Override
-        public String toString() {
-            return "DeviceTensor(cpu, " + dtype() + ", shape=" + Arrays.toString(tensor.shape()) + ")";
-        }
     }
 
     private static Tensor compute(ConvProblem problem, Tensor x, Tensor weight, Tensor bias) {
