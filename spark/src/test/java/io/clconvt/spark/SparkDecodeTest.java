@@ -12,6 +12,7 @@ import io.clconvt.Tensor;
 import io.clconvt.io.Npy;
 import io.clconvt.io.StateDict;
 import io.clconvt.models.HifiGan;
+import io.clconvt.testing.TestTensors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -192,6 +193,26 @@ class SparkDecodeTest {
         assertTrue(Files.readString(output.resolve(DecodeReport.BAD_INPUTS)).startsWith("corrupt\tbad input " + corrupt));
         assertFalse(Files.exists(output.resolve("corrupt.wav")));
         assertWavsAreTheSingleMachineOutput(output, UTTERANCES);
+    }
+
+    /** The generator refuses a mel of another number of bands than num_mels; the job names the file. */
+    @Test
+    void aMelOfTheWrongNumberOfBandsIsABadInput() throws IOException {
+        Path input = Files.createDirectory(root.resolve("with-narrow"));
+        Files.copy(mels.resolve(Corpus.id(0) + ".npy"), input.resolve(Corpus.id(0) + ".npy"));
+        Path narrow = input.resolve("narrow.npy");
+        Npy.write(narrow, TestTensors.random(99, Corpus.CHANNELS - 1, Corpus.frames(0)));
+
+        Path output = root.resolve("without-narrow");
+        DecodeReport report = DecodeJob.run(spark, options(input, output, "--skip-bad"));
+
+        assertEquals(1, report.utterances());
+        assertEquals(List.of("narrow"), List.copyOf(report.bad().keySet()));
+        String error = report.bad().get("narrow");
+        assertTrue(error.startsWith("bad input " + narrow)
+                && error.contains("input has " + (Corpus.CHANNELS - 1) + " channels"), error);
+        assertFalse(Files.exists(output.resolve("narrow.wav")));
+        assertArrayEquals(EXPECTED.get(Corpus.id(0)), Corpus.readWav(output.resolve(Corpus.id(0) + ".wav")));
     }
 
     /** The first attempt of partition 0 writes two files, then dies, as on a lost executor. */
