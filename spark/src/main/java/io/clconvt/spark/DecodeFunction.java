@@ -129,7 +129,7 @@ public final class DecodeFunction implements FlatMapFunction<Iterator<Utterance>
         }
         float[] audio;
         try {
-            audio = model.vocoder().generate(model.backend(), Tensor.of(stacked, n, shape.channels(), shape.frames()))
+            audio = model.generator().generate(model.backend(), Tensor.of(stacked, n, shape.channels(), shape.frames()))
                     .toFloatArray();
         } catch (IllegalArgumentException e) {
             // The generator refuses the shape (e.g. the wrong number of channels): every utterance of this shape is bad.

@@ -1,7 +1,5 @@
 package io.clconvt.spark;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -41,8 +39,6 @@ import org.apache.spark.util.LongAccumulator;
  * by the tasks atomically ({@link WavFiles}), Parquet outputs by Spark's own committer. See docs/cluster.md.
  */
 public final class DecodeJob {
-    private static final int DEFAULT_SAMPLING_RATE = 22050;
-
     private DecodeJob() {
     }
 
@@ -96,8 +92,8 @@ public final class DecodeJob {
         long start = System.nanoTime();
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         GeneratorFiles files = GeneratorFiles.read(options.config(), options.weights());
-        files.load(); // on the driver first: a config or weights problem fails here, once, not in every task
-        int samplingRate = samplingRate(options.config());
+        // Built on the driver first: a config or weights problem fails here, once, not in every task.
+        int samplingRate = files.load().samplingRate();
         Broadcast<GeneratorFiles> generator = sc.broadcast(files);
         FlatMapFunction<Iterator<Utterance>, Decoded> decode = wrap.apply(
                 new DecodeFunction(generator::value, options.batchSize(), options.skipBad()));
@@ -168,7 +164,7 @@ public final class DecodeJob {
     static DecodeReport runWithoutSpark(JobOptions options) throws IOException {
         long start = System.nanoTime();
         GeneratorFiles files = GeneratorFiles.read(options.config(), options.weights());
-        int samplingRate = samplingRate(options.config());
+        int samplingRate = files.load().samplingRate();
         Path folder = Path.of(options.output());
         Files.createDirectories(folder);
         DecodeFunction decode = new DecodeFunction(() -> files, options.batchSize(), options.skipBad());
@@ -246,18 +242,6 @@ public final class DecodeJob {
             }
             return Utterance.ofRow(id, frames, mel);
         });
-    }
-
-    /** {@code sampling_rate} of the HiFi-GAN config, else 22050 Hz. */
-    static int samplingRate(Path config) throws IOException {
-        JsonNode rate = new ObjectMapper().readTree(config.toFile()).get("sampling_rate");
-        if (rate == null) {
-            return DEFAULT_SAMPLING_RATE;
-        }
-        if (!rate.canConvertToInt() || rate.asInt() <= 0) {
-            throw new IllegalArgumentException(config + ": sampling_rate must be a positive integer, got " + rate);
-        }
-        return rate.asInt();
     }
 
     /**

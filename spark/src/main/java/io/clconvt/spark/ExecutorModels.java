@@ -2,6 +2,7 @@ package io.clconvt.spark;
 
 import io.clconvt.Backend;
 import io.clconvt.Backends;
+import io.clconvt.models.HifiGan;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.HashMap;
@@ -26,14 +27,14 @@ public final class ExecutorModels {
     static final String DEFAULT_DEVICE = "default";
 
     /** A task's backend and generator. */
-    public record Model(Backend backend, Vocoder vocoder, String device) {
+    public record Model(Backend backend, HifiGan generator, String device) {
     }
 
-    private record Loaded(String weightsId, Vocoder vocoder) {
+    private record Loaded(String weightsId, HifiGan generator) {
     }
 
     private static final Map<String, Backend> BACKENDS = new HashMap<>();
-    private static final Map<String, Loaded> VOCODERS = new HashMap<>();
+    private static final Map<String, Loaded> GENERATORS = new HashMap<>();
     private static List<OpenClDeviceDescription> devices;
     private static boolean hookInstalled;
 
@@ -59,17 +60,17 @@ public final class ExecutorModels {
             installHook();
             LOG.info("Spark GPU address {} -> {}", gpuAddress == null ? "(none)" : gpuAddress, backend.describe());
         }
-        Loaded loaded = VOCODERS.get(device);
+        Loaded loaded = GENERATORS.get(device);
         if (loaded == null || !loaded.weightsId().equals(files.id())) {
             try {
                 loaded = new Loaded(files.id(), files.load());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot load the generator " + files.weightsName(), e);
             }
-            VOCODERS.put(device, loaded);
+            GENERATORS.put(device, loaded);
             LOG.debug("Loaded generator {} ({}) for device {}", files.weightsName(), files.id(), device);
         }
-        return new Model(backend, loaded.vocoder(), device);
+        return new Model(backend, loaded.generator(), device);
     }
 
     /** How many backends are open (for tests of the executor's lifecycle). */
@@ -87,7 +88,7 @@ public final class ExecutorModels {
             }
         }
         BACKENDS.clear();
-        VOCODERS.clear();
+        GENERATORS.clear();
     }
 
     private static void installHook() {

@@ -1,6 +1,7 @@
 package io.clconvt.spark;
 
 import io.clconvt.io.StateDict;
+import io.clconvt.models.HifiGan;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Files;
@@ -34,14 +35,14 @@ public record GeneratorFiles(String id, byte[] config, String weightsName, byte[
      * Builds the generator: the library reads state dicts from files, so the bytes go to a temporary folder first,
      * deleted once every tensor has been read.
      */
-    public Vocoder load() throws IOException {
+    public HifiGan load() throws IOException {
         Path folder = Files.createTempDirectory("clconvt-generator-");
         Path configFile = folder.resolve("config.json");
         Path weightsFile = folder.resolve(weightsName);
         try {
             Files.write(configFile, config);
             Files.write(weightsFile, weights);
-            return Vocoder.load(configFile, StateDict.read(weightsFile));
+            return HifiGan.load(configFile, StateDict.read(weightsFile));
         } finally {
             Files.deleteIfExists(configFile);
             Files.deleteIfExists(weightsFile);

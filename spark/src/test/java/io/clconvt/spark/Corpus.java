@@ -17,9 +17,10 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * The tests' generator and corpus, made from seeded tensors ({@link TestTensors}): a HiFi-GAN-style config with
- * upsample_rates [4, 2], kernel sizes [8, 4] and 16 initial channels (hop 8), a state dict as np.savez writes it with
- * ups.0 and conv_post weight-normalised as HiFi-GAN's are, and mels of 16 channels.
+ * The tests' generator and corpus, made from seeded tensors ({@link TestTensors}): a complete, tiny HiFi-GAN (resblock
+ * "1", upsample_rates [4, 2], kernel sizes [8, 4], 16 initial channels, so hop 8; one residual block per stage, K 3,
+ * dilations 1 and 3; 16 mel bands), its state dict as np.savez writes it with ups.0 weight-normalised as HiFi-GAN's
+ * checkpoints store it, and mels of 16 channels.
  */
 final class Corpus {
     static final int CHANNELS = 16;
@@ -27,24 +28,44 @@ final class Corpus {
     static final int SAMPLING_RATE = 16000;
     static final String CONFIG = """
             {"resblock": "1", "upsample_rates": [4, 2], "upsample_kernel_sizes": [8, 4],
-             "upsample_initial_channel": 16, "sampling_rate": 16000}
+             "upsample_initial_channel": 16, "resblock_kernel_sizes": [3], "resblock_dilation_sizes": [[1, 3]],
+             "num_mels": 16, "sampling_rate": 16000}
             """;
 
     private Corpus() {
     }
 
-    /** The state dict's tensors, by key. */
+    /**
+     * The state dict's tensors, by key. Each weight is scaled to about 1 / sqrt(its fan-in) (ups.0's weight norm
+     * gives each input channel's kernel a norm of 0.3 to 1.3), so that every layer's output stays of the order of its
+     * input and the audio mostly short of tanh's saturation, where any error would vanish.
+     */
     static Map<String, Tensor> weights() {
         Map<String, Tensor> w = new LinkedHashMap<>();
-        w.put("ups.0.weight_g", positive(TestTensors.random(11, 16, 1, 1)));
-        w.put("ups.0.weight_v", TestTensors.random(12, 16, 8, 8));
-        w.put("ups.0.bias", TestTensors.random(13, 8));
-        w.put("ups.1.weight", scaled(TestTensors.random(14, 8, 4, 4), 0.25f));
-        w.put("ups.1.bias", TestTensors.random(15, 4));
-        w.put("conv_post.weight_g", positive(TestTensors.random(16, 1, 1, 1)));
-        w.put("conv_post.weight_v", TestTensors.random(17, 1, 4, 7));
-        w.put("conv_post.bias", TestTensors.random(18, 1));
+        w.put("conv_pre.weight", scaled(TestTensors.random(10, 16, 16, 7), 0.1f));
+        w.put("conv_pre.bias", scaled(TestTensors.random(11, 16), 0.1f));
+        w.put("ups.0.weight_g", positive(TestTensors.random(12, 16, 1, 1)));
+        w.put("ups.0.weight_v", TestTensors.random(13, 16, 8, 8));
+        w.put("ups.0.bias", TestTensors.random(14, 8));
+        putResblock(w, 0, 8, 20);
+        w.put("ups.1.weight", scaled(TestTensors.random(15, 8, 4, 4), 0.25f));
+        w.put("ups.1.bias", TestTensors.random(16, 4));
+        putResblock(w, 1, 4, 30);
+        w.put("conv_post.weight", scaled(TestTensors.random(17, 1, 4, 7), 0.2f));
+        w.put("conv_post.bias", scaled(TestTensors.random(18, 1), 0.1f));
         return w;
+    }
+
+    /** resblocks.{j} of block type "1" on {@code channels}, K 3, two dilations: convs1.{0,1} and convs2.{0,1}. */
+    private static void putResblock(Map<String, Tensor> w, int j, int channels, long seed) {
+        float scale = (float) (1 / Math.sqrt(3.0 * channels));
+        for (String convs : new String[] {"convs1", "convs2"}) {
+            for (int k = 0; k < 2; k++) {
+                String prefix = "resblocks." + j + "." + convs + "." + k;
+                w.put(prefix + ".weight", scaled(TestTensors.random(seed++, channels, channels, 3), scale));
+                w.put(prefix + ".bias", scaled(TestTensors.random(seed++, channels), 0.1f));
+            }
+        }
     }
 
     /** Writes config.json and generator.npz into {@code folder}. */
@@ -103,7 +124,6 @@ final class Corpus {
         return Tensor.of(v, t.shape());
     }
 
-    /** Weights small enough that the output stays mostly short of tanh's saturation, where any error would vanish. */
     private static Tensor scaled(Tensor t, float factor) {
         float[] v = t.toFloatArray();
         for (int i = 0; i < v.length; i++) {

@@ -10,6 +10,9 @@ import io.clconvt.Backend;
 import io.clconvt.Backends;
 import io.clconvt.Tensor;
 import io.clconvt.io.Npy;
+import io.clconvt.io.StateDict;
+import io.clconvt.models.HifiGan;
+import io.clconvt.testing.TestTensors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,12 +58,11 @@ class SparkDecodeTest {
         for (int i = 0; i < UTTERANCES; i++) {
             Npy.write(mels.resolve(Corpus.id(i) + ".npy"), Corpus.mel(i));
         }
-        Vocoder vocoder = Vocoder.load(root.resolve("config.json"),
-                io.clconvt.io.StateDict.read(root.resolve("generator.npz")));
+        HifiGan generator = HifiGan.load(root.resolve("config.json"), StateDict.read(root.resolve("generator.npz")));
         try (Backend backend = Backends.auto()) {
             for (int i = 0; i < UTTERANCES; i++) {
                 Tensor mel = Corpus.mel(i);
-                EXPECTED.put(Corpus.id(i), vocoder.generate(backend, Tensor.of(mel.toFloatArray(), 1, Corpus.CHANNELS,
+                EXPECTED.put(Corpus.id(i), generator.generate(backend, Tensor.of(mel.toFloatArray(), 1, Corpus.CHANNELS,
                         Corpus.frames(i))).toFloatArray());
             }
         }
@@ -102,6 +104,27 @@ class SparkDecodeTest {
             assertEquals(Corpus.frames(i) * Corpus.HOP, samples.length, wav.toString());
             assertArrayEquals(EXPECTED.get(Corpus.id(i)), samples, wav.toString());
         }
+    }
+
+    /** The bit-for-bit comparisons mean something only if the audio varies and mostly stays short of tanh's ±1. */
+    @Test
+    void theCorpusAudioIsNeitherConstantNorSaturated() {
+        long samples = 0;
+        long saturated = 0;
+        double sum = 0;
+        double squares = 0;
+        for (float[] audio : EXPECTED.values()) {
+            for (float v : audio) {
+                samples++;
+                saturated += Math.abs(v) > 0.99f ? 1 : 0;
+                sum += v;
+                squares += (double) v * v;
+            }
+        }
+        double mean = sum / samples;
+        double deviation = Math.sqrt(squares / samples - mean * mean);
+        assertTrue(saturated < samples / 4, saturated + " of " + samples + " samples saturate tanh");
+        assertTrue(deviation > 0.05, "the audio's standard deviation is " + deviation);
     }
 
     @Test
@@ -170,6 +193,26 @@ class SparkDecodeTest {
         assertTrue(Files.readString(output.resolve(DecodeReport.BAD_INPUTS)).startsWith("corrupt\tbad input " + corrupt));
         assertFalse(Files.exists(output.resolve("corrupt.wav")));
         assertWavsAreTheSingleMachineOutput(output, UTTERANCES);
+    }
+
+    /** The generator refuses a mel of another number of bands than num_mels; the job names the file. */
+    @Test
+    void aMelOfTheWrongNumberOfBandsIsABadInput() throws IOException {
+        Path input = Files.createDirectory(root.resolve("with-narrow"));
+        Files.copy(mels.resolve(Corpus.id(0) + ".npy"), input.resolve(Corpus.id(0) + ".npy"));
+        Path narrow = input.resolve("narrow.npy");
+        Npy.write(narrow, TestTensors.random(99, Corpus.CHANNELS - 1, Corpus.frames(0)));
+
+        Path output = root.resolve("without-narrow");
+        DecodeReport report = DecodeJob.run(spark, options(input, output, "--skip-bad"));
+
+        assertEquals(1, report.utterances());
+        assertEquals(List.of("narrow"), List.copyOf(report.bad().keySet()));
+        String error = report.bad().get("narrow");
+        assertTrue(error.startsWith("bad input " + narrow)
+                && error.contains("input has " + (Corpus.CHANNELS - 1) + " channels"), error);
+        assertFalse(Files.exists(output.resolve("narrow.wav")));
+        assertArrayEquals(EXPECTED.get(Corpus.id(0)), Corpus.readWav(output.resolve(Corpus.id(0) + ".wav")));
     }
 
     /** The first attempt of partition 0 writes two files, then dies, as on a lost executor. */
