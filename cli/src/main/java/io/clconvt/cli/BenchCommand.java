@@ -98,7 +98,8 @@ final class BenchCommand implements Callable<Integer> {
             description = "OpenCL kernel variant(s) to time. Default: ${DEFAULT-VALUE}.")
     private String variant;
 
-    @Option(names = "--runs", defaultValue = "20", description = "Timed runs per row. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--runs", defaultValue = "20", description = "Timed runs per row; for --hifigan's whole calls at "
+            + "most this many (at least 3, no new one after 10 s). Default: ${DEFAULT-VALUE}.")
     private int runs;
 
     @Option(names = "--warmup", defaultValue = "1", paramLabel = "SECONDS", description = "Untimed calls before each "
