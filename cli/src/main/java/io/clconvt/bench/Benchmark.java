@@ -3,7 +3,7 @@ package io.clconvt.bench;
 import io.clconvt.Backend;
 import io.clconvt.Backends;
 import io.clconvt.ChunkStream;
-import io.clconvt.ConvTranspose1dParams;
+import io.clconvt.ConvGradients;
 import io.clconvt.DType;
 import io.clconvt.OpenClException;
 import io.clconvt.Sequential;
@@ -12,10 +12,14 @@ import io.clconvt.internal.backend.EngineTools;
 import io.clconvt.internal.kernels.Roofline;
 import io.clconvt.internal.opencl.LatencyFloor;
 import io.clconvt.internal.plan.KernelVariant;
+import io.clconvt.models.HifiGan;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * Times backends on {@link BenchmarkShape}s: each result is first checked against the CPU reference,
+ * Times backends on {@link LayerShape}s (transposed convolutions and convolutions, forward and backward)
+ * and HiFi-GAN generators: each result is first checked against the CPU reference,
  * then untimed calls run for the warm-up time, at least {@link #WARMUPS} of them (program builds, weight
  * uploads, pooled buffers, and the JIT compiling the host path, which decides a small layer's wall time),
  * then {@code runs} timed calls give the median and minimum. OpenCL rows report device time from
@@ -24,11 +28,16 @@ import java.util.Arrays;
 public final class Benchmark implements AutoCloseable {
     private static final long SEED = 20_261_121L;
     private static final int WARMUPS = 3;
+    /** Timed whole-model calls at least, as PyTorch's HiFi-GAN timing script does. */
+    private static final int MIN_MODEL_RUNS = 3;
+    /** No whole-model call is started after this many seconds of timed calls (beyond the minimum). */
+    private static final double MODEL_SECONDS = 10;
 
     private final int runs;
     private final long warmupNanos;
     private final Backend cpu = Backends.cpu();
     private final Backend openCl;
+    private final KernelVariant variant;
 
     /**
      * @param variant the OpenCL kernel variant to time, or null to time only the CPU
@@ -45,6 +54,7 @@ public final class Benchmark implements AutoCloseable {
         }
         this.runs = runs;
         this.warmupNanos = (long) (warmupSeconds * 1e9);
+        this.variant = variant;
         this.openCl = variant == null ? null : EngineTools.openCl(variant);
     }
 
@@ -82,17 +92,110 @@ public final class Benchmark implements AutoCloseable {
             int samplesPerPush) {
     }
 
-    /** The CPU reference result of {@code shape}, which every measured result is checked against. */
-    public Tensor reference(BenchmarkShape shape) {
-        Inputs in = Inputs.of(shape);
-        return cpu.convTranspose1d(in.x(), in.weight(), in.bias(), shape.params());
+    /**
+     * Times a HiFi-GAN generator on OpenCL (on the CPU reference when {@code onCpu}) with a seeded random mel
+     * of {@code frames} frames, host tensors in and out: the first call alone (program builds, weight uploads
+     * and the JIT's first pass included), then, after one more untimed call, at least {@link #MIN_MODEL_RUNS}
+     * and at most {@code runs} timed calls, no new one started after {@link #MODEL_SECONDS} seconds of them.
+     * Then streaming: the same mel in pushes of {@code framesPerPush} frames, the warm-up's pushes first (at
+     * least {@link #WARMUPS}, and for the warm-up time), then {@code runs} timed pushes; the look-ahead is
+     * what every push so far has left unfinished, frames pushed times the hop minus samples returned.
+     */
+    public HifiGanResult hifigan(String name, HifiGan model, int numMels, int frames, int framesPerPush,
+            boolean onCpu) {
+        Backend backend = onCpu ? cpu : openCl;
+        if (backend == null) {
+            requireOpenCl();
+        }
+        Tensor mel = LayerShape.random(SEED, DType.FLOAT32, 1, numMels, frames);
+        long start = System.nanoTime();
+        Tensor audio = model.generate(backend, mel);
+        double firstMs = (System.nanoTime() - start) / 1e6;
+        model.generate(backend, mel);
+        List<Double> millis = new ArrayList<>();
+        long deadline = System.nanoTime() + (long) (MODEL_SECONDS * 1e9);
+        while (millis.size() < MIN_MODEL_RUNS || millis.size() < runs && System.nanoTime() < deadline) {
+            long callStart = System.nanoTime();
+            model.generate(backend, mel);
+            millis.add((System.nanoTime() - callStart) / 1e6);
+        }
+        double[] timed = millis.stream().mapToDouble(Double::doubleValue).toArray();
+
+        Tensor chunk = LayerShape.random(SEED + 1, DType.FLOAT32, 1, numMels, framesPerPush);
+        long[] pushedFrames = {0};
+        long[] samplesOut = {0};
+        int lastPushSamples = 0;
+        double[] pushes = new double[runs];
+        try (ChunkStream stream = model.stream(backend)) {
+            warmUp(() -> {
+                samplesOut[0] += stream.push(chunk).dim(2);
+                pushedFrames[0] += framesPerPush;
+            });
+            for (int i = 0; i < runs; i++) {
+                long pushStart = System.nanoTime();
+                Tensor out = stream.push(chunk);
+                pushes[i] = (System.nanoTime() - pushStart) / 1e6;
+                lastPushSamples = out.dim(2);
+                samplesOut[0] += lastPushSamples;
+                pushedFrames[0] += framesPerPush;
+            }
+        }
+        return new HifiGanResult(name, backend.describe(), frames, audio.dim(2), model.samplingRate(), firstMs,
+                median(timed), Arrays.stream(timed).min().orElseThrow(), timed.length, framesPerPush, median(pushes),
+                Arrays.stream(pushes).min().orElseThrow(), lastPushSamples,
+                pushedFrames[0] * model.hopLength() - samplesOut[0]);
     }
 
-    /** Times the OpenCL backend on {@code shape}. */
-    public BenchmarkResult openCl(BenchmarkShape shape, Tensor reference) {
+    /** The CPU reference result of {@code shape}, which every measured result is checked against. */
+    public Tensor reference(LayerShape shape) {
+        Inputs in = Inputs.of(shape);
+        return shape.forward(cpu, in.x(), in.weight(), in.bias());
+    }
+
+    /**
+     * Times the OpenCL backend on {@code shape}. A transposed convolution's row names the plan that ran; a
+     * convolution's the requested variant (it runs as a transposed convolution where it can, whose plan the
+     * engine's tools do not expose for a convolution).
+     */
+    public BenchmarkResult openCl(LayerShape shape, Tensor reference) {
         requireOpenCl();
-        return measure(shape, Inputs.of(shape), reference, openCl, "opencl", plan(shape),
+        String plan = shape instanceof BenchmarkShape transposed ? plan(transposed)
+                : variant.name().toLowerCase(java.util.Locale.ROOT);
+        return measure(shape, Inputs.of(shape), reference, openCl, "opencl", plan,
                 () -> EngineTools.lastKernelNanos(openCl));
+    }
+
+    /** The CPU reference's gradients of {@code shape}, which every measured backward call is checked against. */
+    public ConvGradients referenceGradients(LayerShape shape) {
+        Inputs in = Inputs.of(shape);
+        return shape.backward(cpu, shape.gradOutput(SEED), in.x(), in.weight());
+    }
+
+    /**
+     * Times the backward call (input, weight and bias gradients, host tensors in and out) on OpenCL, or on the
+     * CPU reference when {@code onCpu}, after checking its gradients against {@code reference}.
+     */
+    public BackwardResult backward(LayerShape shape, ConvGradients reference, boolean onCpu) {
+        Backend backend = onCpu ? cpu : openCl;
+        if (backend == null) {
+            requireOpenCl();
+        }
+        Inputs in = Inputs.of(shape);
+        Tensor gradOutput = shape.gradOutput(SEED);
+        ConvGradients first = shape.backward(backend, gradOutput, in.x(), in.weight());
+        double[] errors = {Tensor.maxRelativeDifference(first.input(), reference.input()),
+            Tensor.maxRelativeDifference(first.weight(), reference.weight()),
+            Tensor.maxRelativeDifference(first.bias(), reference.bias())};
+        warmUp(() -> shape.backward(backend, gradOutput, in.x(), in.weight()));
+        double[] wall = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            long start = System.nanoTime();
+            shape.backward(backend, gradOutput, in.x(), in.weight());
+            wall[i] = (System.nanoTime() - start) / 1e6;
+        }
+        return new BackwardResult(shape.name(), onCpu ? "cpu" : "opencl",
+                onCpu ? "reference" : variant.name().toLowerCase(java.util.Locale.ROOT), backend.describe(),
+                median(wall), Arrays.stream(wall).min().orElseThrow(), errors[0], errors[1], errors[2]);
     }
 
     /**
@@ -157,7 +260,14 @@ public final class Benchmark implements AutoCloseable {
     public static double tolerance(DType dtype, int inChannels, int groups, int kernelSize, int stride,
             int dilation) {
         int tapStep = stride / gcd(stride, dilation);
-        long reduction = (long) (inChannels / groups) * ((kernelSize + tapStep - 1) / tapStep);
+        return tolerance(dtype, (long) (inChannels / groups) * ((kernelSize + tapStep - 1) / tapStep));
+    }
+
+    /**
+     * {@link #tolerance(DType, int, int, int, int, int)} for a result each element of which sums
+     * {@code reduction} products.
+     */
+    public static double tolerance(DType dtype, long reduction) {
         double storage = switch (dtype) {
             case FLOAT16 -> 0x1p-11;
             case BFLOAT16 -> 0x1p-8;
@@ -171,7 +281,7 @@ public final class Benchmark implements AutoCloseable {
     }
 
     /** Times the CPU backend on {@code shape}. */
-    public BenchmarkResult cpu(BenchmarkShape shape, Tensor reference) {
+    public BenchmarkResult cpu(LayerShape shape, Tensor reference) {
         return measure(shape, Inputs.of(shape), reference, cpu, "cpu", "reference", null);
     }
 
@@ -183,7 +293,7 @@ public final class Benchmark implements AutoCloseable {
 
     /** A shape's seeded tensors, generated once per measurement. */
     private record Inputs(Tensor x, Tensor weight, Tensor bias) {
-        static Inputs of(BenchmarkShape shape) {
+        static Inputs of(LayerShape shape) {
             return new Inputs(shape.input(SEED), shape.weight(SEED), shape.bias(SEED));
         }
     }
@@ -193,24 +303,23 @@ public final class Benchmark implements AutoCloseable {
         long lastNanos();
     }
 
-    private BenchmarkResult measure(BenchmarkShape shape, Inputs in, Tensor reference, Backend backend,
-            String backendName, String variant, DeviceClock deviceClock) {
+    private BenchmarkResult measure(LayerShape shape, Inputs in, Tensor reference, Backend backend,
+            String backendName, String variantName, DeviceClock deviceClock) {
         Tensor x = in.x();
         Tensor weight = in.weight();
         Tensor bias = in.bias();
-        ConvTranspose1dParams params = shape.params();
-        double maxRelErr = Tensor.maxRelativeDifference(backend.convTranspose1d(x, weight, bias, params), reference);
-        warmUp(() -> backend.convTranspose1d(x, weight, bias, params));
+        double maxRelErr = Tensor.maxRelativeDifference(shape.forward(backend, x, weight, bias), reference);
+        warmUp(() -> shape.forward(backend, x, weight, bias));
         double[] wall = new double[runs];
         double[] device = new double[runs];
         for (int i = 0; i < runs; i++) {
             long start = System.nanoTime();
-            backend.convTranspose1d(x, weight, bias, params);
+            shape.forward(backend, x, weight, bias);
             wall[i] = (System.nanoTime() - start) / 1e6;
             device[i] = deviceClock == null ? wall[i] : deviceClock.lastNanos() / 1e6;
         }
         double median = median(device);
-        return new BenchmarkResult(shape.name(), backendName, variant, backend.describe(), median,
+        return new BenchmarkResult(shape.name(), backendName, variantName, backend.describe(), median,
                 Arrays.stream(device).min().orElseThrow(), median(wall), shape.flops() / median / 1e6,
                 shape.minimalBytes() / median / 1e6, maxRelErr);
     }

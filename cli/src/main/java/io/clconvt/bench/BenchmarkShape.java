@@ -2,6 +2,8 @@ package io.clconvt.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.clconvt.Backend;
+import io.clconvt.ConvGradients;
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
 import io.clconvt.Layout;
@@ -21,22 +23,30 @@ import java.util.Map;
  * bias once and writes the output once.
  */
 public record BenchmarkShape(String name, int n, int cin, int cout, int k, int stride, int padding, int dilation,
-        int groups, int lin, Layout layout, DType dtype) {
+        int groups, int lin, Layout layout, DType dtype) implements LayerShape {
 
     private static final String SUITE_RESOURCE = "decoder_suite.json";
 
     /** The built-in {@code decoder} suite: layers of HiFi-GAN, EnCodec, 1-D U-Nets and more. */
     public static List<BenchmarkShape> decoderSuite() {
-        try (InputStream in = BenchmarkShape.class.getResourceAsStream(SUITE_RESOURCE)) {
-            List<BenchmarkShape> shapes = new ArrayList<>();
+        return suiteFields(SUITE_RESOURCE).stream().map(BenchmarkShape::fromFields).toList();
+    }
+
+    /** The shapes of a suite file built into the jar, each as its fields' texts. */
+    static List<Map<String, String>> suiteFields(String resource) {
+        try (InputStream in = BenchmarkShape.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("the built-in suite " + resource + " is missing from the jar");
+            }
+            List<Map<String, String>> shapes = new ArrayList<>();
             for (JsonNode s : new ObjectMapper().readTree(in).get("shapes")) {
                 Map<String, String> fields = new HashMap<>();
                 s.fields().forEachRemaining(e -> fields.put(e.getKey(), e.getValue().asText()));
-                shapes.add(fromFields(fields));
+                shapes.add(fields);
             }
             return shapes;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the built-in suite " + SUITE_RESOURCE, e);
+            throw new UncheckedIOException("cannot read the built-in suite " + resource, e);
         }
     }
 
@@ -47,6 +57,11 @@ public record BenchmarkShape(String name, int n, int cin, int cout, int k, int s
      * @throws IllegalArgumentException naming a missing or malformed field
      */
     public static BenchmarkShape parse(String spec) {
+        return fromFields(fields(spec));
+    }
+
+    /** The {@code key=value} pairs of a comma-separated shape spec. */
+    static Map<String, String> fields(String spec) {
         Map<String, String> fields = new HashMap<>();
         for (String part : spec.split(",")) {
             String[] keyValue = part.split("=", 2);
@@ -55,7 +70,7 @@ public record BenchmarkShape(String name, int n, int cin, int cout, int k, int s
             }
             fields.put(keyValue[0].trim(), keyValue[1].trim());
         }
-        return fromFields(fields);
+        return fields;
     }
 
     private static BenchmarkShape fromFields(Map<String, String> f) {
@@ -94,12 +109,12 @@ public record BenchmarkShape(String name, int n, int cin, int cout, int k, int s
         throw new IllegalArgumentException("dtype must be float32, float64, float16 or bfloat16, got '" + name + "'");
     }
 
-    /** This shape with its tensors in {@code dtype}, the same name and geometry. */
+    @Override
     public BenchmarkShape withDtype(DType dtype) {
         return new BenchmarkShape(name, n, cin, cout, k, stride, padding, dilation, groups, lin, layout, dtype);
     }
 
-    private static int integer(Map<String, String> fields, String key, String defaultValue) {
+    static int integer(Map<String, String> fields, String key, String defaultValue) {
         String value = fields.getOrDefault(key, defaultValue);
         if (value == null) {
             throw new IllegalArgumentException("shape field '" + key + "' is required");
@@ -116,36 +131,63 @@ public record BenchmarkShape(String name, int n, int cin, int cout, int k, int s
                 .layout(layout).build();
     }
 
+    @Override
     public double flops() {
         return 2.0 * n * cin * (cout / groups) * k * lin;
     }
 
-    /** Bytes of input, weight, bias and output, each touched once. */
+    @Override
     public double minimalBytes() {
-        long outputLength = params().outputLength(lin, k);
         return (double) dtype.byteSize() * ((long) n * cin * lin + (long) cin * (cout / groups) * k + cout
-                + (long) n * cout * outputLength);
+                + (long) n * cout * outputLength());
+    }
+
+    private int outputLength() {
+        return params().outputLength(lin, k);
+    }
+
+    @Override
+    public double tolerance() {
+        return Benchmark.tolerance(dtype, cin, groups, k, stride, dilation);
+    }
+
+    /** dx sums (Cout / groups) * K products, dw N * Lin, the bias N * Lout. */
+    @Override
+    public double[] gradientTolerances() {
+        return new double[] {Benchmark.tolerance(dtype, (long) (cout / groups) * k),
+            Benchmark.tolerance(dtype, (long) n * lin), Benchmark.tolerance(dtype, (long) n * outputLength())};
     }
 
     /** The seeded input, uniform in [-1, 1). */
+    @Override
     public Tensor input(long seed) {
-        return random(seed, layout == Layout.NCL ? new int[] {n, cin, lin} : new int[] {n, lin, cin});
+        return LayerShape.random(seed, dtype, layout == Layout.NCL ? new int[] {n, cin, lin} : new int[] {n, lin, cin});
     }
 
+    @Override
     public Tensor weight(long seed) {
-        return random(seed + 1, cin, cout / groups, k);
+        return LayerShape.random(seed + 1, dtype, cin, cout / groups, k);
     }
 
+    @Override
     public Tensor bias(long seed) {
-        return random(seed + 2, cout);
+        return LayerShape.random(seed + 2, dtype, cout);
     }
 
-    private Tensor random(long seed, int... shape) {
-        long size = 1;
-        for (int dim : shape) {
-            size *= dim;
-        }
-        double[] values = new java.util.SplittableRandom(seed).doubles(size, -1, 1).toArray();
-        return Tensor.of(values, shape).to(dtype);
+    @Override
+    public Tensor gradOutput(long seed) {
+        int length = outputLength();
+        return LayerShape.random(seed + 3, dtype, layout == Layout.NCL ? new int[] {n, cout, length}
+                : new int[] {n, length, cout});
+    }
+
+    @Override
+    public Tensor forward(Backend backend, Tensor x, Tensor weight, Tensor bias) {
+        return backend.convTranspose1d(x, weight, bias, params());
+    }
+
+    @Override
+    public ConvGradients backward(Backend backend, Tensor gradOutput, Tensor x, Tensor weight) {
+        return backend.convTranspose1dBackward(gradOutput, x, weight, true, params());
     }
 }

@@ -9,6 +9,9 @@ import io.clconvt.DType;
 import io.clconvt.Sequential;
 import io.clconvt.Tensor;
 import io.clconvt.bench.Benchmark;
+import io.clconvt.bench.RandomHifiGan;
+import io.clconvt.io.StateDict;
+import io.clconvt.models.HifiGan;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,7 +29,8 @@ import picocli.CommandLine.Spec;
 /**
  * Runs the upsampling stack of a HiFi-GAN-style vocoder on the default OpenCL device and on the CPU
  * reference, timing each layer and checking that the two agree, then times the whole stack on the device
- * with a host round trip per layer against {@link Sequential}'s device-resident run.
+ * with a host round trip per layer against {@link Sequential}'s device-resident run; then a whole HiFi-GAN V1
+ * generator with seeded random weights on both backends, whose audio must agree.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, version = "clconvt " + Main.VERSION,
         description = {"Runs a HiFi-GAN-style upsampling stack on OpenCL and on the CPU, and compares them.",
@@ -35,8 +39,11 @@ import picocli.CommandLine.Spec;
                     + "device and on the CPU reference, and their outputs compared. Then the whole stack is timed "
                     + "on the device with a host round trip per layer and kept on the device (one upload, one "
                     + "download).",
-            "Exits 1 if OpenCL is unusable, a layer differs by more than its tolerance, or the device-resident "
-                    + "stack differs from the round-trip one."})
+            "Then a whole HiFi-GAN V1 generator (seeded random weights of the official shapes) turns a short mel "
+                    + "into audio on the device and on the CPU reference; it prints the device's real-time factor.",
+            "Exits 1 if OpenCL is unusable, a layer differs by more than its tolerance, the device-resident "
+                    + "stack differs from the round-trip one, or the two generators' audio differs by more than "
+                    + DemoCommand.HIFIGAN_TOLERANCE_TEXT + "."})
 final class DemoCommand implements Callable<Integer> {
     /** HiFi-GAN's leaky ReLU slope between upsampling layers. */
     private static final Activation LEAKY = Activation.leakyRelu(0.1);
@@ -58,6 +65,19 @@ final class DemoCommand implements Callable<Integer> {
     /** About one second of 22.05 kHz audio at hop 256; tests use a few frames to stay fast. */
     @Option(names = "--frames", defaultValue = "86", hidden = true)
     private int frames;
+
+    /** The generator's mel frames: its CPU reference takes seconds per second of audio, so a short mel. */
+    @Option(names = "--hifigan-frames", defaultValue = "32", hidden = true)
+    private int hifiganFrames;
+
+    /**
+     * The largest absolute difference allowed between the generators' float32 audio on the two backends: the
+     * audio is tanh's output, within [-1, 1], some 30 layers deep (78 convolutions in all), each rounding its
+     * float32 sums; {@link #HIFIGAN_TOLERANCE_TEXT} is the same number for the messages.
+     */
+    static final double HIFIGAN_TOLERANCE = 3e-4;
+    static final String HIFIGAN_TOLERANCE_TEXT = "3e-4";
+    private static final long HIFIGAN_SEED = 1;
 
     /** One layer of the stack and the activation fused after it: bias on, groups 1, as in HiFi-GAN. */
     record Stage(int inChannels, int outChannels, int kernelSize, int stride, int padding, Activation activation) {
@@ -81,6 +101,9 @@ final class DemoCommand implements Callable<Integer> {
         if (frames < 1) {
             throw new IllegalArgumentException("--frames must be at least 1, got " + frames);
         }
+        if (hifiganFrames < 1) {
+            throw new IllegalArgumentException("--hifigan-frames must be at least 1, got " + hifiganFrames);
+        }
         PrintWriter out = spec.commandLine().getOut();
         List<ConvTranspose1d> layers = new ArrayList<>();
         for (int i = 0; i < STACK.size(); i++) {
@@ -93,6 +116,7 @@ final class DemoCommand implements Callable<Integer> {
         List<Timed> cpuRuns;
         Timed roundTrips;
         Timed resident;
+        Vocoder vocoder;
         try (Backend openCl = Backends.openCl(); Backend cpu = Backends.cpu()) {
             out.println("device:    " + openCl.describe());
             out.println("reference: " + cpu.describe());
@@ -104,6 +128,7 @@ final class DemoCommand implements Callable<Integer> {
             stack.forward(openCl, input);
             roundTrips = fastest(() -> stack.forwardHost(openCl, input));
             resident = fastest(() -> stack.forward(openCl, input));
+            vocoder = runVocoder(openCl, cpu);
         }
 
         out.println();
@@ -136,6 +161,22 @@ final class DemoCommand implements Callable<Integer> {
         out.println("real time at " + format("%.0f", AUDIO_RATE_HZ) + " Hz: device-resident " + realTime(samples,
                 resident.millis()) + "; CPU reference " + realTime(samples,
                 cpuRuns.stream().mapToDouble(Timed::millis).sum()));
+        out.println();
+        out.println("HiFi-GAN V1 generator (" + format("%.1f", vocoder.parameters() / 1e6) + "M parameters, seeded random "
+                + "weights), " + hifiganFrames + " mel frames -> " + vocoder.device().output().dim(2) + " samples:");
+        out.println("  device: first call " + format("%.0f", vocoder.firstMs()) + " ms (program builds included), then "
+                + format("%.1f", vocoder.device().millis()) + " ms; CPU reference " + format("%.0f", vocoder.cpu().millis())
+                + " ms");
+        double difference = maxAbsDifference(vocoder.device().output(), vocoder.cpu().output());
+        out.println("  audio RMS " + format("%.3f", rms(vocoder.cpu().output())) + ", max abs difference device vs CPU "
+                + format("%.2e", difference) + " (tolerance " + HIFIGAN_TOLERANCE_TEXT + ")");
+        out.println("  real time at " + format("%.0f", AUDIO_RATE_HZ) + " Hz: device " + realTime(
+                vocoder.device().output().dim(2), vocoder.device().millis()));
+        if (!(difference <= HIFIGAN_TOLERANCE)) {
+            spec.commandLine().getErr().println(Main.ERROR_PREFIX + "the HiFi-GAN generator's audio on OpenCL differs "
+                    + "from the CPU's by " + format("%.3e", difference) + ", above " + HIFIGAN_TOLERANCE_TEXT);
+            return ExitCode.SOFTWARE;
+        }
         if (!Arrays.equals(resident.output().toFloatArray(), roundTrips.output().toFloatArray())) {
             spec.commandLine().getErr().println(Main.ERROR_PREFIX
                     + "the device-resident stack differs from the same stack with host round trips");
@@ -149,6 +190,56 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.println("All layers agree within tolerance.");
         return ExitCode.OK;
+    }
+
+    /** The generator's audio on both backends, the device's first call and the weights' count. */
+    private record Vocoder(Timed device, Timed cpu, double firstMs, long parameters) {
+    }
+
+    /**
+     * HiFi-GAN V1 on {@code hifiganFrames} seeded random mel frames: the device's first call (program builds),
+     * then its fastest of {@link #STACK_RUNS}, and one call of the CPU reference.
+     */
+    private Vocoder runVocoder(Backend openCl, Backend cpu) {
+        RandomHifiGan config = RandomHifiGan.of("v1");
+        StateDict weights = config.weights(HIFIGAN_SEED);
+        HifiGan generator = config.load(weights);
+        Tensor mel = randomInput(config.numMels(), hifiganFrames);
+        long start = System.nanoTime();
+        generator.generate(openCl, mel);
+        double firstMs = (System.nanoTime() - start) / 1e6;
+        Timed device = fastest(() -> generator.generate(openCl, mel));
+        start = System.nanoTime();
+        Tensor reference = generator.generate(cpu, mel);
+        Timed onCpu = new Timed(reference, (System.nanoTime() - start) / 1e6);
+        return new Vocoder(device, onCpu, firstMs, RandomHifiGan.parameterCount(weights));
+    }
+
+    /** max |a - b| over the elements; NaN anywhere gives NaN. */
+    static double maxAbsDifference(Tensor a, Tensor b) {
+        if (!Arrays.equals(a.shape(), b.shape())) {
+            throw new IllegalArgumentException("shapes differ: " + Messages.shape(a.shape()) + " and "
+                    + Messages.shape(b.shape()));
+        }
+        double[] x = a.toDoubleArray();
+        double[] y = b.toDoubleArray();
+        double max = 0;
+        for (int i = 0; i < x.length; i++) {
+            double difference = Math.abs(x[i] - y[i]);
+            if (Double.isNaN(difference)) {
+                return difference;
+            }
+            max = Math.max(max, difference);
+        }
+        return max;
+    }
+
+    private static double rms(Tensor tensor) {
+        double sum = 0;
+        for (double v : tensor.toDoubleArray()) {
+            sum += v * v;
+        }
+        return Math.sqrt(sum / tensor.size());
     }
 
     /** E.g. "1.00 s of audio in 39.0 ms: 25x faster than real time". */

@@ -64,7 +64,7 @@ class DemoCommandTest {
     @Test
     void scaledDownDemoAgrees() {
         OpenClSupport.backend().close(); // fails under CI, skips elsewhere, when there is no device
-        CliResult result = CliResult.run("demo", "--frames", "4");
+        CliResult result = CliResult.run("demo", "--frames", "4", "--hifigan-frames", "6");
 
         assertEquals(0, result.exitCode(), result::toString);
         // 4 frames upsampled 8 * 8 * 2 * 2 = 256 times by the last layer.
@@ -78,6 +78,29 @@ class DemoCommandTest {
         assertTrue(result.out().lines().anyMatch(line -> line.matches("real time at 22050 Hz: device-resident 0\\.05 s "
                 + "of audio in [0-9.]+ ms: [0-9.]+x (faster|slower) than real time; CPU reference 0\\.05 s of audio in "
                 + "[0-9.]+ ms: [0-9.]+x (faster|slower) than real time")), result.out());
+        // HiFi-GAN V1 upsamples 6 frames 256 times.
+        assertTrue(result.out().contains("HiFi-GAN V1 generator (13.9M parameters, seeded random weights), 6 mel frames "
+                + "-> 1536 samples:"), result.out());
+        java.util.regex.Matcher agreement = java.util.regex.Pattern.compile("audio RMS ([0-9.]+), max abs difference "
+                + "device vs CPU ([0-9.e+-]+) \\(tolerance 3e-4\\)").matcher(result.out());
+        assertTrue(agreement.find(), result.out());
+        // Audio of order one, not a constant or a saturated tanh, so that agreeing means something.
+        double rms = Double.parseDouble(agreement.group(1));
+        assertTrue(rms > 0.01 && rms < 0.9, agreement.group());
+        assertTrue(Double.parseDouble(agreement.group(2)) <= 3e-4, agreement.group());
+        assertTrue(result.out().lines().anyMatch(line -> line.matches("  real time at 22050 Hz: device 0\\.07 s of audio "
+                + "in [0-9.]+ ms: [0-9.]+x (faster|slower) than real time")), result.out());
+    }
+
+    @Test
+    void maxAbsDifferenceIsTheLargestElementwiseGapAndNaNNeverPasses() {
+        Tensor reference = Tensor.of(new float[] {0.5f, -0.25f, 0}, 3);
+        assertEquals(0.125, DemoCommand.maxAbsDifference(Tensor.of(new float[] {0.5f, -0.125f, 0.0625f}, 3), reference));
+        // Equal elements after the NaN must not hide it.
+        double nan = DemoCommand.maxAbsDifference(Tensor.of(new float[] {Float.NaN, -0.25f, 0}, 3), reference);
+        assertFalse(nan <= DemoCommand.HIFIGAN_TOLERANCE, "NaN must fail, got " + nan);
+        assertThrows(IllegalArgumentException.class, () -> DemoCommand.maxAbsDifference(reference,
+                Tensor.of(new float[] {1, 2}, 2)));
     }
 
     @Test
@@ -90,5 +113,6 @@ class DemoCommandTest {
     @Test
     void framesMustBePositive() {
         CliResult.run("demo", "--frames", "0").assertInvalidInput("--frames must be at least 1");
+        CliResult.run("demo", "--hifigan-frames", "0").assertInvalidInput("--hifigan-frames must be at least 1");
     }
 }
