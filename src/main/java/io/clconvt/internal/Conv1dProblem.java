@@ -171,6 +171,21 @@ public record Conv1dProblem(
                 hasBias, activation, inputActivation);
     }
 
+    /**
+     * The same call at stride 1 over the same span: its output t·stride is this call's output t, so a strided
+     * call can run on the stride-1 route ({@link #asTransposed()}) and keep every stride-th output. Null for
+     * stride 1 or when those outputs would not fit an array.
+     */
+    public Conv1dProblem denseOutputs() {
+        long length = (long) (outputLength - 1) * stride + 1;
+        if (stride == 1 || (long) batch * outChannels * length > Integer.MAX_VALUE) {
+            return null;
+        }
+        return new Conv1dProblem(dtype, layout, batched, batch, inChannels, outChannels, groups, kernelSize,
+                inputLength, (int) length, 1, dilation, padLeft, 0, paddingMode, hasBias, activation, inputActivation)
+                .withReadRight();
+    }
+
     public int groupInChannels() {
         return inChannels / groups;
     }

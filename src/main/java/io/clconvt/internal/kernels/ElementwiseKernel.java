@@ -2,6 +2,7 @@ package io.clconvt.internal.kernels;
 
 import io.clconvt.Activation;
 import io.clconvt.DType;
+import io.clconvt.Layout;
 import io.clconvt.internal.opencl.ClBuffer;
 import io.clconvt.internal.opencl.ClContext;
 import io.clconvt.internal.opencl.ProgramCache;
@@ -11,8 +12,8 @@ import org.jocl.cl_kernel;
 
 /**
  * {@code kernels/elementwise.cl}: {@code y = f(alpha * a + beta * b)} over whole tensors, for the residual
- * sums, branch means and activations of a layer graph that no convolution fuses. One program per dtype and
- * activation.
+ * sums, branch means and activations of a layer graph that no convolution fuses (one program per dtype and
+ * activation), and the thinning of a strided convolution computed at stride 1.
  */
 public final class ElementwiseKernel {
     public static final String SOURCE_FILE = "elementwise.cl";
@@ -22,8 +23,32 @@ public final class ElementwiseKernel {
     private ElementwiseKernel() {
     }
 
+    public static final String TAKE_EVERY = "take_every";
+
     public static ProgramKey program(DType dtype, Activation activation) {
         return new ProgramKey(SOURCE_FILE, KERNEL_NAME, BuildOptions.storage(dtype) + BuildOptions.activation(activation));
+    }
+
+    /**
+     * Enqueues y = every {@code step}-th position of z along the length axis, for tensors of {@code batch},
+     * {@code channels} and the lengths given, laid out as {@code layout}.
+     */
+    public static cl_event enqueueTakeEvery(ClContext context, ProgramCache programs, DType dtype, Layout layout,
+            int batch, int channels, int zLength, int yLength, int step, ClBuffer z, ClBuffer y, long maxLocalSize) {
+        cl_kernel kernel = programs.kernel(new ProgramKey(SOURCE_FILE, TAKE_EVERY, BuildOptions.storage(dtype)));
+        programs.arguments(kernel)
+                .buffer(z)
+                .buffer(y)
+                .integer(batch)
+                .integer(channels)
+                .integer(zLength)
+                .integer(yLength)
+                .integer(step)
+                .integer(layout == Layout.NLC ? 1 : 0);
+        long elements = (long) batch * channels * yLength;
+        long localSize = Math.min(LOCAL_SIZE, maxLocalSize);
+        long globalSize = (elements + localSize - 1) / localSize * localSize;
+        return context.enqueue(kernel, TAKE_EVERY, new long[] {globalSize}, new long[] {localSize});
     }
 
     /** Enqueues {@code y = activation(alpha * a + beta * b)} over {@code elements}, {@code b} null for none. */
