@@ -11,4 +11,6 @@ cd "$here/.."
 read -r -a maven_args <<< "${MAVEN_ARGS:-}"
 mvn -B -q "${maven_args[@]}" install -DskipTests
 mvn -B -q "${maven_args[@]}" -f cli/pom.xml package -DskipTests
+# CLCONVT_JAVA preloads the JDK's signal-chaining library (ci/opencl-env.sh); without it the jar would start
+# itself again with the preload, which costs one more JVM start.
 "${CLCONVT_JAVA[@]}" -jar cli/target/clconvt.jar demo "$@"

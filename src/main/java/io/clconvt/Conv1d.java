@@ -110,6 +110,15 @@ public final class Conv1d {
                 params).outputShape();
     }
 
+    /**
+     * Does ahead of time what the first call on inputs of {@code dtype} and {@code inputShape} would do before
+     * its result (builds the program, uploads the weights, runs once on zeros), as
+     * {@link ConvTranspose1d#prepare} does.
+     */
+    public void prepare(Backend backend, DType dtype, int... inputShape) {
+        Block.of(this).prepare(backend, dtype, inputShape);
+    }
+
     /** Applies the layer. */
     public Tensor forward(Backend backend, Tensor x) {
         Validation.requireNonNull("backend", backend);
@@ -131,7 +140,12 @@ public final class Conv1d {
      * @throws IllegalArgumentException if {@code backend} is null or not one of {@link Backends}'
      */
     public ChunkStream stream(Backend backend) {
-        return new Conv1dStream(ConvTranspose1d.engine(backend), this);
+        return new Conv1dStream(ConvTranspose1d.engine(backend), this, params);
+    }
+
+    /** Applies the layer with {@code callParams} (its own, or with an activation fused) to a device tensor. */
+    DeviceTensor run(Backend backend, DeviceTensor x, Conv1dParams callParams) {
+        return backend.conv1d(x, weights.weightFor(x.dtype()), weights.biasFor(x.dtype()), callParams);
     }
 
     /** The weight in {@code dtype}, converted once. */

@@ -20,7 +20,7 @@ import java.util.Arrays;
  * need the whole length to validate the padding (reflect): a stream of such a layer keeps every chunk on the
  * backend and computes the whole output at finish, which equals the one-shot call.
  */
-final class Conv1dStream implements ChunkStream {
+final class Conv1dStream implements ChunkStream, BlockStream {
     private final StreamingBackend backend;
     private final Conv1d layer;
     private final Conv1dParams params;
@@ -39,10 +39,10 @@ final class Conv1dStream implements ChunkStream {
     private boolean finished;
     private boolean closed;
 
-    Conv1dStream(StreamingBackend backend, Conv1d layer) {
+    Conv1dStream(StreamingBackend backend, Conv1d layer, Conv1dParams params) {
         this.backend = backend;
         this.layer = layer;
-        this.params = layer.params();
+        this.params = params;
         int kernelSize = layer.weight().dim(2);
         int[] sides = params.sides(kernelSize);
         this.left = sides[0];
@@ -56,24 +56,7 @@ final class Conv1dStream implements ChunkStream {
         Validation.requireNonNull("chunk", chunk);
         Conv1dProblem chunkShapes = check(chunk.shape(), chunk.dtype());
         try (DeviceTensor input = backend.upload(chunk)) {
-            long total = pushed + chunkShapes.inputLength();
-            long first = incremental ? Math.min(firstInputFor(emitted), pushed) : windowStart;
-            DeviceTensor joined = backend.joinLength(window, Validation.toIntExact("history", first - windowStart),
-                    input, params.layout());
-            Tensor result;
-            try {
-                result = incremental ? compute(chunkShapes, joined, first, total, finalOutputs(total))
-                        : empty(chunkShapes);
-            } catch (RuntimeException e) {
-                joined.close();
-                throw e;
-            }
-            release();
-            shapes = chunkShapes;
-            window = joined;
-            windowStart = first;
-            pushed = total;
-            return result;
+            return download(chunkShapes, pushDevice(input));
         }
     }
 
@@ -83,15 +66,53 @@ final class Conv1dStream implements ChunkStream {
         if (pushed == 0) {
             throw new IllegalStateException("finish() before any push: the stream has no input");
         }
-        Tensor result;
-        if (incremental) {
-            result = compute(shapes, window, windowStart, pushed, totalOutputLength());
-        } else {
-            try (DeviceTensor whole = backend.conv1d(window, layer.weightFor(shapes.dtype()),
-                    layer.biasFor(shapes.dtype()), params)) {
-                result = whole.download();
-            }
+        Conv1dProblem chunkShapes = shapes;
+        return download(chunkShapes, finishDevice());
+    }
+
+    /** The step's result on the host, or an empty tensor of the output's shape when it is null. */
+    private static Tensor download(Conv1dProblem shapes, DeviceTensor result) {
+        if (result == null) {
+            return Tensor.empty(shapes.dtype(), shapes.shape(shapes.outChannels(), 0));
         }
+        try (result) {
+            return result.download();
+        }
+    }
+
+    /** {@link #push(Tensor)} for a chunk on the backend, which stays open: the new final outputs, or null. */
+    @Override
+    public synchronized DeviceTensor pushDevice(DeviceTensor chunk) {
+        Validation.requireNonNull("chunk", chunk);
+        Conv1dProblem chunkShapes = check(chunk.shape(), chunk.dtype());
+        long total = pushed + chunkShapes.inputLength();
+        long first = incremental ? Math.min(firstInputFor(emitted), pushed) : windowStart;
+        DeviceTensor joined = backend.joinLength(window, Validation.toIntExact("history", first - windowStart),
+                chunk, params.layout());
+        DeviceTensor result;
+        try {
+            result = incremental ? compute(chunkShapes, joined, first, total, finalOutputs(total)) : null;
+        } catch (RuntimeException e) {
+            joined.close();
+            throw e;
+        }
+        release();
+        shapes = chunkShapes;
+        window = joined;
+        windowStart = first;
+        pushed = total;
+        return result;
+    }
+
+    /** {@link #finish()} keeping the result on the backend: the remaining outputs, or null when there are none. */
+    @Override
+    public synchronized DeviceTensor finishDevice() {
+        requireUsable();
+        if (pushed == 0) {
+            throw new IllegalStateException("finish() before any push: the stream has no input");
+        }
+        DeviceTensor result = incremental ? compute(shapes, window, windowStart, pushed, totalOutputLength())
+                : backend.conv1d(window, layer.weightFor(shapes.dtype()), layer.biasFor(shapes.dtype()), params);
         finished = true;
         release();
         return result;
@@ -121,23 +142,19 @@ final class Conv1dStream implements ChunkStream {
         return reach / params.stride() + 1;
     }
 
-    /** Outputs [emitted, end) from the inputs [inputStart, inputEnd) in {@code inputs}; empty if there are none. */
-    private Tensor compute(Conv1dProblem chunkShapes, DeviceTensor inputs, long inputStart, long inputEnd, long end) {
+    /** Outputs [emitted, end) from the inputs [inputStart, inputEnd) in {@code inputs}; null if there are none. */
+    private DeviceTensor compute(Conv1dProblem chunkShapes, DeviceTensor inputs, long inputStart, long inputEnd,
+            long end) {
         if (end <= emitted) {
-            return empty(chunkShapes);
+            return null;
         }
         Conv1dProblem step = chunkShapes.window(Validation.toIntExact("window length", inputEnd - inputStart),
                 Validation.toIntExact("window padding", left + inputStart - emitted * params.stride()),
                 Validation.toIntExact("outputs per step", end - emitted));
-        try (DeviceTensor result = backend.conv1dWindow(step, inputs, layer.weightFor(step.dtype()),
-                layer.biasFor(step.dtype()))) {
-            emitted = end;
-            return result.download();
-        }
-    }
-
-    private static Tensor empty(Conv1dProblem shapes) {
-        return Tensor.empty(shapes.dtype(), shapes.shape(shapes.outChannels(), 0));
+        DeviceTensor result = backend.conv1dWindow(step, inputs, layer.weightFor(step.dtype()),
+                layer.biasFor(step.dtype()));
+        emitted = end;
+        return result;
     }
 
     /** How many outputs are final after {@code inputs} positions. */

@@ -24,7 +24,7 @@ import java.util.Arrays;
  * keeps the last step's input window (history plus chunk) on the backend and joins the part from the next
  * step's first position with the next chunk, on the device.
  */
-final class ConvTranspose1dStream implements ChunkStream {
+final class ConvTranspose1dStream implements ChunkStream, BlockStream {
     private final StreamingBackend backend;
     private final ConvTranspose1d layer;
     private final ConvTranspose1dParams params;
@@ -108,7 +108,8 @@ final class ConvTranspose1dStream implements ChunkStream {
      * {@link #push} for a chunk already on the backend, which stays open: the new final outputs, or null when
      * there are none.
      */
-    synchronized DeviceTensor pushDevice(DeviceTensor chunk) {
+    @Override
+    public synchronized DeviceTensor pushDevice(DeviceTensor chunk) {
         ConvProblem chunkShapes = check(chunk.shape(), chunk.dtype());
         long total = pushed + chunkShapes.inputLength();
         long first = Math.min(firstInputFor(emitted), pushed);
@@ -132,7 +133,8 @@ final class ConvTranspose1dStream implements ChunkStream {
     }
 
     /** {@link #finish} keeping the result on the backend: the remaining outputs, or null when there are none. */
-    synchronized DeviceTensor finishDevice() {
+    @Override
+    public synchronized DeviceTensor finishDevice() {
         requireUsable();
         if (pushed == 0) {
             throw new IllegalStateException("finish() before any push: the stream has no input");

@@ -82,7 +82,7 @@ final class LayerWeights {
             weight = foldWeightNorm(dict.get(p + "parametrizations.weight.original0"),
                     dict.get(p + "parametrizations.weight.original1"), p + "parametrizations.weight.original0");
         } else {
-            throw new IllegalArgumentException("no weight for layer '" + prefix + "' in " + dict.file() + ": expected '"
+            throw new IllegalArgumentException("no weight for layer '" + prefix + "' in " + dict + ": expected '"
                     + p + "weight', '" + p + "weight_g' with '" + p + "weight_v', or '" + p
                     + "parametrizations.weight.original0' with '...original1'; "
                     + (under.isEmpty() ? "no key starts with '" + p + "' (keys: " + dict.keys() + ")"

@@ -136,6 +136,24 @@ public final class Tensor {
         };
     }
 
+    /** A tensor of {@code dtype} and {@code shape} holding zeros, such as the input a prepare call runs on. */
+    static Tensor zeros(DType dtype, int... shape) {
+        long size = 1;
+        for (int dim : shape) {
+            if (dim < 1) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape)
+                        + " must have positive dimensions");
+            }
+            size *= dim;
+        }
+        int elements = Validation.toIntExact("tensor elements", size);
+        return switch (dtype) {
+            case FLOAT32 -> wrap(new float[elements], shape);
+            case FLOAT64 -> wrap(new double[elements], shape);
+            case FLOAT16, BFLOAT16 -> wrapHalf(dtype, new short[elements], shape);
+        };
+    }
+
     /**
      * {@code head} from position {@code from} of the length axis on, followed by {@code tail}, along the
      * length axis {@code lengthAxis}; the other dimensions and the dtype must agree (the caller checked).

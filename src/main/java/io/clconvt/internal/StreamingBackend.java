@@ -1,9 +1,11 @@
 package io.clconvt.internal;
 
+import io.clconvt.Activation;
 import io.clconvt.Backend;
 import io.clconvt.DeviceTensor;
 import io.clconvt.Layout;
 import io.clconvt.Tensor;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -29,6 +31,16 @@ public interface StreamingBackend extends Backend {
      */
     public DeviceTensor joinLength(DeviceTensor head, int from, DeviceTensor tail, Layout layout);
 
+    /**
+     * A new device tensor {@code y = activation(alpha * a + beta * b)}, {@code b} null for none, of
+     * {@code a}'s shape and dtype (which {@code b} must share): the residual sums, branch means and
+     * activations of a layer graph that no convolution fuses. Neither input is closed.
+     */
+    public DeviceTensor combine(DeviceTensor a, double alpha, DeviceTensor b, double beta, Activation activation);
+
+    /** Positions [from, from + length) of {@code x} along its length axis, in a new device tensor. */
+    public DeviceTensor sliceLength(DeviceTensor x, int from, int length, Layout layout);
+
     /** One call to prepare: its problem and the weight and bias (or null) it will run with. */
     record Call(ConvProblem problem, Tensor weight, Tensor bias) {
     }
@@ -40,6 +52,23 @@ public interface StreamingBackend extends Backend {
      * the code for the work-group size; a backend that needs nothing does nothing.
      */
     default void prepare(List<Call> calls) {
+    }
+
+    /** Refuses a {@link #combine} of tensors of different shapes or dtypes. */
+    public static void requireSameShape(DeviceTensor a, DeviceTensor b) {
+        if (b != null && (!Arrays.equals(a.shape(), b.shape()) || a.dtype() != b.dtype())) {
+            throw new IllegalArgumentException("cannot combine " + a.dtype() + " " + Arrays.toString(a.shape())
+                    + " with " + b.dtype() + " " + Arrays.toString(b.shape()) + ": shapes and dtypes must match");
+        }
+    }
+
+    /** Refuses a {@link #sliceLength} outside the tensor. */
+    public static void requireSlice(int[] shape, int from, int length, Layout layout) {
+        int available = shape[lengthAxis(shape.length, layout)];
+        if (from < 0 || length < 0 || (long) from + length > available) {
+            throw new IllegalArgumentException("positions [" + from + ", " + ((long) from + length)
+                    + ") are outside a tensor of length " + available + " (shape " + Arrays.toString(shape) + ")");
+        }
     }
 
     /** The length axis of a tensor of {@code rank} laid out as {@code layout}. */

@@ -13,9 +13,9 @@ import java.util.Map;
  * duplicate key or nesting deeper than {@value #MAX_DEPTH} throws {@link IllegalArgumentException} naming the
  * offset, never a stack overflow.
  */
-final class Json {
+public final class Json {
     /** JSON's null, distinct from an absent key. */
-    static final Object NULL = new Object() {
+    public static final Object NULL = new Object() {
         @Override
         public String toString() {
             return "null";
@@ -32,7 +32,12 @@ final class Json {
         this.text = text;
     }
 
-    static Object parse(String text) {
+    /**
+     * Parses one JSON value: an object, array, string, number, boolean or null as the class description maps them.
+     *
+     * @throws IllegalArgumentException naming the offset of the first error
+     */
+    public static Object parse(String text) {
         Json json = new Json(text);
         Object value = json.value(0);
         json.skipWhitespace();

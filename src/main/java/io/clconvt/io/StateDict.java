@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -71,6 +72,25 @@ public final class StateDict {
         }
     }
 
+    /**
+     * A dict of tensors already in memory, e.g. made by the application or kept to hand to many workers; its
+     * {@link #file()} is null. The map's iteration order is the keys' order.
+     *
+     * @throws IllegalArgumentException if a key or tensor is null
+     */
+    public static StateDict of(Map<String, Tensor> tensors) {
+        Objects.requireNonNull(tensors, "tensors");
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        tensors.forEach((key, tensor) -> {
+            if (key == null || tensor == null) {
+                throw new IllegalArgumentException("a state dict's keys and tensors must not be null, got " + key
+                        + " = " + tensor);
+            }
+            entries.put(key, () -> tensor);
+        });
+        return new StateDict(null, entries);
+    }
+
     /** The tensors' names, in the file's order. */
     public Set<String> keys() {
         return entries.keySet();
@@ -86,7 +106,7 @@ public final class StateDict {
     public Tensor get(String key) {
         Entry entry = entries.get(key);
         if (entry == null) {
-            throw new IllegalArgumentException("no tensor '" + key + "' in " + file + "; its keys are " + keys());
+            throw new IllegalArgumentException("no tensor '" + key + "' in " + this + "; its keys are " + keys());
         }
         try {
             return entry.load();
@@ -95,14 +115,14 @@ public final class StateDict {
         }
     }
 
-    /** The file the dict was read from. */
+    /** The file the dict was read from, or null for a dict {@link #of} tensors in memory. */
     public Path file() {
         return file;
     }
 
     @Override
     public String toString() {
-        return "StateDict(" + file + ", " + entries.size() + " tensors)";
+        return "StateDict(" + (file == null ? "in memory" : file) + ", " + entries.size() + " tensors)";
     }
 
     /** One tensor of the file, read when {@link #get(String)} asks for it; the format readers make these. */

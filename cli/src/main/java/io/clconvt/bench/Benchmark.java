@@ -10,6 +10,7 @@ import io.clconvt.Sequential;
 import io.clconvt.Tensor;
 import io.clconvt.internal.backend.EngineTools;
 import io.clconvt.internal.kernels.Roofline;
+import io.clconvt.internal.opencl.LatencyFloor;
 import io.clconvt.internal.plan.KernelVariant;
 import java.util.Arrays;
 
@@ -133,6 +134,12 @@ public final class Benchmark implements AutoCloseable {
     public Roofline roofline() {
         requireOpenCl();
         return EngineTools.roofline(openCl);
+    }
+
+    /** The OpenCL device's latency floor, each part the median of {@code repetitions}. */
+    public LatencyFloor latencyFloor(int repetitions) {
+        requireOpenCl();
+        return EngineTools.latencyFloor(openCl, repetitions);
     }
 
     /** Where {@link #tune} stores winners. */

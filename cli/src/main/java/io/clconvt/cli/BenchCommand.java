@@ -11,6 +11,7 @@ import io.clconvt.bench.Benchmark;
 import io.clconvt.bench.BenchmarkResult;
 import io.clconvt.bench.BenchmarkShape;
 import io.clconvt.internal.kernels.Roofline;
+import io.clconvt.internal.opencl.LatencyFloor;
 import io.clconvt.internal.plan.KernelVariant;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -37,6 +38,8 @@ import picocli.CommandLine.Spec;
         description = {"Times transposed convolutions on OpenCL and the CPU.",
             "Each result is first checked against the CPU reference; then median and min of --runs timed runs "
                     + "after warm-up: OpenCL device time from profiling events, and host-to-host wall time.",
+            "On OpenCL it then prints the device's latency floor: the wall time of 8 KB in, an empty kernel and a "
+                    + "16 KB blocking read, and of an empty kernel and clFinish.",
             "Exits 1 if a result differs from the reference beyond tolerance."})
 final class BenchCommand implements Callable<Integer> {
     enum BackendChoice { OPENCL, CPU, ALL }
@@ -93,6 +96,9 @@ final class BenchCommand implements Callable<Integer> {
             + STREAM_FRAMES + " frames per push: milliseconds per push and the audio each push makes final.")
     private boolean stream;
 
+    /** Repetitions of each part of the latency floor, whose medians the floor line prints. */
+    static final int FLOOR_REPETITIONS = 200;
+
     /** Frames per push of the streaming row: about 93 ms of 22.05 kHz audio at hop 256. */
     static final int STREAM_FRAMES = 8;
 
@@ -114,6 +120,8 @@ final class BenchCommand implements Callable<Integer> {
         List<BenchmarkResult> results = new ArrayList<>();
         List<String> groups = new ArrayList<>();
         List<Benchmark> benchmarks = new ArrayList<>();
+        LatencyFloor floor = null;
+        String floorDevice = null;
         try {
             for (KernelVariant v : variants) {
                 benchmarks.add(new Benchmark(v, runs, warmupSeconds));
@@ -138,11 +146,22 @@ final class BenchCommand implements Callable<Integer> {
                     groups.add("cpu");
                 }
             }
+            if (!variants.isEmpty()) {
+                // In the same process and right after the shapes, so that it sees the machine they saw.
+                floor = benchmarks.get(0).latencyFloor(FLOOR_REPETITIONS);
+                floorDevice = benchmarks.get(0).openClDevice();
+            }
         } finally {
             benchmarks.forEach(Benchmark::close);
         }
 
         printTable(out, selected, results, groups, torchGflops);
+        if (floor != null) {
+            out.println();
+            out.printf(Locale.ROOT, "latency floor of %s (wall, median of %d): 8 KB in + empty kernel + 16 KB blocking "
+                    + "read %.3f ms; empty kernel + clFinish %.3f ms%n", floorDevice, floor.repetitions(),
+                    floor.roundTripMs(), floor.emptyKernelMs());
+        }
         if (roofline && !variants.isEmpty()) {
             try (Benchmark probe = new Benchmark(KernelVariant.AUTO, runs, warmupSeconds)) {
                 Roofline ceilings = probe.roofline();

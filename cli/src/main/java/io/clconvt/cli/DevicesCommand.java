@@ -3,6 +3,7 @@ package io.clconvt.cli;
 import io.clconvt.Backends;
 import io.clconvt.DeviceInfo;
 import io.clconvt.OpenClException;
+import io.clconvt.internal.opencl.SignalChaining;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -50,7 +51,16 @@ final class DevicesCommand implements Callable<Integer> {
         out.println("clconvt uses the first GPU, else the first device. Choose another with the environment variable");
         out.println("CLCONVT_DEVICE=<index or part of the name>, "
                 + "or java -Dclconvt.device=<index or part of the name>.");
+        out.println(signalChaining());
         return ExitCode.OK;
+    }
+
+    /** Whether this JVM has the signal-chaining library POCL needs (docs/troubleshooting.md). */
+    static String signalChaining() {
+        return SignalChaining.loaded()
+                ? "Signal chaining: libjsig is loaded (POCL's LLVM cannot take the JVM's SIGSEGV handler)."
+                : "Signal chaining: libjsig is NOT loaded; on POCL the JVM can die without a crash report "
+                        + "(see docs/troubleshooting.md).";
     }
 
     private static void printInstallHelp(PrintWriter err) {

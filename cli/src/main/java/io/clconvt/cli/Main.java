@@ -3,6 +3,7 @@ package io.clconvt.cli;
 import io.clconvt.OpenClException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.OptionalInt;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -31,12 +32,19 @@ public final class Main implements Runnable {
     @Spec
     private CommandSpec spec;
 
-    /** Runs the command line and exits with its exit code. */
+    /**
+     * Runs the command line and exits with its exit code; on Linux without the JDK's signal-chaining
+     * library loaded, in a child JVM that has it ({@link SignalChainingRelaunch}).
+     */
     public static void main(String[] args) {
         // The command line's logging setup lives under its own name, so that applications using the
         // library keep their own logback.xml; a -Dlogback.configurationFile given by the user wins.
         if (System.getProperty(LOGBACK_CONFIGURATION) == null) {
             System.setProperty(LOGBACK_CONFIGURATION, "io/clconvt/cli/logback-cli.xml");
+        }
+        OptionalInt relaunched = SignalChainingRelaunch.runPreloaded();
+        if (relaunched.isPresent()) {
+            System.exit(relaunched.getAsInt());
         }
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }

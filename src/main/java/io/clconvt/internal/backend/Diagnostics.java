@@ -2,10 +2,11 @@ package io.clconvt.internal.backend;
 
 import io.clconvt.internal.kernels.Roofline;
 import io.clconvt.internal.kernels.RooflineProbe;
+import io.clconvt.internal.opencl.LatencyFloor;
 
 /**
  * Not API. What the benchmark and the tests read of an {@link OpenClBackend} beyond running calls: the
- * device's roofline, the programs built and the device tensors open, and builds of a chosen program
+ * device's roofline and latency floor, the programs built and the device tensors open, and builds of a chosen program
  * for tests of build failures. Kept apart so that the backend itself only runs calls.
  */
 public final class Diagnostics {
@@ -15,6 +16,11 @@ public final class Diagnostics {
     /** The device's measured compute and bandwidth ceilings. */
     public static Roofline roofline(OpenClBackend backend) {
         return backend.withPrograms(RooflineProbe::measure);
+    }
+
+    /** The device's latency floor: the wall time of a call that moves 24 KB and runs an empty kernel. */
+    public static LatencyFloor latencyFloor(OpenClBackend backend, int repetitions) {
+        return backend.withPrograms((context, programs) -> LatencyFloor.measure(context, repetitions));
     }
 
     /** Device tensors open on {@code backend}, for tests that check streams keep and release their histories. */

@@ -8,13 +8,14 @@ import io.clconvt.internal.DeviceSelection;
 import io.clconvt.internal.Validation;
 import io.clconvt.internal.kernels.Roofline;
 import io.clconvt.internal.opencl.ClDevice;
+import io.clconvt.internal.opencl.LatencyFloor;
 import io.clconvt.internal.plan.KernelVariant;
 import io.clconvt.internal.plan.TuningFile;
 
 /**
  * Not API: the one entry point of the engine for the command line's benchmark and tuner. A backend
  * running one kernel variant, device time from profiling events, the tuner, paired timing against the
- * built-in rule and the roofline probe, none of which a library user needs.
+ * built-in rule, the roofline probe and the latency floor, none of which a library user needs.
  */
 public final class EngineTools {
     private EngineTools() {
@@ -50,6 +51,10 @@ public final class EngineTools {
 
     public static Roofline roofline(Backend openCl) {
         return Diagnostics.roofline(engine(openCl));
+    }
+
+    public static LatencyFloor latencyFloor(Backend openCl, int repetitions) {
+        return Diagnostics.latencyFloor(engine(openCl), repetitions);
     }
 
     public static String tuningFile() {

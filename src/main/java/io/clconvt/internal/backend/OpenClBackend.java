@@ -22,6 +22,7 @@ import io.clconvt.internal.WeightGradientProblem;
 import io.clconvt.internal.cpu.CpuBackend;
 import io.clconvt.internal.kernels.ChannelSumKernel;
 import io.clconvt.internal.kernels.Conv1dKernel;
+import io.clconvt.internal.kernels.ElementwiseKernel;
 import io.clconvt.internal.kernels.ConvTranspose1dImplementation;
 import io.clconvt.internal.kernels.ConvTranspose1dImplementations;
 import io.clconvt.internal.kernels.WeightGradientKernel;
@@ -285,6 +286,34 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
             first.requireOpen();
         }
         return track(ResidentTensor.joined(this, buffers, first, from, second, layout));
+    }
+
+    @Override
+    public synchronized DeviceTensor combine(DeviceTensor a, double alpha, DeviceTensor b, double beta,
+            Activation activation) {
+        ResidentTensor first = owned(a);
+        ResidentTensor second = b == null ? null : owned(b);
+        StreamingBackend.requireSameShape(a, b);
+        Validation.requireNonNull("activation", activation);
+        requireOpen();
+        first.requireOpen();
+        if (second != null) {
+            second.requireOpen();
+        }
+        int elements = Arrays.stream(first.shape).reduce(1, Math::multiplyExact);
+        ClBuffer output = enqueueInto(first.dtype, elements, null, y -> ElementwiseKernel.enqueue(context, programs,
+                first.dtype, elements, first.buffer, alpha, second == null ? null : second.buffer, beta, activation, y,
+                context.device().maxWorkGroupSize()));
+        return track(new ResidentTensor(this, output, first.dtype, first.shape.clone()));
+    }
+
+    @Override
+    public synchronized DeviceTensor sliceLength(DeviceTensor x, int from, int length, Layout layout) {
+        ResidentTensor tensor = owned(x);
+        StreamingBackend.requireSlice(tensor.shape, from, length, layout);
+        requireOpen();
+        tensor.requireOpen();
+        return track(ResidentTensor.sliced(this, buffers, tensor, from, length, layout));
     }
 
     @Override

@@ -35,33 +35,48 @@ final class ResidentTensor implements DeviceTensor {
      */
     static ResidentTensor joined(OpenClBackend owner, BufferPool buffers, ResidentTensor first, int from,
             ResidentTensor second, Layout layout) {
-        int[] shape = second.shape.clone();
+        int headLength = first == null ? 0 : first.shape[StreamingBackend.lengthAxis(first.shape.length, layout)] - from;
+        return spliced(owner, buffers, first, from, headLength, second, layout);
+    }
+
+    /** Positions [from, from + length) of {@code tensor}, in a new buffer; as {@link #joined} for the rest. */
+    static ResidentTensor sliced(OpenClBackend owner, BufferPool buffers, ResidentTensor tensor, int from, int length,
+            Layout layout) {
+        return spliced(owner, buffers, tensor, from, length, null, layout);
+    }
+
+    /** Positions [from, from + headLength) of {@code first}, then {@code second} if not null. */
+    private static ResidentTensor spliced(OpenClBackend owner, BufferPool buffers, ResidentTensor first, int from,
+            int headLength, ResidentTensor second, Layout layout) {
+        ResidentTensor model = second != null ? second : first;
+        int[] shape = model.shape.clone();
         int lengthAxis = StreamingBackend.lengthAxis(shape.length, layout);
-        int tailLength = shape[lengthAxis];
-        int headLength = first == null ? 0 : first.shape[lengthAxis] - from;
+        int tailLength = second == null ? 0 : shape[lengthAxis];
         long rows = 1;
         for (int axis = 0; axis < lengthAxis; axis++) {
             rows *= shape[axis];
         }
-        long positionBytes = second.dtype.byteSize(); // bytes per position: the dimensions after the length axis
+        long positionBytes = model.dtype.byteSize(); // bytes per position: the dimensions after the length axis
         for (int axis = lengthAxis + 1; axis < shape.length; axis++) {
             positionBytes *= shape[axis];
         }
         shape[lengthAxis] = headLength + tailLength;
         long joinedRow = shape[lengthAxis] * positionBytes;
-        ClBuffer joined = buffers.acquire(rows * joinedRow);
+        ClBuffer joined = buffers.acquire(Math.max(1, rows * joinedRow));
         try {
             if (headLength > 0) {
                 joined.copyRows(first.buffer, from * positionBytes, first.shape[lengthAxis] * positionBytes, 0,
                         joinedRow, headLength * positionBytes, rows);
             }
-            joined.copyRows(second.buffer, 0, tailLength * positionBytes, headLength * positionBytes, joinedRow,
-                    tailLength * positionBytes, rows);
+            if (tailLength > 0) {
+                joined.copyRows(second.buffer, 0, tailLength * positionBytes, headLength * positionBytes, joinedRow,
+                        tailLength * positionBytes, rows);
+            }
         } catch (RuntimeException e) {
             buffers.release(joined);
             throw e;
         }
-        return new ResidentTensor(owner, joined, second.dtype, shape);
+        return new ResidentTensor(owner, joined, model.dtype, shape);
     }
 
     OpenClBackend owner() {

@@ -113,6 +113,46 @@ public final class CpuBackend implements StreamingBackend {
     }
 
     @Override
+    public DeviceTensor combine(DeviceTensor a, double alpha, DeviceTensor b, double beta, Activation activation) {
+        Tensor first = owned(a).tensor();
+        Tensor second = b == null ? null : owned(b).tensor();
+        StreamingBackend.requireSameShape(a, b);
+        Validation.requireNonNull("activation", activation);
+        double[] values = first.toDoubleArray();
+        double[] others = second == null ? null : second.toDoubleArray();
+        for (int i = 0; i < values.length; i++) {
+            values[i] = activation.apply(alpha * values[i] + (others == null ? 0 : beta * others[i]));
+        }
+        return new HeapTensor(this, Planes.round(values, first.dtype(), first.shape()));
+    }
+
+    @Override
+    public DeviceTensor sliceLength(DeviceTensor x, int from, int length, Layout layout) {
+        Tensor tensor = owned(x).tensor();
+        int[] shape = tensor.shape();
+        StreamingBackend.requireSlice(shape, from, length, layout);
+        int axis = StreamingBackend.lengthAxis(shape.length, layout);
+        long rows = 1;
+        for (int a = 0; a < axis; a++) {
+            rows *= shape[a];
+        }
+        int position = 1;
+        for (int a = axis + 1; a < shape.length; a++) {
+            position *= shape[a];
+        }
+        double[] values = tensor.toDoubleArray();
+        double[] slice = new double[(int) rows * length * position];
+        for (int row = 0; row < rows; row++) {
+            System.arraycopy(values, (row * shape[axis] + from) * position, slice, row * length * position,
+                    length * position);
+        }
+        int[] sliced = shape.clone();
+        sliced[axis] = length;
+        // Exact: every dtype's values are doubles, and rounding a double made from one gives it back.
+        return new HeapTensor(this, Planes.round(slice, tensor.dtype(), sliced));
+    }
+
+    @Override
     public DeviceTensor upload(Tensor tensor) {
         Validation.requireNonNull("tensor", tensor);
         ConvProblem.requireNoZeroDimension("tensor", tensor.shape());

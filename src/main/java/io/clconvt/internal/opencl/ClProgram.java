@@ -7,10 +7,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jocl.Pointer;
+import org.jocl.Sizeof;
 import org.jocl.cl_device_id;
 import org.jocl.cl_kernel;
 import org.jocl.cl_program;
@@ -29,6 +31,7 @@ public final class ClProgram implements AutoCloseable {
         this.program = program;
         this.buildLog = buildLog;
     }
+
 
     private static final Pattern INCLUDE = Pattern.compile("(?m)^#include \"([A-Za-z0-9_]+\\.cl)\"$");
 
@@ -62,11 +65,51 @@ public final class ClProgram implements AutoCloseable {
     }
 
     /**
-     * Compiles {@code source}.
+     * Compiles {@code source}, without the binary cache.
      *
      * @throws OpenClException with the full build log if the compiler rejects it
      */
     public static ClProgram build(ClContext context, String name, String source, String options) {
+        return build(context, name, source, options, null);
+    }
+
+    /**
+     * The program of {@code source} built with {@code options}: from the binary {@code binaries} holds
+     * for it if there is one and the driver accepts it, else compiled from source, its binary then stored
+     * there. A binary the driver rejects is deleted and the program compiled from source instead.
+     *
+     * @param binaries the binary cache, or null for none
+     * @throws OpenClException with the full build log if the compiler rejects the source
+     */
+    public static ClProgram build(ClContext context, String name, String source, String options,
+            ProgramBinaryCache binaries) {
+        if (binaries == null || !binaries.enabled()) {
+            return buildFromSource(context, name, source, options);
+        }
+        String key = ProgramBinaryCache.key(deviceIdentity(context.device()), options, source);
+        byte[] binary = binaries.load(key);
+        if (binary != null) {
+            ClProgram program = buildFromBinary(context, name, options, binary);
+            if (program != null) {
+                return program;
+            }
+            binaries.discard(key);
+        }
+        ClProgram program = buildFromSource(context, name, source, options);
+        byte[] built = program.binary();
+        if (built != null) {
+            binaries.store(key, built);
+        }
+        return program;
+    }
+
+    /** What decides a device's binaries: its name, vendor, OpenCL version and driver version. */
+    private static List<String> deviceIdentity(ClDevice device) {
+        return List.of(device.capabilities().name(), Cl.deviceString(device.id(), CL_DEVICE_VENDOR),
+                device.capabilities().version(), device.capabilities().driverVersion());
+    }
+
+    private static ClProgram buildFromSource(ClContext context, String name, String source, String options) {
         int[] status = new int[1];
         cl_program program = clCreateProgramWithSource(context.context(), 1, new String[] {source}, null, status);
         Cl.check(status[0], "clCreateProgramWithSource(" + name + ")");
@@ -88,6 +131,52 @@ public final class ClProgram implements AutoCloseable {
             LOG.debug("built {} with options '{}' in {} ms; build log:\n{}", name, options, millis, log);
         }
         return new ClProgram(program, log);
+    }
+
+    /** The program of a cached {@code binary}, or null (logged at DEBUG) if the driver rejects it. */
+    private static ClProgram buildFromBinary(ClContext context, String name, String options, byte[] binary) {
+        cl_device_id device = context.device().id();
+        long start = System.nanoTime();
+        int[] binaryStatus = new int[1];
+        int[] status = new int[1];
+        cl_program program = clCreateProgramWithBinary(context.context(), 1, new cl_device_id[] {device},
+                new long[] {binary.length}, new byte[][] {binary}, binaryStatus, status);
+        if (status[0] != CL_SUCCESS || binaryStatus[0] != CL_SUCCESS) {
+            LOG.debug("cached binary of {} with options '{}' rejected: {}; building from source", name, options,
+                    Cl.statusName(status[0] != CL_SUCCESS ? status[0] : binaryStatus[0]));
+            if (status[0] == CL_SUCCESS) {
+                clReleaseProgram(program);
+            }
+            return null;
+        }
+        int buildStatus = clBuildProgram(program, 1, new cl_device_id[] {device}, options, null, null);
+        if (buildStatus != CL_SUCCESS) {
+            LOG.debug("cached binary of {} with options '{}' failed to build: {}; building from source; log:\n{}",
+                    name, options, Cl.statusName(buildStatus), buildLog(program, device));
+            clReleaseProgram(program);
+            return null;
+        }
+        LOG.debug("loaded {} with options '{}' from the program binary cache in {} ms", name, options,
+                (System.nanoTime() - start) / 1_000_000);
+        return new ClProgram(program, buildLog(program, device).strip());
+    }
+
+    /** The program's binary for its one device, or null if the driver gives none. */
+    private byte[] binary() {
+        long[] size = new long[1];
+        if (clGetProgramInfo(program, CL_PROGRAM_BINARY_SIZES, Sizeof.size_t, Pointer.to(size), null) != CL_SUCCESS
+                || size[0] <= 0 || size[0] > Integer.MAX_VALUE) {
+            LOG.debug("no program binary to cache (size {})", size[0]);
+            return null;
+        }
+        byte[] binary = new byte[(int) size[0]];
+        int status = clGetProgramInfo(program, CL_PROGRAM_BINARIES, Sizeof.POINTER,
+                Pointer.to(new Pointer[] {Pointer.to(binary)}), null);
+        if (status != CL_SUCCESS) {
+            LOG.debug("no program binary to cache: {}", Cl.statusName(status));
+            return null;
+        }
+        return binary;
     }
 
     private static String buildLog(cl_program program, cl_device_id device) {

@@ -42,13 +42,16 @@ public final class ProgramCache implements AutoCloseable {
     private final ClContext context;
     private final int maxPrograms;
     private final Function<String, String> loader;
+    private final ProgramBinaryCache binaries;
     private final Map<String, String> sources = new HashMap<>();
     private final LinkedHashMap<ProgramKey, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
     /** The same entries by kernel object, by identity: JOCL's handles compare by native address. */
     private final Map<cl_kernel, Entry> byKernel = new IdentityHashMap<>();
 
+    /** The cache of a backend, which loads and stores binaries in {@link ProgramBinaryCache#forDevice the device's binary cache}, if any. */
     public ProgramCache(ClContext context) {
-        this(context, MAX_PROGRAMS, ProgramCache::kernelSource);
+        this(context, MAX_PROGRAMS, ProgramCache::kernelSource,
+                ProgramBinaryCache.forDevice(context.device().capabilities()));
     }
 
     /** The source a program of {@code kernels/<file>} is built from, its includes inlined. */
@@ -61,9 +64,16 @@ public final class ProgramCache implements AutoCloseable {
      * a deliberately broken kernel that a checker must catch.
      */
     public ProgramCache(ClContext context, int maxPrograms, Function<String, String> loader) {
+        this(context, maxPrograms, loader, null);
+    }
+
+    /** As {@link #ProgramCache(ClContext, int, Function)}, loading and storing binaries in {@code binaries} (null: none). */
+    public ProgramCache(ClContext context, int maxPrograms, Function<String, String> loader,
+            ProgramBinaryCache binaries) {
         this.context = context;
         this.maxPrograms = maxPrograms;
         this.loader = loader;
+        this.binaries = binaries;
     }
 
     /** The kernel {@code kernelName} of {@code kernels/<file>} built with {@code options}. */
@@ -142,7 +152,7 @@ public final class ProgramCache implements AutoCloseable {
      * read here).
      */
     private Entry build(ProgramKey key) {
-        ClProgram program = ClProgram.build(context, key.file(), sources.get(key.file()), key.options());
+        ClProgram program = ClProgram.build(context, key.file(), sources.get(key.file()), key.options(), binaries);
         try {
             return new Entry(program, program.createKernel(key.kernelName()), new ArrayList<>());
         } catch (RuntimeException e) {

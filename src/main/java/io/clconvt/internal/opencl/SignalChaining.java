@@ -10,16 +10,17 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.helpers.NOPLoggerFactory;
 
 /**
- * Whether the JDK's signal-chaining library (libjsig) is in the process. POCL compiles kernels with
- * LLVM inside the JVM, and LLVM can install its own SIGSEGV handler in place of the JVM's; the JVM
- * faults on purpose (safepoint polls in compiled code), and such a fault then reaches LLVM's handler and
- * kills the process with no crash report. Preloaded, libjsig keeps the JVM's handlers first and chains
- * the others behind them. A Java library cannot preload it, so it warns once per process: through SLF4J,
- * or, where the application has bound no SLF4J provider (whose no-operation logger would swallow the
- * warning), as one line on stderr.
+ * Whether the JDK's signal-chaining library (libjsig) is in the process. POCL replaces two of the JVM's
+ * signal handlers when it initialises its CPU device (docs/troubleshooting.md has the measurements): LLVM's
+ * for SIGSEGV and most other signals (installed through {@code llvm::sys::RemoveFileOnSignal}, one-shot
+ * with SA_RESETHAND), and its own for SIGFPE. The JVM faults on purpose (safepoint polls, implicit null
+ * and division checks in compiled code): a SIGSEGV can then kill the process with no crash report, and an
+ * integer division by zero in compiled Java code returns the dividend instead of throwing. Preloaded,
+ * libjsig keeps the JVM's handlers first and chains the others behind them. A Java library cannot preload
+ * it, so it warns once per process: through SLF4J, or, where the application has bound no SLF4J provider
+ * (whose no-operation logger would swallow the warning), as one line on stderr.
  */
 public final class SignalChaining {
-    private static final Logger LOG = LoggerFactory.getLogger(SignalChaining.class);
     private static final Path MAPS = Path.of("/proc/self/maps");
     private static final AtomicBoolean CHECKED = new AtomicBoolean();
 
@@ -33,12 +34,16 @@ public final class SignalChaining {
         }
         if (Files.isReadable(MAPS) && !loaded()) {
             String warning = "POCL's LLVM can replace the JVM's SIGSEGV handler, and the JVM is then killed by a fault"
-                    + " it makes on purpose, with no crash report; start java with LD_PRELOAD="
+                    + " it makes on purpose, with no crash report, and POCL's SIGFPE handler makes an integer division"
+                    + " by zero in compiled Java code return a value instead of throwing; start java with LD_PRELOAD="
                     + Path.of(System.getProperty("java.home"), "lib", "libjsig.so") + " (docs/troubleshooting.md)";
             if (LoggerFactory.getILoggerFactory() instanceof NOPLoggerFactory) {
                 System.err.println("clconvt: WARNING: " + warning);
             } else {
-                LOG.warn(warning);
+                // Looked up here, not in a static field: the command line asks loaded() before it has
+                // configured logging, which the first logger would initialise.
+                Logger log = LoggerFactory.getLogger(SignalChaining.class);
+                log.warn(warning);
             }
         }
     }

@@ -1,0 +1,157 @@
+package io.clconvt;
+
+import io.clconvt.internal.StreamingBackend;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * {@code activation((b1(x) + ... + bn(x)) / n)} in n - 1 element-wise passes, the division and the activation
+ * fused into the last. Streamed, each branch's outputs wait on the backend until every branch has given
+ * those positions.
+ */
+final class MeanBlock extends Block {
+    private final List<Block> branches;
+    private final Activation activation;
+
+    MeanBlock(List<Block> branches, Activation activation) {
+        this.branches = List.copyOf(branches);
+        this.activation = activation;
+        Layout layout = branches.get(0).layout();
+        for (Block branch : branches) {
+            if (branch.layout() != layout) {
+                throw new IllegalArgumentException("a mean's branches must share one layout, got " + layout + " and "
+                        + branch.layout());
+            }
+        }
+    }
+
+    @Override
+    DeviceTensor apply(StreamingBackend backend, DeviceTensor x) {
+        List<DeviceTensor> outputs = new ArrayList<>();
+        try {
+            for (Block branch : branches) {
+                outputs.add(branch.apply(backend, x));
+            }
+            return mean(backend, outputs);
+        } finally {
+            outputs.forEach(DeviceTensor::close);
+        }
+    }
+
+    /** The mean of {@code parts} (which stay open) with the activation, as a new tensor. */
+    private DeviceTensor mean(StreamingBackend backend, List<DeviceTensor> parts) {
+        int n = parts.size();
+        if (n == 1) {
+            return backend.combine(parts.get(0), 1, null, 0, activation);
+        }
+        DeviceTensor sum = parts.get(0);
+        for (int i = 1; i < n; i++) {
+            boolean last = i == n - 1;
+            double scale = last ? 1.0 / n : 1;
+            DeviceTensor next = backend.combine(sum, scale, parts.get(i), scale, last ? activation : Activation.NONE);
+            if (sum != parts.get(0)) {
+                sum.close();
+            }
+            sum = next;
+        }
+        return sum;
+    }
+
+    @Override
+    BlockStream open(StreamingBackend backend) {
+        List<BlockStream> streams = new ArrayList<>();
+        for (Block branch : branches) {
+            streams.add(branch.open(backend));
+        }
+        Layout layout = layout();
+        return new BlockStream() {
+            /** Each branch's outputs that not every branch has reached yet; null when there are none. */
+            private final DeviceTensor[] waiting = new DeviceTensor[streams.size()];
+
+            @Override
+            public DeviceTensor pushDevice(DeviceTensor chunk) {
+                for (int i = 0; i < streams.size(); i++) {
+                    waiting[i] = BlockChunkStream.concatenate(backend, waiting[i], streams.get(i).pushDevice(chunk),
+                            layout);
+                }
+                return emit();
+            }
+
+            @Override
+            public DeviceTensor finishDevice() {
+                for (int i = 0; i < streams.size(); i++) {
+                    waiting[i] = BlockChunkStream.concatenate(backend, waiting[i], streams.get(i).finishDevice(),
+                            layout);
+                }
+                DeviceTensor result = emit();
+                for (DeviceTensor left : waiting) {
+                    if (left != null) {
+                        if (result != null) {
+                            result.close();
+                        }
+                        throw new IllegalStateException("a mean's branches must give outputs of the same length");
+                    }
+                }
+                return result;
+            }
+
+            /** The mean of the positions every branch has given. */
+            private DeviceTensor emit() {
+                int ready = Integer.MAX_VALUE;
+                for (DeviceTensor w : waiting) {
+                    ready = Math.min(ready, BlockChunkStream.length(w, layout));
+                }
+                if (ready == 0) {
+                    return null;
+                }
+                List<DeviceTensor> parts = new ArrayList<>();
+                try {
+                    for (int i = 0; i < waiting.length; i++) {
+                        int length = BlockChunkStream.length(waiting[i], layout);
+                        parts.add(backend.sliceLength(waiting[i], 0, ready, layout));
+                        DeviceTensor rest = length > ready
+                                ? backend.sliceLength(waiting[i], ready, length - ready, layout) : null;
+                        waiting[i].close();
+                        waiting[i] = rest;
+                    }
+                    return mean(backend, parts);
+                } finally {
+                    parts.forEach(DeviceTensor::close);
+                }
+            }
+
+            @Override
+            public void close() {
+                for (int i = 0; i < waiting.length; i++) {
+                    if (waiting[i] != null) {
+                        waiting[i].close();
+                        waiting[i] = null;
+                    }
+                }
+                streams.forEach(BlockStream::close);
+            }
+        };
+    }
+
+    @Override
+    Block withActivation(Activation next) {
+        return activation == Activation.NONE ? new MeanBlock(branches, next) : null;
+    }
+
+    @Override
+    int outputChannels(int inputChannels) {
+        return branches.get(0).outputChannels(inputChannels);
+    }
+
+    @Override
+    Layout layout() {
+        return branches.get(0).layout();
+    }
+
+    @Override
+    public String toString() {
+        return branches.stream().map(Object::toString).collect(Collectors.joining(", ", "mean(", ")"))
+                + (activation != Activation.NONE ? " -> " + activation : "");
+    }
+}
