@@ -31,6 +31,7 @@ read -r -a maven_args <<< "${MAVEN_ARGS:-}"
 mvn -B "${maven_args[@]}" verify
 mvn -B -q "${maven_args[@]}" install -DskipTests
 mvn -B "${maven_args[@]}" -f cli/pom.xml verify
+mvn -B "${maven_args[@]}" -f spark/pom.xml verify
 "$here/consumer-check.sh"
 if [ "$exhaustive" = true ]; then
   mvn -B "${maven_args[@]}" verify -Pexhaustive

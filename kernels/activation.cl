@@ -9,6 +9,29 @@
 #define ACTIVATION 0
 #endif
 
+// ACTIVATE_INPUT(v, T) applies INPUT_ACTIVATION (same codes; leaky ReLU's slope is INPUT_SLOPE) to an input
+// value as it is loaded, so that conv(f(x)) never stores f(x). Every activation maps 0 to 0, so the zeros a
+// kernel reads beyond the input need none. INPUT_ACTIVATION=0 (the default) leaves no trace in the code.
+#ifndef INPUT_ACTIVATION
+#define INPUT_ACTIVATION 0
+#endif
+#ifndef INPUT_SLOPE
+#define INPUT_SLOPE 0
+#endif
+#if INPUT_ACTIVATION == 0
+#define ACTIVATE_INPUT(v, T) (v)
+#elif INPUT_ACTIVATION == 1
+#define ACTIVATE_INPUT(v, T) ((v) < (T)0 ? (T)0 : (v))
+#elif INPUT_ACTIVATION == 2
+#define ACTIVATE_INPUT(v, T) ((v) < (T)0 ? (v) * (T)(INPUT_SLOPE) : (v))
+#elif INPUT_ACTIVATION == 3
+#define ACTIVATE_INPUT(v, T) tanh(v)
+#elif INPUT_ACTIVATION == 4
+#define ACTIVATE_INPUT(v, T) ((v) / ((T)1 + exp(-(v))))
+#else
+#error "INPUT_ACTIVATION must be 0 (none), 1 (relu), 2 (leaky relu), 3 (tanh) or 4 (silu)"
+#endif
+
 #if ACTIVATION == 0
 #define ACTIVATE(v, slope, T) (v)
 #elif ACTIVATION == 1

@@ -85,7 +85,7 @@ __kernel void conv1d(
         }
         __global const store_t* xTap = xGroup + i * positionStride;
         for (int c = 0; c < groupIn; ++c) {
-            acc += LOAD(xTap, (long)c * channelStride) * LOAD(wOut, c * kernelSize + k);
+            acc += ACTIVATE_INPUT(LOAD(xTap, (long)c * channelStride), real) * LOAD(wOut, c * kernelSize + k);
         }
     }
     STORE(y, gid, ACTIVATE(acc, slope, real));

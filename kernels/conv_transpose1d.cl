@@ -77,7 +77,7 @@ __kernel void conv_transpose1d(
             __global const store_t* xTap = xGroup + i * positionStride;
             __global const store_t* wTap = wGroup + k;
             for (int c = 0; c < groupIn; ++c) {
-                acc += LOAD(xTap, c * channelStride) * LOAD(wTap, c * weightChannelStride);
+                acc += ACTIVATE_INPUT(LOAD(xTap, c * channelStride), real) * LOAD(wTap, c * weightChannelStride);
             }
         }
     }

@@ -127,7 +127,7 @@ void conv_transpose1d_gemm(CONV_TRANSPOSE1D_ARGUMENTS)
             const int channel = index / INPUT_ROWS;
             const int i = slabBase + (index - channel * INPUT_ROWS);
             inputSlab[index] = (channel < channels && i >= 0 && i < inputLength)
-                    ? LOAD(xSample, (c0 + channel) * channelStride + i * positionStride) : (real)0;
+                    ? ACTIVATE_INPUT(LOAD(xSample, (c0 + channel) * channelStride + i * positionStride), real) : (real)0;
         }
         for (int j = 0; j < taps; ++j) {
             const int k = k0 + j * tapStep;

@@ -85,12 +85,12 @@ __kernel void conv_transpose1d_rows(CONV_TRANSPOSE1D_ARGUMENTS)
         #pragma unroll
         for (int m = 0; m <= REACH; ++m) {
             if (interior) {
-                window[m] = VLOAD(xRow + firstRow - m);
+                window[m] = ACTIVATE_INPUT(VLOAD(xRow + firstRow - m), vec);
             } else {
                 #pragma unroll
                 for (int j = 0; j < ROW_VECTOR; ++j) {
                     const int position = firstRow - m + j;
-                    LANE(window[m], j) = position >= 0 && position < inputLength ? LOAD(xRow, position) : (real)0;
+                    LANE(window[m], j) = position >= 0 && position < inputLength ? ACTIVATE_INPUT(LOAD(xRow, position), real) : (real)0;
                 }
             }
         }

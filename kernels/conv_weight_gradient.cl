@@ -7,8 +7,9 @@
 // times the A value: a NaN or Inf in A reaches exactly the G elements whose taps land inside B (and one in B
 // exactly those whose A position exists).
 //
-// As a GEMM per group: M = aGroup rows c1, N = bGroup * K columns p, a reduction of R = batch * aLength
-// products. Every shape is a runtime argument, so one program per dtype and variant serves every layer (the
+// A and B are (N, C, L), channels first (the host copies channels-last tensors first: the lanes below need
+// consecutive positions). As a GEMM per group: M = aGroup rows c1, N = bGroup * K columns p, a reduction of
+// R = batch * aLength products. Every shape is a runtime argument, so one program per dtype and variant serves every layer (the
 // host keeps no per-shape programs, and a new length never rebuilds); the vector width and the register tile
 // are build options, since they fix the accumulators a work-item keeps in registers.
 //
@@ -17,11 +18,14 @@
 //
 // - reduction lanes (conv_weight_gradient_reduce): lane l accumulates the products of reduction positions
 //   a = a0 + l, a0 a multiple of VECTOR, for TILE_M rows c1 x TILE_N columns p; the lanes are summed at the end.
-//   Along a, A is contiguous in NCL and B is contiguous where stride == 1 (Conv1d's weight gradient), so a
+//   Along a, A is contiguous and B is contiguous where stride == 1 (Conv1d's weight gradient), so a
 //   block is one vector load per row and per column. Each lane sums R / VECTOR products in order and the
-//   lanes are then added pairwise, within gamma(R / VECTOR + log2(VECTOR)) of the exact sum.
+//   lanes are then added pairwise, within gamma(R / VECTOR + log2(VECTOR)) of the exact sum. A work-item
+//   owns SUB_M x SUB_N register tiles (a macro tile), kept in private memory, and takes them in turn over
+//   chunks of CHUNK positions: the chunk's rows of A and B are read from beyond the first-level cache once
+//   per macro tile instead of once per register tile, which is what long rows (Conv1d's) are bound by.
 // - tap lanes (conv_weight_gradient_taps): lane l is the tap k = k0 + l of one column c2l, for TILE_M rows c1 x
-//   TILE_N channels c2l. With dilation 1 and NCL the taps' B positions are contiguous whatever the stride, so a
+//   TILE_N channels c2l. With dilation 1 the taps' B positions are contiguous whatever the stride, so a
 //   reduction step is TILE_M broadcast A values, TILE_N vector loads of B and TILE_M x TILE_N multiply-adds,
 //   and the accumulators are G's contiguous rows, stored as vectors. It suits large K and stride > 1 (the
 //   transposed convolution's weight gradient), where the reduction lanes would gather B with the stride and
@@ -41,6 +45,19 @@
 #ifndef TILE_N
 #define TILE_N 5
 #endif
+// conv_weight_gradient_reduce's macro tile: SUB_M x SUB_N register tiles per work-item, taken in turn over
+// chunks of CHUNK positions.
+#ifndef SUB_M
+#define SUB_M 1
+#endif
+#ifndef SUB_N
+#define SUB_N 1
+#endif
+#ifndef CHUNK
+#define CHUNK 256
+#endif
+#define MACRO_M (TILE_M * SUB_M)
+#define MACRO_N (TILE_N * SUB_N)
 
 typedef CONCAT(REAL_NAME, VECTOR) realv;
 #if STORAGE == 1
@@ -112,52 +129,38 @@ __attribute__((always_inline)) inline realv gather(__global const store_t* p, lo
     return CONCAT(vload, VECTOR)(0, lanes);
 }
 
-// How a reduction step reads its lanes, a compile-time constant at each call site of the step helpers, so
-// that each loop gets only its own loads: CONTIGUOUS (every lane inside the tensors, consecutive: vector
-// loads), STRIDED (every lane inside, gathered) or EDGE (lanes outside masked: gathered, products selected).
-#define CONTIGUOUS 0
+// How a step helper reads its lanes, a compile-time constant at each call site, so that each loop gets only
+// its own code: STRIDED (every lane inside the tensors, gathered) or EDGE (lanes outside masked, products
+// selected). Steps whose lanes are inside and consecutive run in the kernels' own vector-load loops.
 #define STRIDED 1
 #define EDGE 2
-
-// The tensor geometry both variants share: element (n, c, position) of a (N, C, L) tensor, NCL or NLC.
-#define CHANNEL_STRIDE(channels, length) (channelsLast ? 1 : (length))
-#define POSITION_STRIDE(channels, length) (channelsLast ? (channels) : 1)
 
 // One block of the reduction lanes: positions a0 .. a0 + VECTOR - 1 of one sample.
 __attribute__((always_inline)) inline void reduce_block(realv acc[TILE_M][TILE_N], const int mode,
         __global const store_t* aSample, __global const store_t* bSample, const long* aRow, const long* bColumn,
-        const int* shift, const int a0, const int aLength, const int bLength, const int stride,
-        const long aPositionStride, const long bPositionStride)
+        const int* shift, const int a0, const int aLength, const int bLength, const int stride)
 {
-    // CONTIGUOUS implies stride 1 and unit position strides: as constants, the addresses fold.
-    const int stride_ = mode == CONTIGUOUS ? 1 : stride;
-    const long aStep = mode == CONTIGUOUS ? 1 : aPositionStride;
-    const long bStep = mode == CONTIGUOUS ? 1 : bPositionStride;
-    const long firstPosition = (long)a0 * stride_;
-    const long bLaneStep = (long)stride_ * bStep;
+    const long firstPosition = (long)a0 * stride;
     const int2 aInside = (int2)(0, min(VECTOR, aLength - a0));
     realv aLanes[TILE_M];
     #pragma unroll
     for (int i = 0; i < TILE_M; ++i) {
-        const long first = aRow[i] + a0 * aStep;
-        aLanes[i] = mode == CONTIGUOUS ? VLOADN(VECTOR, 0, aSample + first)
-                                       : gather(aSample, first, aStep, aInside);
+        aLanes[i] = gather(aSample, aRow[i] + a0, 1, aInside);
     }
     #pragma unroll
     for (int j = 0; j < TILE_N; ++j) {
-        const long first = bColumn[j] + (firstPosition + shift[j]) * bStep;
+        const long first = bColumn[j] + firstPosition + shift[j];
         if (mode == EDGE) {
-            int2 inside = lanes_inside(firstPosition + shift[j], stride_, bLength);
+            int2 inside = lanes_inside(firstPosition + shift[j], stride, bLength);
             inside.y = max(inside.x, min(inside.y, aInside.y));
             const maskv valid = lane_mask(inside);
-            const realv bLanes = gather(bSample, first, bLaneStep, inside);
+            const realv bLanes = gather(bSample, first, stride, inside);
             #pragma unroll
             for (int i = 0; i < TILE_M; ++i) {
                 acc[i][j] = select(acc[i][j], fma(aLanes[i], bLanes, acc[i][j]), valid);
             }
         } else {
-            const realv bLanes = mode == CONTIGUOUS ? VLOADN(VECTOR, 0, bSample + first)
-                                                    : gather(bSample, first, bLaneStep, (int2)(0, VECTOR));
+            const realv bLanes = gather(bSample, first, stride, (int2)(0, VECTOR));
             #pragma unroll
             for (int i = 0; i < TILE_M; ++i) {
                 acc[i][j] = fma(aLanes[i], bLanes, acc[i][j]);
@@ -167,8 +170,8 @@ __attribute__((always_inline)) inline void reduce_block(realv acc[TILE_M][TILE_N
 }
 
 __kernel void conv_weight_gradient_reduce(
-    __global const store_t* restrict a,  // (N, aChannels, aLength) or (N, aLength, aChannels)
-    __global const store_t* restrict b,  // (N, bChannels, bLength) or (N, bLength, bChannels)
+    __global const store_t* restrict a,  // (N, aChannels, aLength)
+    __global const store_t* restrict b,  // (N, bChannels, bLength)
     __global store_t* restrict g,        // (aChannels, bChannels / groups, K)
     const int batch,
     const int aChannels,
@@ -179,38 +182,31 @@ __kernel void conv_weight_gradient_reduce(
     const int kernelSize,
     const int stride,
     const int dilation,
-    const int padLeft,
-    const int channelsLast)             // 1 for NLC, 0 for NCL
+    const int padLeft)
 {
     const int aGroup = aChannels / groups;
     const int bGroup = bChannels / groups;
     const int columns = bGroup * kernelSize;
-    const int mTiles = (aGroup + TILE_M - 1) / TILE_M;
-    const int n0 = get_global_id(0) * TILE_N;
+    const int mTiles = (aGroup + MACRO_M - 1) / MACRO_M;
+    const int n0 = get_global_id(0) * MACRO_N;
     const int group = get_global_id(1) / mTiles;
-    const int m0 = (get_global_id(1) % mTiles) * TILE_M;
+    const int m0 = (get_global_id(1) % mTiles) * MACRO_M;
     if (n0 >= columns || group >= groups) {
         return;
     }
-    const long aChannelStride = CHANNEL_STRIDE(aChannels, aLength);
-    const long aPositionStride = POSITION_STRIDE(aChannels, aLength);
-    const long bChannelStride = CHANNEL_STRIDE(bChannels, bLength);
-    const long bPositionStride = POSITION_STRIDE(bChannels, bLength);
 
-    long aRow[TILE_M];
-    #pragma unroll
-    for (int i = 0; i < TILE_M; ++i) {
-        aRow[i] = (long)(group * aGroup + min(m0 + i, aGroup - 1)) * aChannelStride;
+    long aRow[MACRO_M];
+    for (int i = 0; i < MACRO_M; ++i) {
+        aRow[i] = (long)(group * aGroup + min(m0 + i, aGroup - 1)) * aLength;
     }
     // Column j reads B channel bColumn[j] at position a * stride + shift[j].
-    long bColumn[TILE_N];
-    int shift[TILE_N];
+    long bColumn[MACRO_N];
+    int shift[MACRO_N];
     int minShift = INT_MAX;
     int maxShift = INT_MIN;
-    #pragma unroll
-    for (int j = 0; j < TILE_N; ++j) {
+    for (int j = 0; j < MACRO_N; ++j) {
         const int p = min(n0 + j, columns - 1);
-        bColumn[j] = (long)(group * bGroup + p / kernelSize) * bChannelStride;
+        bColumn[j] = (long)(group * bGroup + p / kernelSize) * bLength;
         shift[j] = (p % kernelSize) * dilation - padLeft;
         minShift = min(minShift, shift[j]);
         maxShift = max(maxShift, shift[j]);
@@ -222,49 +218,126 @@ __kernel void conv_weight_gradient_reduce(
     const int interiorFirst = (int)min((long)blocks, (firstA + VECTOR - 1) / VECTOR);
     const long lastA = min((long)aLength - VECTOR, floor_div((long)bLength - 1 - maxShift, stride) - (VECTOR - 1));
     const int interiorEnd = max(interiorFirst, lastA < 0 ? 0 : (int)(lastA / VECTOR) + 1);
-    const int contiguous = aPositionStride == 1 && (long)stride * bPositionStride == 1;
+    const int contiguous = stride == 1;
 
-    realv acc[TILE_M][TILE_N];
-    #pragma unroll
-    for (int i = 0; i < TILE_M; ++i) {
-        #pragma unroll
-        for (int j = 0; j < TILE_N; ++j) {
-            acc[i][j] = (realv)0;
+    // Every register tile's accumulators, in private memory between chunks; a tile's are in registers (tile)
+    // while it works on a chunk.
+    realv acc[SUB_M][SUB_N][TILE_M][TILE_N];
+    for (int si = 0; si < SUB_M; ++si) {
+        for (int sj = 0; sj < SUB_N; ++sj) {
+            #pragma unroll
+            for (int i = 0; i < TILE_M; ++i) {
+                #pragma unroll
+                for (int j = 0; j < TILE_N; ++j) {
+                    acc[si][sj][i][j] = (realv)0;
+                }
+            }
         }
     }
+    realv tile[TILE_M][TILE_N];
     for (int n = 0; n < batch; ++n) {
         __global const store_t* aSample = a + (long)n * aChannels * aLength;
         __global const store_t* bSample = b + (long)n * bChannels * bLength;
-        if (contiguous) {
-            for (int block = interiorFirst; block < interiorEnd; ++block) {
-                reduce_block(acc, CONTIGUOUS, aSample, bSample, aRow, bColumn, shift, block * VECTOR, aLength,
-                             bLength, stride, aPositionStride, bPositionStride);
-            }
-        } else {
-            for (int block = interiorFirst; block < interiorEnd; ++block) {
-                reduce_block(acc, STRIDED, aSample, bSample, aRow, bColumn, shift, block * VECTOR, aLength,
-                             bLength, stride, aPositionStride, bPositionStride);
-            }
-        }
-        for (int block = 0; block < blocks; ++block) {
-            if (block == interiorFirst) {
-                block = interiorEnd;
-                if (block == blocks) {
-                    break;
+        // CHUNK positions at a time, every register tile in turn: the chunk's rows and columns stay in the
+        // first-level cache while each tile reads them, so a macro tile reads A and B from farther caches once.
+        for (int chunk = interiorFirst; chunk < interiorEnd; chunk += CHUNK / VECTOR) {
+            const int chunkEnd = min(interiorEnd, chunk + CHUNK / VECTOR);
+            #pragma unroll 1
+            for (int si = 0; si < SUB_M; ++si) {
+                #pragma unroll 1
+                for (int sj = 0; sj < SUB_N; ++sj) {
+                    #pragma unroll
+                    for (int i = 0; i < TILE_M; ++i) {
+                        #pragma unroll
+                        for (int j = 0; j < TILE_N; ++j) {
+                            tile[i][j] = acc[si][sj][i][j];
+                        }
+                    }
+                    const long* tileRows = aRow + si * TILE_M;
+                    const long* tileColumns = bColumn + sj * TILE_N;
+                    const int* tileShifts = shift + sj * TILE_N;
+                    if (contiguous) {
+                        // The hot loop: each row's and column's pointer set once, so that a step is its vector
+                        // loads and multiply-adds with no address arithmetic beyond one offset.
+                        __global const store_t* aPointer[TILE_M];
+                        #pragma unroll
+                        for (int i = 0; i < TILE_M; ++i) {
+                            aPointer[i] = aSample + tileRows[i];
+                        }
+                        __global const store_t* bPointer[TILE_N];
+                        #pragma unroll
+                        for (int j = 0; j < TILE_N; ++j) {
+                            bPointer[j] = bSample + tileColumns[j] + tileShifts[j];
+                        }
+                        for (int a0 = chunk * VECTOR; a0 < chunkEnd * VECTOR; a0 += VECTOR) {
+                            realv aLanes[TILE_M];
+                            #pragma unroll
+                            for (int i = 0; i < TILE_M; ++i) {
+                                aLanes[i] = VLOADN(VECTOR, 0, aPointer[i] + a0);
+                            }
+                            #pragma unroll
+                            for (int j = 0; j < TILE_N; ++j) {
+                                const realv bLanes = VLOADN(VECTOR, 0, bPointer[j] + a0);
+                                #pragma unroll
+                                for (int i = 0; i < TILE_M; ++i) {
+                                    tile[i][j] = fma(aLanes[i], bLanes, tile[i][j]);
+                                }
+                            }
+                        }
+                    } else {
+                        for (int block = chunk; block < chunkEnd; ++block) {
+                            reduce_block(tile, STRIDED, aSample, bSample, tileRows, tileColumns, tileShifts,
+                                         block * VECTOR, aLength, bLength, stride);
+                        }
+                    }
+                    #pragma unroll
+                    for (int i = 0; i < TILE_M; ++i) {
+                        #pragma unroll
+                        for (int j = 0; j < TILE_N; ++j) {
+                            acc[si][sj][i][j] = tile[i][j];
+                        }
+                    }
                 }
             }
-            reduce_block(acc, EDGE, aSample, bSample, aRow, bColumn, shift, block * VECTOR, aLength, bLength,
-                         stride, aPositionStride, bPositionStride);
+        }
+        // The blocks with lanes outside A or B, register tile by register tile.
+        #pragma unroll 1
+        for (int si = 0; si < SUB_M; ++si) {
+            #pragma unroll 1
+            for (int sj = 0; sj < SUB_N; ++sj) {
+                #pragma unroll
+                for (int i = 0; i < TILE_M; ++i) {
+                    #pragma unroll
+                    for (int j = 0; j < TILE_N; ++j) {
+                        tile[i][j] = acc[si][sj][i][j];
+                    }
+                }
+                for (int block = 0; block < blocks; ++block) {
+                    if (block == interiorFirst) {
+                        block = interiorEnd;
+                        if (block == blocks) {
+                            break;
+                        }
+                    }
+                    reduce_block(tile, EDGE, aSample, bSample, aRow + si * TILE_M, bColumn + sj * TILE_N,
+                                 shift + sj * TILE_N, block * VECTOR, aLength, bLength, stride);
+                }
+                #pragma unroll
+                for (int i = 0; i < TILE_M; ++i) {
+                    #pragma unroll
+                    for (int j = 0; j < TILE_N; ++j) {
+                        acc[si][sj][i][j] = tile[i][j];
+                    }
+                }
+            }
         }
     }
-    #pragma unroll
-    for (int i = 0; i < TILE_M; ++i) {
+    for (int i = 0; i < MACRO_M; ++i) {
         if (m0 + i < aGroup) {
             const long row = (long)(group * aGroup + m0 + i) * columns;
-            #pragma unroll
-            for (int j = 0; j < TILE_N; ++j) {
+            for (int j = 0; j < MACRO_N; ++j) {
                 if (n0 + j < columns) {
-                    STORE(g, row + n0 + j, sum_lanes(acc[i][j]));
+                    STORE(g, row + n0 + j, sum_lanes(acc[i / TILE_M][j / TILE_N][i % TILE_M][j % TILE_N]));
                 }
             }
         }
@@ -274,24 +347,18 @@ __kernel void conv_weight_gradient_reduce(
 // One step of the tap lanes: A position `step` of one sample against the taps k0 .. k0 + VECTOR - 1.
 __attribute__((always_inline)) inline void taps_step(realv acc[TILE_M][TILE_N], const int mode,
         __global const store_t* aSample, __global const store_t* bSample, const long* aRow, const long* bRow,
-        const long step, const long firstTap, const int bLength, const int stride, const int dilation,
-        const long aPositionStride, const long bPositionStride)
+        const long step, const long firstTap, const int bLength, const int stride, const int dilation)
 {
-    // CONTIGUOUS implies dilation 1 and unit B position stride: as constants, the addresses fold.
-    const long bStep = mode == CONTIGUOUS ? 1 : bPositionStride;
     const long first = step * stride + firstTap;
-    const long bLaneStep = (long)(mode == CONTIGUOUS ? 1 : dilation) * bStep;
     const int2 inside = mode == EDGE ? lanes_inside(first, dilation, bLength) : (int2)(0, VECTOR);
     realv aValues[TILE_M];
     #pragma unroll
     for (int i = 0; i < TILE_M; ++i) {
-        aValues[i] = (realv)LOAD(aSample, aRow[i] + step * aPositionStride);
+        aValues[i] = (realv)LOAD(aSample, aRow[i] + step);
     }
     #pragma unroll
     for (int j = 0; j < TILE_N; ++j) {
-        const long offset = bRow[j] + first * bStep;
-        const realv bLanes = mode == CONTIGUOUS ? VLOADN(VECTOR, 0, bSample + offset)
-                                                : gather(bSample, offset, bLaneStep, inside);
+        const realv bLanes = gather(bSample, bRow[j] + first, dilation, inside);
         #pragma unroll
         for (int i = 0; i < TILE_M; ++i) {
             acc[i][j] = mode == EDGE ? select(acc[i][j], fma(aValues[i], bLanes, acc[i][j]), lane_mask(inside))
@@ -301,8 +368,8 @@ __attribute__((always_inline)) inline void taps_step(realv acc[TILE_M][TILE_N], 
 }
 
 __kernel void conv_weight_gradient_taps(
-    __global const store_t* restrict a,  // (N, aChannels, aLength) or (N, aLength, aChannels)
-    __global const store_t* restrict b,  // (N, bChannels, bLength) or (N, bLength, bChannels)
+    __global const store_t* restrict a,  // (N, aChannels, aLength)
+    __global const store_t* restrict b,  // (N, bChannels, bLength)
     __global store_t* restrict g,        // (aChannels, bChannels / groups, K)
     const int batch,
     const int aChannels,
@@ -313,8 +380,7 @@ __kernel void conv_weight_gradient_taps(
     const int kernelSize,
     const int stride,
     const int dilation,
-    const int padLeft,
-    const int channelsLast)             // 1 for NLC, 0 for NCL
+    const int padLeft)
 {
     const int aGroup = aChannels / groups;
     const int bGroup = bChannels / groups;
@@ -327,20 +393,16 @@ __kernel void conv_weight_gradient_taps(
     if (c0 >= bGroup || group >= groups) {
         return;
     }
-    const long aChannelStride = CHANNEL_STRIDE(aChannels, aLength);
-    const long aPositionStride = POSITION_STRIDE(aChannels, aLength);
-    const long bChannelStride = CHANNEL_STRIDE(bChannels, bLength);
-    const long bPositionStride = POSITION_STRIDE(bChannels, bLength);
 
     long aRow[TILE_M];
     #pragma unroll
     for (int i = 0; i < TILE_M; ++i) {
-        aRow[i] = (long)(group * aGroup + min(m0 + i, aGroup - 1)) * aChannelStride;
+        aRow[i] = (long)(group * aGroup + min(m0 + i, aGroup - 1)) * aLength;
     }
     long bRow[TILE_N];
     #pragma unroll
     for (int j = 0; j < TILE_N; ++j) {
-        bRow[j] = (long)(group * bGroup + min(c0 + j, bGroup - 1)) * bChannelStride;
+        bRow[j] = (long)(group * bGroup + min(c0 + j, bGroup - 1)) * bLength;
     }
     // Lane l of step a reads B position a * stride + firstTap + l * dilation.
     const long firstTap = (long)k0 * dilation - padLeft;
@@ -349,7 +411,7 @@ __kernel void conv_weight_gradient_taps(
     const long interiorFirst = min((long)aLength, max(0L, -floor_div(firstTap, stride)));
     const long lastFit = (long)bLength - 1 - reach - firstTap;
     const long interiorEnd = max(interiorFirst, min((long)aLength, lastFit < 0 ? 0 : lastFit / stride + 1));
-    const int contiguous = dilation * bPositionStride == 1;
+    const int contiguous = dilation == 1;
 
     realv acc[TILE_M][TILE_N];
     #pragma unroll
@@ -363,14 +425,36 @@ __kernel void conv_weight_gradient_taps(
         __global const store_t* aSample = a + (long)n * aChannels * aLength;
         __global const store_t* bSample = b + (long)n * bChannels * bLength;
         if (contiguous) {
+            // The hot loop, its pointers set once (see conv_weight_gradient_reduce).
+            __global const store_t* aPointer[TILE_M];
+            #pragma unroll
+            for (int i = 0; i < TILE_M; ++i) {
+                aPointer[i] = aSample + aRow[i];
+            }
+            __global const store_t* bPointer[TILE_N];
+            #pragma unroll
+            for (int j = 0; j < TILE_N; ++j) {
+                bPointer[j] = bSample + bRow[j] + firstTap;
+            }
             for (long step = interiorFirst; step < interiorEnd; ++step) {
-                taps_step(acc, CONTIGUOUS, aSample, bSample, aRow, bRow, step, firstTap, bLength, stride, dilation,
-                          aPositionStride, bPositionStride);
+                const long bOffset = step * stride;
+                realv aValues[TILE_M];
+                #pragma unroll
+                for (int i = 0; i < TILE_M; ++i) {
+                    aValues[i] = (realv)LOAD(aPointer[i], step);
+                }
+                #pragma unroll
+                for (int j = 0; j < TILE_N; ++j) {
+                    const realv bLanes = VLOADN(VECTOR, 0, bPointer[j] + bOffset);
+                    #pragma unroll
+                    for (int i = 0; i < TILE_M; ++i) {
+                        acc[i][j] = fma(aValues[i], bLanes, acc[i][j]);
+                    }
+                }
             }
         } else {
             for (long step = interiorFirst; step < interiorEnd; ++step) {
-                taps_step(acc, STRIDED, aSample, bSample, aRow, bRow, step, firstTap, bLength, stride, dilation,
-                          aPositionStride, bPositionStride);
+                taps_step(acc, STRIDED, aSample, bSample, aRow, bRow, step, firstTap, bLength, stride, dilation);
             }
         }
         for (long step = 0; step < aLength; ++step) {
@@ -380,8 +464,7 @@ __kernel void conv_weight_gradient_taps(
                     break;
                 }
             }
-            taps_step(acc, EDGE, aSample, bSample, aRow, bRow, step, firstTap, bLength, stride, dilation,
-                      aPositionStride, bPositionStride);
+            taps_step(acc, EDGE, aSample, bSample, aRow, bRow, step, firstTap, bLength, stride, dilation);
         }
     }
     #pragma unroll

@@ -37,6 +37,14 @@ final class ChainBlock extends Block {
     }
 
     private static void append(List<Block> fused, Block block) {
+        if (block instanceof LayerBlock layer && !fused.isEmpty()
+                && fused.get(fused.size() - 1) instanceof ActivationBlock before) {
+            Block merged = layer.withInputActivation(before.activation);
+            if (merged != null) {
+                fused.set(fused.size() - 1, merged);
+                return;
+            }
+        }
         if (block instanceof ActivationBlock activation && !fused.isEmpty()) {
             Block merged = fused.get(fused.size() - 1).withActivation(activation.activation);
             if (merged != null) {

@@ -140,7 +140,7 @@ public final class Conv1d {
      * @throws IllegalArgumentException if {@code backend} is null or not one of {@link Backends}'
      */
     public ChunkStream stream(Backend backend) {
-        return new Conv1dStream(ConvTranspose1d.engine(backend), this, params);
+        return new Conv1dStream(ConvTranspose1d.engine(backend), this, params, Activation.NONE);
     }
 
     /** Applies the layer with {@code callParams} (its own, or with an activation fused) to a device tensor. */

@@ -28,6 +28,8 @@ final class Conv1dStream implements ChunkStream, BlockStream {
     private final int right;
     private final long span;
     private final boolean incremental;
+    /** Applied to every input value as the kernel loads it: the activation a chain put before the layer. */
+    private final Activation inputActivation;
 
     /** Channels, batch, rank and dtype, fixed by the first chunk; null before it. */
     private Conv1dProblem shapes;
@@ -39,7 +41,7 @@ final class Conv1dStream implements ChunkStream, BlockStream {
     private boolean finished;
     private boolean closed;
 
-    Conv1dStream(StreamingBackend backend, Conv1d layer, Conv1dParams params) {
+    Conv1dStream(StreamingBackend backend, Conv1d layer, Conv1dParams params, Activation inputActivation) {
         this.backend = backend;
         this.layer = layer;
         this.params = params;
@@ -49,6 +51,7 @@ final class Conv1dStream implements ChunkStream, BlockStream {
         this.right = sides[1];
         this.span = (long) params.dilation() * (kernelSize - 1);
         this.incremental = params.paddingMode() == PaddingMode.ZEROS;
+        this.inputActivation = inputActivation;
     }
 
     @Override
@@ -112,10 +115,18 @@ final class Conv1dStream implements ChunkStream, BlockStream {
             throw new IllegalStateException("finish() before any push: the stream has no input");
         }
         DeviceTensor result = incremental ? compute(shapes, window, windowStart, pushed, totalOutputLength())
-                : backend.conv1d(window, layer.weightFor(shapes.dtype()), layer.biasFor(shapes.dtype()), params);
+                : whole();
         finished = true;
         release();
         return result;
+    }
+
+    /** The one-shot call on every input pushed, which the window holds when the stream is not incremental. */
+    private DeviceTensor whole() {
+        Tensor weight = layer.weightFor(shapes.dtype());
+        Tensor bias = layer.biasFor(shapes.dtype());
+        return backend.conv1dWindow(Conv1dProblem.resolve(window.shape(), shapes.dtype(), weight, bias, params)
+                .withInputActivation(inputActivation), window, weight, bias);
     }
 
     private Conv1dProblem check(int[] shape, DType dtype) {
@@ -150,7 +161,7 @@ final class Conv1dStream implements ChunkStream, BlockStream {
         }
         Conv1dProblem step = chunkShapes.window(Validation.toIntExact("window length", inputEnd - inputStart),
                 Validation.toIntExact("window padding", left + inputStart - emitted * params.stride()),
-                Validation.toIntExact("outputs per step", end - emitted));
+                Validation.toIntExact("outputs per step", end - emitted)).withInputActivation(inputActivation);
         DeviceTensor result = backend.conv1dWindow(step, inputs, layer.weightFor(step.dtype()),
                 layer.biasFor(step.dtype()));
         emitted = end;

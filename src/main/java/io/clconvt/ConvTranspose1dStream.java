@@ -31,6 +31,8 @@ final class ConvTranspose1dStream implements ChunkStream, BlockStream {
     private final int kernelSize;
     private final int padLeft;
     private final long effectiveKernel;
+    /** Applied to every input value as the kernel loads it: the activation a chain put before the layer. */
+    private final Activation inputActivation;
 
     /** Channels, batch, rank and dtype, fixed by the first chunk; null before it. */
     private ConvProblem shapes;
@@ -43,6 +45,11 @@ final class ConvTranspose1dStream implements ChunkStream, BlockStream {
     private boolean closed;
 
     ConvTranspose1dStream(Backend backend, ConvTranspose1d layer, ConvTranspose1dParams params) {
+        this(backend, layer, params, Activation.NONE);
+    }
+
+    ConvTranspose1dStream(Backend backend, ConvTranspose1d layer, ConvTranspose1dParams params,
+            Activation inputActivation) {
         Validation.requireNonNull("backend", backend);
         if (params.outputSize().isPresent()) {
             throw new IllegalArgumentException("outputSize (" + params.outputSize().getAsInt() + ") depends on the"
@@ -54,6 +61,7 @@ final class ConvTranspose1dStream implements ChunkStream, BlockStream {
         this.kernelSize = layer.weight().dim(2);
         this.padLeft = params.streamPadLeft(kernelSize);
         this.effectiveKernel = (long) params.dilation() * (kernelSize - 1) + 1;
+        this.inputActivation = inputActivation;
     }
 
     /** The layout of the layer's input and output. */
@@ -168,7 +176,7 @@ final class ConvTranspose1dStream implements ChunkStream, BlockStream {
         }
         ConvProblem step = chunkShapes.window(Validation.toIntExact("window length", inputEnd - inputStart),
                 Validation.toIntExact("window padding", emitted + padLeft - inputStart * params.stride()),
-                Validation.toIntExact("outputs per step", end - emitted));
+                Validation.toIntExact("outputs per step", end - emitted)).withInputActivation(inputActivation);
         DeviceTensor result = backend.convTranspose1dWindow(step, inputs, layer.weightFor(step.dtype()),
                 layer.biasFor(step.dtype()));
         emitted = end;

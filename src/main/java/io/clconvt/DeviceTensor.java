@@ -26,6 +26,23 @@ public interface DeviceTensor extends AutoCloseable {
      */
     Tensor download();
 
+    /**
+     * Copies FLOAT32 data into {@code destination} from {@code offset} on, allocating nothing: a server that
+     * reuses one array per request makes no garbage for its results (a {@link #download()} makes a new array
+     * each time).
+     *
+     * @throws IllegalArgumentException if the tensor is not FLOAT32 or the destination has fewer than
+     *     {@code offset + size} elements, before reading
+     * @throws IllegalStateException if this tensor or its backend is closed
+     */
+    void downloadInto(float[] destination, int offset);
+
+    /** {@link #downloadInto(float[], int)} for FLOAT64 data. */
+    void downloadInto(double[] destination, int offset);
+
+    /** {@link #downloadInto(float[], int)} for FLOAT16 and BFLOAT16 data, as their 16-bit patterns. */
+    void downloadInto(short[] destination, int offset);
+
     /** Whether {@link #close()} was called, directly or by closing the backend. */
     boolean isClosed();
 

@@ -1,39 +1,54 @@
 package io.clconvt;
 
+import io.clconvt.internal.Conv1dProblem;
+import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.StreamingBackend;
 
-/** One {@link Conv1d} or {@link ConvTranspose1d} layer, with the activation its kernel fuses. */
+/**
+ * One {@link Conv1d} or {@link ConvTranspose1d} layer, with the activation its kernel fuses after it and the
+ * one it applies to its input as it loads it (the activation a chain puts before the layer).
+ */
 final class LayerBlock extends Block {
     private final Conv1d conv;
     private final Conv1dParams convParams;
     private final ConvTranspose1d transposed;
     private final ConvTranspose1dParams transposedParams;
+    private final Activation inputActivation;
 
     LayerBlock(Conv1d layer) {
-        this(layer, layer.params(), null, null);
+        this(layer, layer.params(), null, null, Activation.NONE);
     }
 
     LayerBlock(ConvTranspose1d layer) {
-        this(null, null, layer, layer.params());
+        this(null, null, layer, layer.params(), Activation.NONE);
     }
 
     private LayerBlock(Conv1d conv, Conv1dParams convParams, ConvTranspose1d transposed,
-            ConvTranspose1dParams transposedParams) {
+            ConvTranspose1dParams transposedParams, Activation inputActivation) {
         this.conv = conv;
         this.convParams = convParams;
         this.transposed = transposed;
         this.transposedParams = transposedParams;
+        this.inputActivation = inputActivation;
     }
 
     @Override
     DeviceTensor apply(StreamingBackend backend, DeviceTensor x) {
-        return conv != null ? conv.run(backend, x, convParams) : transposed.run(backend, x, transposedParams);
+        if (conv != null) {
+            Conv1dProblem problem = Conv1dProblem.resolve(x.shape(), x.dtype(), conv.weightFor(x.dtype()),
+                    conv.biasFor(x.dtype()), convParams).withInputActivation(inputActivation);
+            return backend.conv1dWindow(problem, x, conv.weightFor(x.dtype()), conv.biasFor(x.dtype()));
+        }
+        ConvProblem problem = ConvProblem.resolve(x.shape(), x.dtype(), transposed.weightFor(x.dtype()),
+                transposed.biasFor(x.dtype()), transposedParams).withInputActivation(inputActivation);
+        return backend.convTranspose1dWindow(problem, x, transposed.weightFor(x.dtype()),
+                transposed.biasFor(x.dtype()));
     }
 
     @Override
     BlockStream open(StreamingBackend backend) {
-        return conv != null ? new Conv1dStream(backend, conv, convParams)
-                : new ConvTranspose1dStream(backend, transposed, transposedParams);
+        return conv != null ? new Conv1dStream(backend, conv, convParams, inputActivation)
+                : new ConvTranspose1dStream(backend, transposed, transposedParams, inputActivation);
     }
 
     @Override
@@ -42,8 +57,19 @@ final class LayerBlock extends Block {
         if (own != Activation.NONE) {
             return null;
         }
-        return conv != null ? new LayerBlock(conv, convParams.toBuilder().activation(activation).build(), null, null)
-                : new LayerBlock(null, null, transposed, transposedParams.toBuilder().activation(activation).build());
+        return conv != null
+                ? new LayerBlock(conv, convParams.toBuilder().activation(activation).build(), null, null,
+                        inputActivation)
+                : new LayerBlock(null, null, transposed, transposedParams.toBuilder().activation(activation).build(),
+                        inputActivation);
+    }
+
+    /** This layer reading {@code activation} of its input, fused; null if it applies one already. */
+    Block withInputActivation(Activation activation) {
+        if (inputActivation != Activation.NONE) {
+            return null;
+        }
+        return new LayerBlock(conv, convParams, transposed, transposedParams, activation);
     }
 
     @Override
@@ -59,7 +85,8 @@ final class LayerBlock extends Block {
     @Override
     public String toString() {
         Activation activation = conv != null ? convParams.activation() : transposedParams.activation();
-        return (conv != null ? conv.toString() : transposed.toString())
+        return (inputActivation != Activation.NONE ? inputActivation + " -> " : "")
+                + (conv != null ? conv.toString() : transposed.toString())
                 + (activation != Activation.NONE ? " -> " + activation : "");
     }
 }

@@ -242,6 +242,24 @@ class DeviceResidentTest {
             }
 
             @Override
+            public void downloadInto(float[] destination, int offset) {
+                downloads++;
+                inner.downloadInto(destination, offset);
+            }
+
+            @Override
+            public void downloadInto(double[] destination, int offset) {
+                downloads++;
+                inner.downloadInto(destination, offset);
+            }
+
+            @Override
+            public void downloadInto(short[] destination, int offset) {
+                downloads++;
+                inner.downloadInto(destination, offset);
+            }
+
+            @Override
             public boolean isClosed() {
                 return inner.isClosed();
             }

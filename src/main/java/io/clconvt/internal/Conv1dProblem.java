@@ -34,7 +34,8 @@ public record Conv1dProblem(
         int padRight,
         PaddingMode paddingMode,
         boolean hasBias,
-        Activation activation) {
+        Activation activation,
+        Activation inputActivation) {
 
     /**
      * Checks the call and derives its geometry.
@@ -89,7 +90,7 @@ public record Conv1dProblem(
         }
         return new Conv1dProblem(xDtype, layout, batched, batch, inChannels, outChannels, groups, weight.dim(2),
                 inputLength, 0, params.stride(), params.dilation(), 0, 0, params.paddingMode(), bias != null,
-                params.activation());
+                params.activation(), Activation.NONE);
     }
 
     /**
@@ -99,7 +100,7 @@ public record Conv1dProblem(
     public Conv1dProblem window(int inputLength, int padLeft, int outputLength) {
         Conv1dProblem problem = new Conv1dProblem(dtype, layout, batched, batch, inChannels, outChannels, groups,
                 kernelSize, inputLength, outputLength, stride, dilation, padLeft, 0, paddingMode, hasBias,
-                activation);
+                activation, inputActivation);
         problem.requireOutputFits();
         return problem.withReadRight();
     }
@@ -109,7 +110,7 @@ public record Conv1dProblem(
         return new Conv1dProblem(dtype, layout, batched, batch, inChannels, outChannels, groups, kernelSize,
                 inputLength, outputLength, stride, dilation, padLeft,
                 Validation.toIntExact("padding right", lastRead - (inputLength - 1)), paddingMode, hasBias,
-                activation);
+                activation, inputActivation);
     }
 
     private void requireOutputFits() {
@@ -118,6 +119,13 @@ public record Conv1dProblem(
             throw new IllegalArgumentException("output would have " + outputElements + " elements (batch " + batch
                     + " x " + outChannels + " channels x length " + outputLength + "), more than a Java array holds");
         }
+    }
+
+    /** The same call with {@code activation} applied to every input value as it is loaded. */
+    public Conv1dProblem withInputActivation(Activation activation) {
+        return new Conv1dProblem(dtype, layout, batched, batch, inChannels, outChannels, groups, kernelSize,
+                inputLength, outputLength, stride, dilation, padLeft, padRight, paddingMode, hasBias, this.activation,
+                activation);
     }
 
     /** dilation x (K - 1): how far the last tap reads beyond the first. */
@@ -160,7 +168,7 @@ public record Conv1dProblem(
         }
         return new ConvProblem(dtype, layout, batched, batch, inChannels, outChannels, groups, kernelSize,
                 inputLength, outputLength, 1, dilation, Validation.toIntExact("padding left", span() - padLeft),
-                hasBias, activation);
+                hasBias, activation, inputActivation);
     }
 
     public int groupInChannels() {

@@ -27,7 +27,8 @@ public record ConvProblem(
         int dilation,
         int padLeft,
         boolean hasBias,
-        Activation activation) {
+        Activation activation,
+        Activation inputActivation) {
 
     /**
      * Checks the call and derives its geometry.
@@ -85,7 +86,7 @@ public record ConvProblem(
                     + groups + ")");
         }
         return new ConvProblem(xDtype, layout, batched, batch, inChannels, outChannels, groups, weight.dim(2),
-                inputLength, 0, params.stride(), params.dilation(), 0, bias != null, params.activation());
+                inputLength, 0, params.stride(), params.dilation(), 0, bias != null, params.activation(), Activation.NONE);
     }
 
     /**
@@ -131,7 +132,16 @@ public record ConvProblem(
                     + "), more than a Java array holds");
         }
         return new ConvProblem(dtype, layout, batched, batch, inChannels, outChannels, groups, kernelSize,
-                inputLength, outputLength, stride, dilation, padLeft, hasBias, activation);
+                inputLength, outputLength, stride, dilation, padLeft, hasBias, activation, inputActivation);
+    }
+
+    /**
+     * The same call with {@code activation} applied to every input value as it is loaded (a layer graph's
+     * activation before this layer), fused into the kernel.
+     */
+    public ConvProblem withInputActivation(Activation activation) {
+        return new ConvProblem(dtype, layout, batched, batch, inChannels, outChannels, groups, kernelSize, inputLength,
+                outputLength, stride, dilation, padLeft, hasBias, this.activation, activation);
     }
 
     private static void requireSameDtype(String name, Tensor t, DType inputDtype) {

@@ -1,5 +1,7 @@
 package io.clconvt.internal;
 
+import io.clconvt.DType;
+
 /** Argument checks shared by every public entry point, so each rule has one message. */
 public final class Validation {
     private Validation() {
@@ -47,6 +49,22 @@ public final class Validation {
     private static long freeHeap() {
         Runtime runtime = Runtime.getRuntime();
         return runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
+    }
+
+    /**
+     * Refuses a download of {@code size} elements of {@code dtype} into an array of {@code arrayType} (the dtypes
+     * it holds) and {@code length} from {@code offset}.
+     */
+    public static void requireDestination(DType dtype, int size, boolean dtypeFits, String arrayType, int length,
+            int offset) {
+        if (!dtypeFits) {
+            throw new IllegalArgumentException("a " + dtype + " tensor cannot be downloaded into a " + arrayType
+                    + " array");
+        }
+        if (offset < 0 || (long) offset + size > length) {
+            throw new IllegalArgumentException("the destination has " + length + " elements; the tensor needs " + size
+                    + " from offset " + offset);
+        }
     }
 
     public static int toIntExact(String what, long value) {

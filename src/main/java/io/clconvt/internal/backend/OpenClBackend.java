@@ -174,7 +174,7 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
         boolean widen = !zeros && p.dtype().isHalf();
         ConvProblem inputGradient = new ConvProblem(widen ? DType.FLOAT32 : p.dtype(), p.layout(), p.batched(),
                 p.batch(), p.outChannels(), p.inChannels(), p.groups(), p.kernelSize(), p.outputLength(), inputWindow,
-                p.stride(), p.dilation(), zeros ? p.padLeft() : 0, false, Activation.NONE);
+                p.stride(), p.dilation(), zeros ? p.padLeft() : 0, false, Activation.NONE, Activation.NONE);
         WeightGradientProblem weightGradient = new WeightGradientProblem(p.dtype(), p.layout(), p.batch(),
                 p.outChannels(), p.outputLength(), p.inChannels(), inputWindow, p.groups(), p.kernelSize(),
                 p.stride(), p.dilation(), zeros ? p.padLeft() : 0);
@@ -201,7 +201,7 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
         ConvProblem p = BackwardCalls.convTranspose1d(gradOutput, x, weight, params);
         Conv1dProblem inputGradient = new Conv1dProblem(p.dtype(), p.layout(), p.batched(), p.batch(),
                 p.outChannels(), p.inChannels(), p.groups(), p.kernelSize(), p.outputLength(), 1, p.stride(),
-                p.dilation(), 0, 0, PaddingMode.ZEROS, false, Activation.NONE)
+                p.dilation(), 0, 0, PaddingMode.ZEROS, false, Activation.NONE, Activation.NONE)
                 .window(p.outputLength(), p.padLeft(), p.inputLength());
         WeightGradientProblem weightGradient = new WeightGradientProblem(p.dtype(), p.layout(), p.batch(),
                 p.inChannels(), p.inputLength(), p.outChannels(), p.outputLength(), p.groups(), p.kernelSize(),
@@ -553,19 +553,18 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
     }
 
     /**
-     * Gives a closed device tensor's buffer back: to the pool, or to the driver once the backend is
-     * closing. The last kernel may still read or write it, so that is waited for first.
+     * Gives a closed device tensor's buffer back: to the pool, or to the driver once the backend is closing.
+     * The kernel just launched may still read or write it, and that needs no wait: the queue is in order, so
+     * whatever uses the buffer next (a kernel, a write, a read) runs after it, and the driver frees a released
+     * buffer only once the commands queued on it have completed. A stack of device-resident layers thus
+     * closes each intermediate without a round trip to the device.
      */
     void release(ResidentTensor tensor) {
         resident.remove(tensor);
-        try {
-            lastKernel.await();
-        } finally {
-            if (closed) {
-                tensor.buffer.close(); // the pool is gone: the backend is closing
-            } else {
-                buffers.release(tensor.buffer);
-            }
+        if (closed) {
+            tensor.buffer.close(); // the pool is gone: the backend is closing
+        } else {
+            buffers.release(tensor.buffer);
         }
     }
 

@@ -215,6 +215,30 @@ public final class CpuBackend implements StreamingBackend {
         }
 
         @Override
+        public void downloadInto(float[] destination, int offset) {
+            Tensor t = tensor();
+            Validation.requireDestination(t.dtype(), t.size(), t.dtype() == DType.FLOAT32, "float[]",
+                    destination == null ? 0 : destination.length, offset);
+            System.arraycopy(ApiAccess.floatData(t), 0, destination, offset, t.size());
+        }
+
+        @Override
+        public void downloadInto(double[] destination, int offset) {
+            Tensor t = tensor();
+            Validation.requireDestination(t.dtype(), t.size(), t.dtype() == DType.FLOAT64, "double[]",
+                    destination == null ? 0 : destination.length, offset);
+            System.arraycopy(ApiAccess.doubleData(t), 0, destination, offset, t.size());
+        }
+
+        @Override
+        public void downloadInto(short[] destination, int offset) {
+            Tensor t = tensor();
+            Validation.requireDestination(t.dtype(), t.size(), t.dtype().isHalf(), "short[]",
+                    destination == null ? 0 : destination.length, offset);
+            System.arraycopy(ApiAccess.shortData(t), 0, destination, offset, t.size());
+        }
+
+        @Override
         public boolean isClosed() {
             return closed || owner.closed;
         }
@@ -232,7 +256,7 @@ public final class CpuBackend implements StreamingBackend {
 
     private static Tensor compute(ConvProblem problem, Tensor x, Tensor weight, Tensor bias) {
         requireHeapFor(problem);
-        double[] input = channelsContiguous(problem, x);
+        double[] input = Planes.activate(channelsContiguous(problem, x), problem.inputActivation());
         double[] weights = weight.toDoubleArray();
         double[] biases = bias == null ? null : bias.toDoubleArray();
         double[] output = new double[problem.outputElements()];

@@ -21,7 +21,8 @@ final class CpuConvolution {
     /** The convolution: out[n, co, t] = f(bias[co] + sum xpad[n, ci, t * stride + k * dilation - padLeft] * w[co, ci', k]). */
     static Tensor conv1d(Conv1dProblem p, Tensor x, Tensor weight, Tensor bias) {
         requireHeap(p, p.outputElements());
-        double[] input = Planes.read(x, p.layout(), p.batch(), p.inChannels(), p.inputLength());
+        double[] input = Planes.activate(Planes.read(x, p.layout(), p.batch(), p.inChannels(), p.inputLength()),
+                p.inputActivation());
         double[] w = weight.toDoubleArray();
         double[] b = bias == null ? null : bias.toDoubleArray();
         int[][] source = sources(p);

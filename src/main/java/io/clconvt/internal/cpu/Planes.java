@@ -1,5 +1,6 @@
 package io.clconvt.internal.cpu;
 
+import io.clconvt.Activation;
 import io.clconvt.DType;
 import io.clconvt.Layout;
 import io.clconvt.Tensor;
@@ -29,6 +30,16 @@ final class Planes {
             }
         }
         return plane;
+    }
+
+    /** {@code activation} applied to every value, in place: a fused input activation, on the reference. */
+    static double[] activate(double[] values, Activation activation) {
+        if (activation != Activation.NONE) {
+            for (int i = 0; i < values.length; i++) {
+                values[i] = activation.apply(values[i]);
+            }
+        }
+        return values;
     }
 
     /** An (N, C, L) plane as a tensor of {@code shape} laid out as {@code layout}, rounded once to {@code dtype}. */

@@ -48,7 +48,18 @@ final class BuildOptions {
 
     /** The fused activation of {@code kernels/activation.cl}. */
     static String activation(ConvProblem problem) {
-        return activation(problem.activation());
+        return activation(problem.activation()) + inputActivation(problem.inputActivation());
+    }
+
+    /**
+     * The activation of {@code kernels/activation.cl} applied to inputs as they are loaded; nothing when there is
+     * none, so that programs without one keep the options (and the driver's cache entries) they always had.
+     */
+    static String inputActivation(Activation activation) {
+        if (activation == Activation.NONE) {
+            return "";
+        }
+        return " -DINPUT_ACTIVATION=" + ApiAccess.kernelCode(activation) + " -DINPUT_SLOPE=" + activation.slope();
     }
 
     static String activation(Activation activation) {

@@ -32,7 +32,7 @@ public final class Conv1dKernel {
 
     public static ProgramKey program(Conv1dProblem problem) {
         return new ProgramKey(SOURCE_FILE, KERNEL_NAME, BuildOptions.storage(problem.dtype())
-                + BuildOptions.activation(problem.activation()));
+                + BuildOptions.activation(problem.activation()) + BuildOptions.inputActivation(problem.inputActivation()));
     }
 
     /** Enqueues {@code problem} into {@code y}, {@code bias} null for none, and returns the kernel's event. */

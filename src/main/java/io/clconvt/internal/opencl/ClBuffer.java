@@ -123,7 +123,15 @@ public final class ClBuffer implements AutoCloseable {
         return ApiAccess.wrap(data, shape);
     }
 
-    /** The cl_mem handle as a kernel argument value. */
+    /**
+     * Reads the whole buffer into {@code destination} (a Pointer to a Java array) at {@code byteOffset}: a
+     * blocking read straight into the array, no copy of the data on the Java heap.
+     */
+    public void readInto(Pointer destination, long byteOffset) {
+        Cl.check(clEnqueueReadBuffer(context.queue(), memory, CL_TRUE, 0, bytes, destination.withByteOffset(byteOffset),
+                0, null, null), "clEnqueueReadBuffer");
+    }
+
     /** The buffer's handle, which a kernel argument passes. */
     cl_mem memory() {
         return memory;

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  * {@link WeightGradientProblem}: every dtype, both layouts, both variants and each tile shape the rule can
  * take, on shapes with groups, depthwise groups, stride, dilation, padding beyond the taps' reach, B shorter
  * than the taps' reach, batches, and a reduction of 10^5 products; NaN and Inf reaching exactly the elements
- * they touch.
+ * they touch; NLC's scratch copies released.
  */
 class WeightGradientKernelTest {
     private static ClContext context;
@@ -176,6 +176,19 @@ class WeightGradientKernelTest {
                 }
             }
         }
+    }
+
+    @Test
+    void channelsLastScratchBuffersAreReleased() {
+        SplittableRandom random = new SplittableRandom(14);
+        Shape shape = new Shape(2, 6, 30, 8, 31, 2, 3, 1, 2, 2, "scratch");
+        Tensor a = TestTensors.random(random, DType.FLOAT32, 1, shape.batch, shape.aChannels, shape.aLength);
+        Tensor b = TestTensors.random(random, DType.FLOAT32, 1, shape.batch, shape.bChannels, shape.bLength);
+        int live = ClBuffer.liveCount();
+        WeightGradientProblem problem = shape.problem(DType.FLOAT32, Layout.NLC);
+        assertWithinBound(run(problem, null, a, b), reference(problem, a.toDoubleArray(), b.toDoubleArray()),
+                problem.reductionLength(), "NLC");
+        assertEquals(live, ClBuffer.liveCount(), "buffers left open");
     }
 
     @Test

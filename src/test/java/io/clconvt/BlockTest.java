@@ -1,0 +1,184 @@
+package io.clconvt;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.clconvt.testing.OpenClSupport;
+import io.clconvt.testing.TestTensors;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Layer graphs: a block's result against the same arithmetic done layer by layer on the host (each layer a
+ * plain call, activations, sums and means in double), on the CPU and OpenCL, in FLOAT64 where the two must
+ * agree to rounding; streams of blocks against the one-shot call for random chunkings; fusion and refusals.
+ */
+class BlockTest {
+    private static final Backend CPU = Backends.cpu();
+    private static Backend openCl;
+
+    private static synchronized Backend openCl() {
+        if (openCl == null) {
+            openCl = OpenClSupport.backend();
+        }
+        return openCl;
+    }
+
+    @AfterAll
+    static void close() {
+        CPU.close();
+        if (openCl != null) {
+            openCl.close();
+        }
+    }
+
+    private static final Activation SLOPE = Activation.leakyRelu(0.1);
+
+    private static Conv1d conv(int channels, int k, int d, long seed) {
+        return new Conv1d(channels, channels, k, Conv1dParams.builder().dilation(d).padding((k * d - d) / 2).build(),
+                true, seed);
+    }
+
+    /** A HiFi-GAN-like piece: upsample, then the mean of two residual blocks, then an activation. */
+    private static Block stage() {
+        ConvTranspose1d up = new ConvTranspose1d(6, 4, 4, ConvTranspose1dParams.builder().stride(2).padding(1).build(),
+                true, 1);
+        Block first = Block.chain(
+                Block.residual(Block.chain(Block.activation(SLOPE), Block.of(conv(4, 3, 1, 2)), Block.activation(SLOPE),
+                        Block.of(conv(4, 3, 1, 3)))),
+                Block.residual(Block.chain(Block.activation(SLOPE), Block.of(conv(4, 3, 3, 4)), Block.activation(SLOPE),
+                        Block.of(conv(4, 3, 1, 5)))));
+        Block second = Block.residual(Block.chain(Block.activation(SLOPE), Block.of(conv(4, 5, 2, 6))));
+        return Block.chain(Block.activation(SLOPE), Block.of(up), Block.mean(first, second),
+                Block.activation(Activation.TANH));
+    }
+
+    /** The same arithmetic, layer by layer on the CPU backend in FLOAT64, activations and sums in double. */
+    private static Tensor byHand(Tensor x) {
+        Backend cpu = CPU;
+        ConvTranspose1d up = new ConvTranspose1d(6, 4, 4, ConvTranspose1dParams.builder().stride(2).padding(1).build(),
+                true, 1);
+        Tensor h = up.forward(cpu, map(x, SLOPE));
+        Tensor a = add(h, conv(4, 3, 1, 3).forward(cpu, map(conv(4, 3, 1, 2).forward(cpu, map(h, SLOPE)), SLOPE)));
+        a = add(a, conv(4, 3, 1, 5).forward(cpu, map(conv(4, 3, 3, 4).forward(cpu, map(a, SLOPE)), SLOPE)));
+        Tensor b = add(h, conv(4, 5, 2, 6).forward(cpu, map(h, SLOPE)));
+        double[] u = a.toDoubleArray();
+        double[] v = b.toDoubleArray();
+        for (int i = 0; i < u.length; i++) {
+            u[i] = Math.tanh((u[i] + v[i]) / 2);
+        }
+        return Tensor.of(u, a.shape());
+    }
+
+    private static Tensor map(Tensor t, Activation f) {
+        double[] v = t.toDoubleArray();
+        for (int i = 0; i < v.length; i++) {
+            v[i] = f.apply(v[i]);
+        }
+        return Tensor.of(v, t.shape());
+    }
+
+    private static Tensor add(Tensor a, Tensor b) {
+        double[] u = a.toDoubleArray();
+        double[] v = b.toDoubleArray();
+        for (int i = 0; i < u.length; i++) {
+            u[i] += v[i];
+        }
+        return Tensor.of(u, a.shape());
+    }
+
+    @Test
+    void aBlockComputesWhatItsLayersDoOneByOne() {
+        Tensor x = TestTensors.random(new SplittableRandom(3), DType.FLOAT64, 1, 2, 6, 21);
+        Tensor expected = byHand(x);
+        for (Backend backend : List.of(CPU, openCl())) {
+            Tensor y = stage().forward(backend, x);
+            assertArrayEquals(new int[] {2, 4, 42}, y.shape());
+            assertTrue(Tensor.maxRelativeDifference(y, expected) < 1e-12,
+                    backend.describe() + ": " + Tensor.maxRelativeDifference(y, expected));
+            Tensor y32 = stage().forward(backend, x.to(DType.FLOAT32));
+            double[] a = y32.toDoubleArray();
+            double[] b = expected.toDoubleArray();
+            for (int i = 0; i < a.length; i++) {
+                // tanh outputs of sums of at most a few hundred FLOAT32 products of O(1) values
+                assertEquals(b[i], a[i], 1e-5, backend.describe() + " FLOAT32 element " + i);
+            }
+        }
+    }
+
+    @Test
+    void activationsAreFusedIntoTheLayersAroundThem() {
+        String graph = stage().toString();
+        // The leading activation is read by the upsampling layer, the ones inside the branches by their
+        // first convolution or written by it, the final one by the mean: no activation pass is left.
+        assertTrue(!graph.contains("chain(" + SLOPE + ",") && graph.contains(SLOPE + " -> ConvTranspose1d"), graph);
+        assertTrue(graph.endsWith(") -> " + Activation.TANH + ")"), graph); // the mean applies it
+    }
+
+    @TestFactory
+    Stream<DynamicTest> streamsEqualTheOneShotCall() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String name : List.of("cpu", "opencl")) {
+            tests.add(DynamicTest.dynamicTest(name, () -> {
+                Backend backend = name.equals("cpu") ? CPU : openCl();
+                SplittableRandom random = new SplittableRandom(9);
+                Tensor x = TestTensors.random(random, DType.FLOAT64, 1, 1, 6, 30);
+                Block block = stage();
+                Tensor whole = block.forward(backend, x);
+                for (int trial = 0; trial < 3; trial++) {
+                    double[] joined = new double[whole.size()];
+                    int written = 0;
+                    try (ChunkStream stream = block.stream(backend)) {
+                        for (int at = 0; at < 30; ) {
+                            int size = trial == 0 ? 1 : Math.min(30 - at, 1 + random.nextInt(7));
+                            double[] part = new double[6 * size];
+                            double[] all = x.toDoubleArray();
+                            for (int c = 0; c < 6; c++) {
+                                System.arraycopy(all, c * 30 + at, part, c * size, size);
+                            }
+                            written = append(joined, written, stream.push(Tensor.of(part, 1, 6, size)), 60);
+                            at += size;
+                        }
+                        written = append(joined, written, stream.finish(), 60);
+                    }
+                    assertEquals(60, written);
+                    assertArrayEquals(whole.toDoubleArray(), joined, 1e-12, name + " trial " + trial);
+                }
+            }));
+        }
+        return tests.stream();
+    }
+
+    /** Appends a (1, 4, n) result to a (1, 4, total) array at position {@code at}; returns the new position. */
+    private static int append(double[] joined, int at, Tensor part, int total) {
+        int n = part.dim(2);
+        double[] values = part.toDoubleArray();
+        for (int c = 0; c < 4; c++) {
+            System.arraycopy(values, c * n, joined, c * total + at, n);
+        }
+        return at + n;
+    }
+
+    @Test
+    void blocksRefuseWhatTheyCannotCompute() {
+        Conv1d ncl = conv(4, 3, 1, 1);
+        Conv1d nlc = new Conv1d(4, 4, 3, Conv1dParams.builder().padding(1).layout(Layout.NLC).build(), true, 1);
+        assertThrows(IllegalArgumentException.class, () -> Block.chain(Block.of(ncl), Block.of(nlc)));
+        assertThrows(IllegalArgumentException.class, () -> Block.chain());
+        assertThrows(IllegalArgumentException.class, () -> Block.mean());
+        Conv1d shrinking = new Conv1d(4, 4, 3, Conv1dParams.builder().build(), true, 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Block.residual(Block.of(shrinking)).forward(CPU, TestTensors.random(1, 1, 4, 10)));
+        assertTrue(e.getMessage().contains("shapes"), e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> Block.of(ncl).forward(CPU, TestTensors.random(1, 1, 5, 10)));
+    }
+}
