@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "clconvt", mixinStandardHelpOptions = true, version = "clconvt " + Main.VERSION,
         description = "1-D transposed convolution (PyTorch ConvTranspose1d) on OpenCL devices, with a CPU reference.",
-        subcommands = {DevicesCommand.class, RunCommand.class, DemoCommand.class, BenchCommand.class})
+        subcommands = {DevicesCommand.class, RunCommand.class, DemoCommand.class, BenchCommand.class,
+            VocodeCommand.class})
 public final class Main implements Runnable {
     static final String VERSION = "0.1.0";
     static final String ERROR_PREFIX = "clconvt: error: ";
