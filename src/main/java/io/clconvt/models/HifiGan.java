@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The HiFi-GAN generator (Kong et al. 2020; the paper's V1, V2 and V3 and any configuration of the same
@@ -112,8 +113,8 @@ public final class HifiGan {
 
     /** The Conv1d {@code prefix} (Cout, Cin, K), padding (K x d - d) / 2 on both sides, its shape checked. */
     private static Conv1d conv(StateDict weights, String prefix, int out, int in, int kernel, int dilation) {
-        Conv1d layer = Conv1d.fromStateDict(weights, prefix, Conv1dParams.builder().dilation(dilation)
-                .padding((kernel * dilation - dilation) / 2).build());
+        Conv1d layer = named(prefix, () -> Conv1d.fromStateDict(weights, prefix, Conv1dParams.builder()
+                .dilation(dilation).padding((kernel * dilation - dilation) / 2).build()));
         requireShape(weights, prefix, layer.weight().shape(), new int[] {out, in, kernel}, layer.bias());
         return layer;
     }
@@ -121,9 +122,22 @@ public final class HifiGan {
     /** The ConvTranspose1d {@code prefix} (Cin, Cout, K), its shape checked. */
     private static ConvTranspose1d transposed(StateDict weights, String prefix, int in, int out, int kernel,
             ConvTranspose1dParams params) {
-        ConvTranspose1d layer = ConvTranspose1d.fromStateDict(weights, prefix, params);
+        ConvTranspose1d layer = named(prefix, () -> ConvTranspose1d.fromStateDict(weights, prefix, params));
         requireShape(weights, prefix, layer.weight().shape(), new int[] {in, out, kernel}, layer.bias());
         return layer;
+    }
+
+    /** {@code read}, its refusal (e.g. a bias that does not fit its weight) naming the layer's keys. */
+    private static <T> T named(String prefix, Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().contains("'" + prefix)) {
+                throw e;
+            }
+            throw new IllegalArgumentException("the tensors of '" + prefix + "' (" + prefix + ".weight, " + prefix
+                    + ".bias) do not fit each other: " + e.getMessage(), e);
+        }
     }
 
     private static void requireShape(StateDict weights, String prefix, int[] actual, int[] expected, Tensor bias) {
@@ -140,6 +154,11 @@ public final class HifiGan {
     /** The samples per mel frame: the product of the upsampling rates. */
     public int hopLength() {
         return config.hopLength();
+    }
+
+    /** The mel channels the generator takes (the config's num_mels, 80 when it has none). */
+    public int numMels() {
+        return config.numMels();
     }
 
     /** The config's sampling rate (22050 when it has none). */

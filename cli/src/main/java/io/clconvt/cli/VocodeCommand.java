@@ -75,6 +75,11 @@ final class VocodeCommand implements Callable<Integer> {
                     + " holds " + mel.dim(0) + " samples: write them with --output, or give one sample");
         }
         HifiGan generator = load();
+        int melChannels = mel.dim(mel.rank() - 2);
+        if (melChannels != generator.numMels()) {
+            throw new IllegalArgumentException("--input has " + melChannels + " mel channels (shape "
+                    + Messages.shape(mel.shape()) + ") but the generator takes num_mels = " + generator.numMels());
+        }
         Tensor audio;
         String computedBy;
         try (Backend computer = open()) {

@@ -200,6 +200,9 @@ class VocodeCommandTest {
         vocode("custom_plain", "cpu", fixture("custom_plain", "mel.npy"), "--wav", dir.resolve("a.wav").toString())
                 .assertInvalidInput("holds 2 samples");
         vocode(name, "cpu", dir.resolve("absent.npy"), "--output", out).assertInvalidInput("cannot read --input");
+        // custom_plain's mel has 20 channels; v1_weight_norm takes 80: refused before a backend opens
+        vocode(name, "opencl", fixture("custom_plain", "mel.npy"), "--output", out)
+                .assertInvalidInput("has 20 mel channels");
 
         Path rank1 = dir.resolve("rank1.npy");
         Npy.write(rank1, Tensor.of(new float[80], 80));
