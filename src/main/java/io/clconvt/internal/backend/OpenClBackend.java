@@ -399,13 +399,14 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
     private static final int MAX_THINNED_STRIDE = 32;
 
     /**
-     * Waits for the previous kernel, takes an output buffer of {@code elements} from the pool (poisoned when
-     * asked), and lets {@code enqueue} put the work on the queue; the caller owns the result (and releases
-     * it to the pool). The weight and bias the kernel reads stay cached until it ends.
+     * Takes an output buffer of {@code elements} from the pool (poisoned when asked) and lets {@code enqueue} put
+     * the work on the queue behind the previous kernel, without waiting for that one: the queue is in order, a
+     * pooled buffer is only reused by commands queued after its last user, and the driver frees a buffer the
+     * caches release (an evicted weight, say) only once the commands queued on it have completed. So a layer
+     * graph's kernels run back to back while the host prepares the next. The caller owns the result (and
+     * releases it to the pool).
      */
     private ClBuffer enqueueInto(DType dtype, long elements, Tensor bias, Function<ClBuffer, cl_event> enqueue) {
-        // Before the caches and the pool can release anything the previous kernel reads or writes.
-        lastKernel.await();
         ClBuffer output = buffers.acquire(elements * dtype.byteSize());
         cl_event event = null;
         try {

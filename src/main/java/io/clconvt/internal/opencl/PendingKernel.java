@@ -5,16 +5,23 @@ import static org.jocl.CL.clReleaseEvent;
 import org.jocl.cl_event;
 
 /**
- * The last kernel a backend launched, kept unwaited: the in-order queue runs a following read after it,
- * so a call synchronises with the device once, and its device time is read only when asked for. Not
- * thread-safe: the owning backend serialises calls.
+ * The last kernel a backend launched, kept unwaited: the in-order queue runs whatever follows (a kernel, a
+ * read, a write, a copy) after it, so kernels are queued back to back and a host call synchronises with the
+ * device once, at its blocking read; its device time is read only when asked for. Not thread-safe: the
+ * owning backend serialises calls.
  */
 public final class PendingKernel {
     private cl_event event;
     private long lastNanos;
 
-    /** Takes ownership of {@code kernel}'s event; the previous one must have been {@link #await awaited}. */
+    /**
+     * Takes ownership of {@code kernel}'s event and lets go of the previous one without waiting for it: releasing
+     * an event does not cancel its command, and the queue being in order, the new kernel runs after it anyway.
+     */
     public void set(cl_event kernel) {
+        if (event != null) {
+            clReleaseEvent(event);
+        }
         event = kernel;
     }
 
