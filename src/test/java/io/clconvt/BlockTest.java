@@ -22,22 +22,17 @@ import org.junit.jupiter.api.TestFactory;
  * agree to rounding; streams of blocks against the one-shot call for random chunkings; fusion and refusals.
  */
 class BlockTest {
-    private static final Backend CPU = Backends.cpu();
-    private static Backend openCl;
+    /** The CPU reference and OpenCL with its outputs poisoned, opened once for the class. */
+    private static final OpenClSupport.ClassBackends BACKENDS = new OpenClSupport.ClassBackends(true);
+    private static final Backend CPU = BACKENDS.cpu();
 
-    private static synchronized Backend openCl() {
-        if (openCl == null) {
-            openCl = OpenClSupport.backend();
-        }
-        return openCl;
+    private static Backend openCl() {
+        return BACKENDS.openCl();
     }
 
     @AfterAll
     static void close() {
-        CPU.close();
-        if (openCl != null) {
-            openCl.close();
-        }
+        BACKENDS.close();
     }
 
     private static final Activation SLOPE = Activation.leakyRelu(0.1);

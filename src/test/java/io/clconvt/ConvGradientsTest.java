@@ -27,22 +27,17 @@ import org.junit.jupiter.api.TestFactory;
  * {@code ConvGoldenCasesTest}'s.
  */
 class ConvGradientsTest {
-    private static final Backend CPU = Backends.cpu();
-    private static Backend openCl;
+    /** The CPU reference and OpenCL with its outputs poisoned, opened once for the class. */
+    private static final OpenClSupport.ClassBackends BACKENDS = new OpenClSupport.ClassBackends(true);
+    private static final Backend CPU = BACKENDS.cpu();
 
-    private static synchronized Backend openCl() {
-        if (openCl == null) {
-            openCl = OpenClSupport.backend();
-        }
-        return openCl;
+    private static Backend openCl() {
+        return BACKENDS.openCl();
     }
 
     @AfterAll
     static void close() {
-        CPU.close();
-        if (openCl != null) {
-            openCl.close();
-        }
+        BACKENDS.close();
     }
 
     /** A backward call of either operation, with the forward call it differentiates. */

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.clconvt.Backend;
-import io.clconvt.Backends;
 import io.clconvt.ChunkStream;
 import io.clconvt.DType;
 import io.clconvt.Tensor;
@@ -45,22 +44,17 @@ class HifiGanStreamTest {
     private static final double FLOAT64_STREAM_BOUND = 1e-12;
     private static final int FRAMES = 40;
 
-    private static final Backend CPU = Backends.cpu();
-    private static Backend openCl;
+    /** The CPU reference and OpenCL with its outputs poisoned, opened once for the class. */
+    private static final OpenClSupport.ClassBackends BACKENDS = new OpenClSupport.ClassBackends(true);
+    private static final Backend CPU = BACKENDS.cpu();
 
-    private static synchronized Backend openCl() {
-        if (openCl == null) {
-            openCl = OpenClSupport.backend();
-        }
-        return openCl;
+    private static Backend openCl() {
+        return BACKENDS.openCl();
     }
 
     @AfterAll
-    static synchronized void close() {
-        CPU.close();
-        if (openCl != null) {
-            openCl.close();
-        }
+    static void close() {
+        BACKENDS.close();
     }
 
     /** 1-frame pushes, 8-frame pushes, and random sizes 1 to 9 (seeded). */

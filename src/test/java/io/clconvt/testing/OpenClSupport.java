@@ -55,8 +55,27 @@ public final class OpenClSupport {
         /** Which backend a parameterized test runs on. */
         public enum Kind { CPU, OPENCL }
 
+        private final boolean poisoned;
         private Backend cpu;
         private Backend openCl;
+
+        /** OpenCL as a user opens it, outputs not poisoned. */
+        public ClassBackends() {
+            this(false);
+        }
+
+        /** With {@code poisoned}, OpenCL is {@link OpenClSupport#backend()}: outputs filled with NaN first. */
+        public ClassBackends(boolean poisoned) {
+            this.poisoned = poisoned;
+        }
+
+        public Backend cpu() {
+            return get(Kind.CPU);
+        }
+
+        public Backend openCl() {
+            return get(Kind.OPENCL);
+        }
 
         public synchronized Backend get(Kind kind) {
             if (kind == Kind.CPU) {
@@ -66,7 +85,7 @@ public final class OpenClSupport {
                 return cpu;
             }
             if (openCl == null) {
-                openCl = openOrSkip(Backends::openCl);
+                openCl = poisoned ? backend() : openOrSkip(Backends::openCl);
             }
             return openCl;
         }
