@@ -20,7 +20,7 @@ import java.util.Arrays;
  * need the whole length to validate the padding (reflect): a stream of such a layer keeps every chunk on the
  * backend and computes the whole output at finish, which equals the one-shot call.
  */
-final class Conv1dStream implements ChunkStream, BlockStream {
+final class Conv1dStream extends LayerStream {
     private final StreamingBackend backend;
     private final Conv1d layer;
     private final Conv1dParams params;
@@ -33,13 +33,6 @@ final class Conv1dStream implements ChunkStream, BlockStream {
 
     /** Channels, batch, rank and dtype, fixed by the first chunk; null before it. */
     private Conv1dProblem shapes;
-    private long pushed;
-    private long emitted;
-    /** Input positions [windowStart, pushed) on the backend; null before the first push and after the end. */
-    private DeviceTensor window;
-    private long windowStart;
-    private boolean finished;
-    private boolean closed;
 
     Conv1dStream(StreamingBackend backend, Conv1d layer, Conv1dParams params, Activation inputActivation) {
         this.backend = backend;
@@ -75,12 +68,7 @@ final class Conv1dStream implements ChunkStream, BlockStream {
 
     /** The step's result on the host, or an empty tensor of the output's shape when it is null. */
     private static Tensor download(Conv1dProblem shapes, DeviceTensor result) {
-        if (result == null) {
-            return Tensor.empty(shapes.dtype(), shapes.shape(shapes.outChannels(), 0));
-        }
-        try (result) {
-            return result.download();
-        }
+        return download(result, shapes.dtype(), shapes.shape(shapes.outChannels(), 0));
     }
 
     /** {@link #push(Tensor)} for a chunk on the backend, which stays open: the new final outputs, or null. */
@@ -181,27 +169,5 @@ final class Conv1dStream implements ChunkStream, BlockStream {
     /** The first input position output {@code output} reads. */
     private long firstInputFor(long output) {
         return Math.max(0, output * params.stride() - left);
-    }
-
-    private void requireUsable() {
-        if (closed) {
-            throw new IllegalStateException("the stream is closed");
-        }
-        if (finished) {
-            throw new IllegalStateException("the stream is finished: push and finish are not allowed after finish()");
-        }
-    }
-
-    private void release() {
-        if (window != null) {
-            window.close();
-            window = null;
-        }
-    }
-
-    @Override
-    public synchronized void close() {
-        closed = true;
-        release();
     }
 }

@@ -24,7 +24,7 @@ import java.util.Arrays;
  * keeps the last step's input window (history plus chunk) on the backend and joins the part from the next
  * step's first position with the next chunk, on the device.
  */
-final class ConvTranspose1dStream implements ChunkStream, BlockStream {
+final class ConvTranspose1dStream extends LayerStream {
     private final StreamingBackend backend;
     private final ConvTranspose1d layer;
     private final ConvTranspose1dParams params;
@@ -36,13 +36,6 @@ final class ConvTranspose1dStream implements ChunkStream, BlockStream {
 
     /** Channels, batch, rank and dtype, fixed by the first chunk; null before it. */
     private ConvProblem shapes;
-    private long pushed;
-    private long emitted;
-    /** Input positions [windowStart, pushed) on the backend; null before the first push and after the end. */
-    private DeviceTensor window;
-    private long windowStart;
-    private boolean finished;
-    private boolean closed;
 
     ConvTranspose1dStream(Backend backend, ConvTranspose1d layer, ConvTranspose1dParams params) {
         this(backend, layer, params, Activation.NONE);
@@ -85,12 +78,7 @@ final class ConvTranspose1dStream implements ChunkStream, BlockStream {
 
     /** The step's result on the host, or an empty tensor of the output's shape when it is null. */
     private static Tensor download(ConvProblem shapes, DeviceTensor result) {
-        if (result == null) {
-            return Tensor.empty(shapes.dtype(), shapes.shape(shapes.outChannels(), 0));
-        }
-        try (result) {
-            return result.download();
-        }
+        return download(result, shapes.dtype(), shapes.shape(shapes.outChannels(), 0));
     }
 
     /**
@@ -196,27 +184,5 @@ final class ConvTranspose1dStream implements ChunkStream, BlockStream {
         long stride = params.stride();
         long reaching = Math.floorDiv(t - effectiveKernel + 1 + stride - 1, stride);
         return Math.max(0, Math.min(reaching, Math.floorDiv(t, stride)));
-    }
-
-    private void requireUsable() {
-        if (closed) {
-            throw new IllegalStateException("the stream is closed");
-        }
-        if (finished) {
-            throw new IllegalStateException("the stream is finished: push and finish are not allowed after finish()");
-        }
-    }
-
-    private void release() {
-        if (window != null) {
-            window.close();
-            window = null;
-        }
-    }
-
-    @Override
-    public synchronized void close() {
-        closed = true;
-        release();
     }
 }
