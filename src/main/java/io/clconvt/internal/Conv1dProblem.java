@@ -35,7 +35,7 @@ public record Conv1dProblem(
         PaddingMode paddingMode,
         boolean hasBias,
         Activation activation,
-        Activation inputActivation) {
+        Activation inputActivation) implements ConvShapes {
 
     /**
      * Checks the call and derives its geometry.
@@ -184,41 +184,5 @@ public record Conv1dProblem(
         return new Conv1dProblem(dtype, layout, batched, batch, inChannels, outChannels, groups, kernelSize,
                 inputLength, (int) length, 1, dilation, padLeft, 0, paddingMode, hasBias, activation, inputActivation)
                 .withReadRight();
-    }
-
-    public int groupInChannels() {
-        return inChannels / groups;
-    }
-
-    public int groupOutChannels() {
-        return outChannels / groups;
-    }
-
-    public int inputElements() {
-        return batch * inChannels * inputLength;
-    }
-
-    public int weightElements() {
-        return outChannels * groupInChannels() * kernelSize;
-    }
-
-    public int outputElements() {
-        return batch * outChannels * outputLength;
-    }
-
-    /** The output's shape: same rank and layout as the input. */
-    public int[] outputShape() {
-        return shape(outChannels, outputLength);
-    }
-
-    /** The input's shape. */
-    public int[] inputShape() {
-        return shape(inChannels, inputLength);
-    }
-
-    /** The shape of a tensor of this problem's rank, layout and batch with {@code channels} and {@code length}. */
-    public int[] shape(int channels, int length) {
-        int[] sample = layout == Layout.NCL ? new int[] {channels, length} : new int[] {length, channels};
-        return batched ? new int[] {batch, sample[0], sample[1]} : sample;
     }
 }

@@ -28,7 +28,7 @@ public record ConvProblem(
         int padLeft,
         boolean hasBias,
         Activation activation,
-        Activation inputActivation) {
+        Activation inputActivation) implements ConvShapes {
 
     /**
      * Checks the call and derives its geometry.
@@ -182,47 +182,6 @@ public record ConvProblem(
         long firstRow = padLeft / stride;
         long lastRow = ((long) padLeft + outputLength - 1) / stride;
         return lastRow - firstRow + 1;
-    }
-
-    public int groupInChannels() {
-        return inChannels / groups;
-    }
-
-    public int groupOutChannels() {
-        return outChannels / groups;
-    }
-
-    public int inputElements() {
-        return batch * inChannels * inputLength;
-    }
-
-    public int weightElements() {
-        return inChannels * groupOutChannels() * kernelSize;
-    }
-
-    public int outputElements() {
-        return batch * outChannels * outputLength;
-    }
-
-    /** The output's shape: same rank and layout as the input. */
-    public int[] outputShape() {
-        return shape(outChannels, outputLength);
-    }
-
-    /** The input's shape. */
-    public int[] inputShape() {
-        return shape(inChannels, inputLength);
-    }
-
-    /** The shape of a tensor of this problem's rank, layout and batch with {@code channels} and {@code length}. */
-    public int[] shape(int channels, int length) {
-        int[] sample = layout == Layout.NCL
-                ? new int[] {channels, length}
-                : new int[] {length, channels};
-        if (!batched) {
-            return sample;
-        }
-        return new int[] {batch, sample[0], sample[1]};
     }
 
     /** Element offset between consecutive channels of a sample laid out with {@code length} positions. */
