@@ -78,20 +78,9 @@ final class Conv1dStream extends LayerStream {
         Conv1dProblem chunkShapes = check(chunk.shape(), chunk.dtype());
         long total = pushed + chunkShapes.inputLength();
         long first = incremental ? Math.min(firstInputFor(emitted), pushed) : windowStart;
-        DeviceTensor joined = backend.joinLength(window, Validation.toIntExact("history", first - windowStart),
-                chunk, params.layout());
-        DeviceTensor result;
-        try {
-            result = incremental ? compute(chunkShapes, joined, first, total, finalOutputs(total)) : null;
-        } catch (RuntimeException e) {
-            joined.close();
-            throw e;
-        }
-        release();
+        DeviceTensor result = advance(backend, params.layout(), chunk, first, total,
+                joined -> incremental ? compute(chunkShapes, joined, first, total, finalOutputs(total)) : null);
         shapes = chunkShapes;
-        window = joined;
-        windowStart = first;
-        pushed = total;
         return result;
     }
 

@@ -109,22 +109,9 @@ final class ConvTranspose1dStream extends LayerStream {
         ConvProblem chunkShapes = check(chunk.shape(), chunk.dtype());
         long total = pushed + chunkShapes.inputLength();
         long first = Math.min(firstInputFor(emitted), pushed);
-        DeviceTensor joined = backend.joinLength(window, Validation.toIntExact("history", first - windowStart),
-                chunk, params.layout());
-        DeviceTensor result;
-        try {
-            result = compute(chunkShapes, joined, first, total, finalOutputs(total));
-        } catch (RuntimeException e) {
-            joined.close();
-            throw e;
-        }
-        if (window != null) {
-            window.close();
-        }
+        DeviceTensor result = advance(backend, params.layout(), chunk, first, total,
+                joined -> compute(chunkShapes, joined, first, total, finalOutputs(total)));
         shapes = chunkShapes;
-        window = joined;
-        windowStart = first;
-        pushed = total;
         return result;
     }
 

@@ -1,5 +1,9 @@
 package io.clconvt;
 
+import io.clconvt.internal.StreamingBackend;
+import io.clconvt.internal.Validation;
+import java.util.function.UnaryOperator;
+
 /**
  * What the streams of one layer share: the input window kept on the backend, how far the input and the output
  * have come, and the life cycle (usable until {@link #finish()} or {@link #close()}). Each subclass decides
@@ -36,6 +40,29 @@ abstract class LayerStream implements ChunkStream, BlockStream {
     public synchronized void close() {
         closed = true;
         release();
+    }
+
+    /**
+     * One push on the backend: joins the window from input position {@code first} with {@code chunk}, lets
+     * {@code step} compute the new outputs from that joined window (null for none), and keeps the joined window
+     * for the next push; on failure the stream is left as it was.
+     */
+    DeviceTensor advance(StreamingBackend backend, Layout layout, DeviceTensor chunk, long first, long total,
+            UnaryOperator<DeviceTensor> step) {
+        DeviceTensor joined = backend.joinLength(window, Validation.toIntExact("history", first - windowStart), chunk,
+                layout);
+        DeviceTensor result;
+        try {
+            result = step.apply(joined);
+        } catch (RuntimeException e) {
+            joined.close();
+            throw e;
+        }
+        release();
+        window = joined;
+        windowStart = first;
+        pushed = total;
+        return result;
     }
 
     /** A step's result on the host, or an empty tensor of {@code dtype} and {@code emptyShape} when it is null. */

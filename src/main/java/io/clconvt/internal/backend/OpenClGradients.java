@@ -56,13 +56,16 @@ final class OpenClGradients {
         backend.requireOpen();
         backend.device().requireRuns(inputGradient);
         backend.device().requireAllocatable("the padded input", correlated.size(), p.dtype());
-        requireHeapForGradients(p.dtype(), inputGradient.outputElements(), p.weightElements(), withBias);
+        requireHeapForGradients(p.dtype(), inputGradient.outputElements(), p.weightElements(),
+                withBias ? p.outChannels() : 0);
         return gradients(gradOutput, correlated, p.outChannels(), p.outputLength(), weight, withBias,
-                gy -> widen ? backend.run(inputGradient, backend.plan(inputGradient), gradOutput.to(DType.FLOAT32),
-                        weight.to(DType.FLOAT32), null)
-                        : readAndRelease(backend.launch(inputGradient, backend.plan(inputGradient), gy, weight, null), p.dtype(),
-                                inputGradient.outputShape()),
-                (gy, input, out) -> WeightGradientKernel.enqueue(backend.context, backend.programs, weightGradient, gy, input, out),
+                gy -> widen
+                        ? backend.run(inputGradient, backend.plan(inputGradient), gradOutput.to(DType.FLOAT32),
+                                weight.to(DType.FLOAT32), null)
+                        : readAndRelease(backend.launch(inputGradient, backend.plan(inputGradient), gy, weight, null),
+                                p.dtype(), inputGradient.outputShape()),
+                (gy, input, out) -> WeightGradientKernel.enqueue(backend.context, backend.programs, weightGradient, gy,
+                        input, out),
                 weightGradient, inputResult -> zeros ? inputResult : PaddedPositions.fold(p, inputResult, x.shape()));
     }
 
@@ -82,10 +85,11 @@ final class OpenClGradients {
                 p.stride(), p.dilation(), p.padLeft());
         backend.requireOpen();
         backend.device().requireRuns(p);
-        requireHeapForGradients(p.dtype(), p.inputElements(), p.weightElements(), withBias);
+        requireHeapForGradients(p.dtype(), p.inputElements(), p.weightElements(), withBias ? p.outChannels() : 0);
         return gradients(gradOutput, x, p.outChannels(), p.outputLength(), weight, withBias,
                 gy -> readAndRelease(backend.launch(inputGradient, gy, weight, null), p.dtype(), p.inputShape()),
-                (gy, input, out) -> WeightGradientKernel.enqueue(backend.context, backend.programs, weightGradient, input, gy, out),
+                (gy, input, out) -> WeightGradientKernel.enqueue(backend.context, backend.programs, weightGradient, input,
+                        gy, out),
                 weightGradient, UnaryOperator.identity());
     }
 
@@ -144,9 +148,9 @@ final class OpenClGradients {
 
     /** Refuses, before any device work, gradients the heap could not hold (with their double-precision folding). */
     private static void requireHeapForGradients(DType dtype, long inputElements, long weightElements,
-            boolean withBias) {
-        Validation.requireHeap("the gradients (" + inputElements + " input and " + weightElements
-                + " weight elements)", (inputElements + weightElements) * (dtype.byteSize() + Double.BYTES)
-                + (withBias ? weightElements : 0));
+            long biasElements) {
+        Validation.requireHeap("the gradients (" + inputElements + " input, " + weightElements + " weight and "
+                + biasElements + " bias elements)", (inputElements + weightElements + biasElements)
+                * (dtype.byteSize() + Double.BYTES));
     }
 }

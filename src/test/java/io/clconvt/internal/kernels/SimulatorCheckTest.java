@@ -77,6 +77,9 @@ class SimulatorCheckTest {
         assertEquals(List.of(), diagnostics(result), "Oclgrind reported problems:\n" + result);
         assertEquals(0, result.exitCode(), result.toString());
         assertTrue(result.out().contains("failures=0") && result.out().contains("ok "), result.toString());
+        // The convolution's routes, both backward calls and a layer graph ran on the simulator too.
+        assertEquals(3, result.lines("ok conv1d ").size(), result.toString());
+        assertEquals(1, result.lines("ok convTranspose1dBackward ").size(), result.toString());
     }
 
     @Test

@@ -1,6 +1,12 @@
 package io.clconvt.internal.kernels;
 
 import io.clconvt.Activation;
+import io.clconvt.Block;
+import io.clconvt.ChunkStream;
+import io.clconvt.Conv1d;
+import io.clconvt.Conv1dParams;
+import io.clconvt.ConvGradients;
+import io.clconvt.PaddingMode;
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
 import io.clconvt.Layout;
@@ -56,7 +62,7 @@ public final class SimulatorMain {
         int failures = switch (mode) {
             case "broken-barrier" -> runBrokenBarrier(random);
             case "built-in-plans" -> runBuiltInPlans(random);
-            default -> runMatrix(random);
+            default -> runMatrix(random) + runConvolutionsAndGradients(random);
         };
         System.out.println("failures=" + failures);
         System.exit(failures == 0 ? 0 : 1);
@@ -123,6 +129,86 @@ public final class SimulatorMain {
             }
         }
         return failures;
+    }
+
+    /**
+     * The convolution's routes (its direct kernel with padding modes, the adjoint route with an input
+     * activation, a strided call thinned from stride 1), both backward calls (the weight-gradient kernel, the
+     * channel sum, NLC's copy to NCL) and a layer graph's element-wise passes, each against the CPU.
+     */
+    private static int runConvolutionsAndGradients(SplittableRandom random) {
+        int failures = 0;
+        try (CpuBackend cpu = new CpuBackend();
+                OpenClBackend backend = new OpenClBackend(ClDevice.select(DeviceSelection.fromEnvironment()),
+                        KernelVariant.AUTO, true)) {
+            List<Conv1dParams> convs = List.of(
+                    Conv1dParams.builder().stride(3).padding(2, 1).paddingMode(PaddingMode.REFLECT)
+                            .layout(Layout.NLC).build(),
+                    Conv1dParams.builder().padding(3).dilation(3).activation(Activation.leakyRelu(0.1)).build(),
+                    Conv1dParams.builder().stride(2).padding(1).build());
+            for (Conv1dParams params : convs) {
+                Tensor x = TestTensors.random(random, DType.FLOAT32, 1, params.layout() == Layout.NCL
+                        ? new int[] {2, 6, 17} : new int[] {2, 17, 6});
+                Tensor w = TestTensors.random(random, DType.FLOAT32, 1, 4, 6, 3);
+                Tensor b = TestTensors.random(random, DType.FLOAT32, 1, 4);
+                String what = "conv1d " + params;
+                try {
+                    Accuracy.assertConv1dClose(backend.conv1d(x, w, b, params), cpu.conv1d(x, w, b, params), x, w,
+                            b, params, what);
+                    Conv1dParams plain = params.toBuilder().activation(Activation.NONE).build();
+                    Tensor gy = TestTensors.random(random, DType.FLOAT32, 1, cpu.conv1d(x, w, b, plain).shape());
+                    assertGradientsClose(backend.conv1dBackward(gy, x, w, true, plain),
+                            cpu.conv1dBackward(gy, x, w, true, plain), cpu.conv1dBackward(Accuracy.absolute(gy),
+                                    Accuracy.absolute(x), Accuracy.absolute(w), true, plain), what);
+                    System.out.println("ok " + what);
+                } catch (AssertionError | RuntimeException e) {
+                    System.out.println("FAIL " + what + ": " + e);
+                    failures++;
+                }
+            }
+            Layer up = new Layer(6, 4, 4, 9, true, ConvTranspose1dParams.builder().stride(2).padding(1)
+                    .layout(Layout.NLC).build(), DType.FLOAT32);
+            Tensor[] call = tensors(random, up, false);
+            Tensor gy = TestTensors.random(random, DType.FLOAT32, 1,
+                    cpu.convTranspose1d(call[0], call[1], null, up.params()).shape());
+            String what = "convTranspose1dBackward " + up;
+            try {
+                assertGradientsClose(backend.convTranspose1dBackward(gy, call[0], call[1], true, up.params()),
+                        cpu.convTranspose1dBackward(gy, call[0], call[1], true, up.params()),
+                        cpu.convTranspose1dBackward(Accuracy.absolute(gy), Accuracy.absolute(call[0]),
+                                Accuracy.absolute(call[1]), true, up.params()), what);
+                Block graph = Block.chain(Block.activation(Activation.leakyRelu(0.1)), Block.residual(Block.of(
+                        Conv1d.of(TestTensors.random(random, DType.FLOAT32, 1, 6, 6, 3), null,
+                                Conv1dParams.builder().padding(1).layout(Layout.NLC).build()))),
+                        Block.activation(Activation.TANH));
+                Tensor y = graph.forward(backend, call[0]);
+                double difference = Tensor.maxRelativeDifference(y, graph.forward(cpu, call[0]));
+                if (!(difference < 1e-5)) { // tanh of a residual sum of 18-product convolutions, in FLOAT32
+                    throw new AssertionError("graph: relative difference " + difference);
+                }
+                try (ChunkStream stream = graph.stream(backend)) {
+                    stream.push(TestTensors.random(random, DType.FLOAT32, 1, 2, 5, 6));
+                    stream.finish();
+                }
+                System.out.println("ok " + what + ", a layer graph and its stream");
+            } catch (AssertionError | RuntimeException e) {
+                System.out.println("FAIL " + what + " or the layer graph: " + e);
+                failures++;
+            }
+        }
+        return failures;
+    }
+
+    /**
+     * Every gradient within the gamma bound (see {@link Accuracy}) of the longest sum any of these small calls
+     * makes: 2 samples x 17 positions x 3 taps x 6 channels products at most, an upper bound for each gradient.
+     */
+    private static void assertGradientsClose(ConvGradients actual, ConvGradients expected, ConvGradients magnitude,
+            String what) {
+        long bound = 2L * 17 * 3 * 6;
+        Accuracy.assertGradientClose(actual.input(), expected.input(), magnitude.input(), bound, what + " input");
+        Accuracy.assertGradientClose(actual.weight(), expected.weight(), magnitude.weight(), bound, what + " weight");
+        Accuracy.assertGradientClose(actual.bias(), expected.bias(), magnitude.bias(), bound, what + " bias");
     }
 
     private static int runBuiltInPlans(SplittableRandom random) {
