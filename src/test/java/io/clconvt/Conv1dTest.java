@@ -89,6 +89,26 @@ class Conv1dTest {
         return tests.stream();
     }
 
+    /**
+     * A NaN weight reaches exactly the outputs whose taps read it against the input, on every backend; a tap
+     * that reads zero padding is skipped, never multiplied (PyTorch's 0 x NaN would give NaN there too).
+     */
+    @TestFactory
+    Stream<DynamicTest> aNanWeightReachesTheOutputsThatReadIt() {
+        Tensor ones = Tensor.of(new float[] {1, 1, 1, 1, 1}, 1, 1, 5);
+        Tensor w = Tensor.of(new float[] {1, Float.NaN, 1}, 1, 1, 3);
+        Conv1dParams params = Conv1dParams.builder().padding(2).build();
+        return BACKENDS.stream().map(name -> DynamicTest.dynamicTest(name, () -> {
+            float[] y = backend(name).conv1d(ones, w, null, params).toFloatArray();
+            // Output t reads input t - 2 + k; the NaN tap k = 1 reads input t - 1, inside for t = 1..5.
+            for (int t = 0; t < y.length; t++) {
+                assertEquals(t >= 1 && t <= 5, Float.isNaN(y[t]), name + " output " + t + ": " + y[t]);
+            }
+            assertEquals(1f, y[0]);
+            assertEquals(1f, y[6]);
+        }));
+    }
+
     /** One random call: its dtype, input shape (NCL), weight shape and params. */
     private record Call(String label, DType dtype, int batch, int inChannels, int length, int outChannels,
             int kernelSize, boolean bias, Conv1dParams params) {
@@ -114,7 +134,14 @@ class Conv1dTest {
                         Conv1dParams.builder().padding(5, 1).activation(Activation.TANH).build()),
                 new Call("replicate stride 2 silu", DType.FLOAT32, 3, 4, 17, 8, 6, false,
                         Conv1dParams.builder().stride(2).padding(4, 2).paddingMode(PaddingMode.REPLICATE)
-                                .activation(Activation.SILU).build()));
+                                .activation(Activation.SILU).build()),
+                // Beyond the envelope the kernels were tuned for: a dilation of 400 (the adjoint route's
+                // transposed plans fall back where they cannot run it) and a stride past the thinning limit
+                // (the direct kernel).
+                new Call("dilation 400", DType.FLOAT32, 1, 3, 900, 2, 3, true,
+                        Conv1dParams.builder().padding(400).dilation(400).build()),
+                new Call("stride 100", DType.FLOAT32, 2, 3, 700, 4, 5, true,
+                        Conv1dParams.builder().stride(100).padding(7).build()));
     }
 
     @TestFactory
