@@ -45,3 +45,28 @@
 #else
 #error "ACTIVATION must be 0 (none), 1 (relu), 2 (leaky relu), 3 (tanh) or 4 (silu)"
 #endif
+
+// RESIDUAL=1 adds a residual input in the epilogue, before the activation: y = ACTIVATE(residualScale * (conv
+// + bias) + residual), where residual has y's shape and layout, so the value stored at y + i adds residual[i]. So
+// a residual block's sum `x + conv(...)` is its last convolution's epilogue instead of a pass of its own. Its two
+// arguments (RESIDUAL_ARGUMENTS) end every convolution kernel's argument list. A kernel applies
+// ACTIVATE_ACCUMULATOR to its sums in registers and stores them with STORE_OUTPUT / VSTORE_OUTPUT (storage.cl's
+// STORE / VSTOREN with the epilogue): with RESIDUAL=0 (the default) those are plain ACTIVATE and stores, and
+// the arguments do not exist.
+#ifndef RESIDUAL
+#define RESIDUAL 0
+#endif
+#if RESIDUAL
+#define RESIDUAL_ARGUMENTS , __global const store_t* restrict residual, const real residualScale
+#define ACTIVATE_ACCUMULATOR(v, slope, T) (v)
+#define STORE_OUTPUT(p, i, v) \
+    STORE(p, i, ACTIVATE(residualScale * (v) + LOAD(residual + ((p) - y), i), slope, real))
+#define VSTORE_OUTPUT(N, v, offset, p) \
+    VSTOREN(N, ACTIVATE(residualScale * (v) + VLOADN(N, offset, residual + ((p) - y)), slope, CONCAT(REAL_NAME, N)), \
+            offset, p)
+#else
+#define RESIDUAL_ARGUMENTS
+#define ACTIVATE_ACCUMULATOR(v, slope, T) ACTIVATE(v, slope, T)
+#define STORE_OUTPUT(p, i, v) STORE(p, i, v)
+#define VSTORE_OUTPUT(N, v, offset, p) VSTOREN(N, v, offset, p)
+#endif

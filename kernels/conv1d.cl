@@ -51,7 +51,8 @@ __kernel void conv1d(
     const int groups,
     const int channelsLast,              // 1 for NLC, 0 for NCL
     const int paddingMode,               // PADDING_ZEROS ... PADDING_CIRCULAR
-    const real slope)                    // the leaky ReLU's negative slope (unused by other activations)
+    const real slope                     // the leaky ReLU's negative slope (unused by other activations)
+    RESIDUAL_ARGUMENTS)
 {
     const long gid = get_global_id(0);
     if (gid >= (long)batch * outChannels * outputLength) {
@@ -88,5 +89,5 @@ __kernel void conv1d(
             acc += ACTIVATE_INPUT(LOAD(xTap, (long)c * channelStride), real) * LOAD(wOut, c * kernelSize + k);
         }
     }
-    STORE(y, gid, ACTIVATE(acc, slope, real));
+    STORE_OUTPUT(y, gid, ACTIVATE_ACCUMULATOR(acc, slope, real));
 }

@@ -9,7 +9,8 @@
 // and the input position falls by dilation/g per step. The loop therefore visits only the taps
 // that contribute, with no division or modulo inside it.
 //
-// The result then goes through ACTIVATE (activation.cl), the activation chosen at build time. Tensors are
+// The result then goes through activation.cl's epilogue (the activation chosen at build time, and a
+// residual input where RESIDUAL asks for one). Tensors are
 // read and written through storage.cl's LOAD/STORE, so the storage type is a build option (STORAGE).
 #include "storage.cl"
 #include "activation.cl"
@@ -32,7 +33,8 @@ __kernel void conv_transpose1d(
     const int channelsLast,              // 1 for NLC, 0 for NCL
     const int phaseGcd,                  // gcd(stride, dilation)
     const int dilationInverse,           // inverse of dilation/g modulo stride/g (0 when stride/g == 1)
-    const real slope)                    // the leaky ReLU's negative slope (unused by other activations)
+    const real slope                     // the leaky ReLU's negative slope (unused by other activations)
+    RESIDUAL_ARGUMENTS)
 {
     const long gid = get_global_id(0);
     if (gid >= (long)batch * outChannels * outputLength) {
@@ -81,5 +83,5 @@ __kernel void conv_transpose1d(
             }
         }
     }
-    STORE(y, gid, ACTIVATE(acc, slope, real));
+    STORE_OUTPUT(y, gid, ACTIVATE_ACCUMULATOR(acc, slope, real));
 }

@@ -183,9 +183,9 @@ void conv_transpose1d_gemm(CONV_TRANSPOSE1D_ARGUMENTS)
                     const long co = (long)group * groupOut + m;
                     const real value = ((const real*)&acc[mv * NWI + ni])[lane];
 #if CHANNELS_LAST
-                    STORE(y, ((long)n * outputLength + o) * outChannels + co, ACTIVATE(value, slope, real));
+                    STORE_OUTPUT(y, ((long)n * outputLength + o) * outChannels + co, ACTIVATE_ACCUMULATOR(value, slope, real));
 #else
-                    STORE(y, ((long)n * outChannels + co) * outputLength + o, ACTIVATE(value, slope, real));
+                    STORE_OUTPUT(y, ((long)n * outChannels + co) * outputLength + o, ACTIVATE_ACCUMULATOR(value, slope, real));
 #endif
                 }
             }

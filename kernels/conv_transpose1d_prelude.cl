@@ -38,4 +38,5 @@
     const int outputLength, \
     const int padLeft, \
     const int weightGroupOut, \
-    const real slope
+    const real slope \
+    RESIDUAL_ARGUMENTS

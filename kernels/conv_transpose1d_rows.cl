@@ -32,7 +32,7 @@ typedef CONCAT(REAL_NAME, ROW_VECTOR) vec;
 typedef LANE_NAME lane_t;
 typedef CONCAT(LANE_NAME, ROW_VECTOR) lanes;
 #define VLOAD(p) VLOADN(ROW_VECTOR, 0, p)
-#define VSTORE(v, p) VSTOREN(ROW_VECTOR, v, 0, p)
+#define VSTORE(v, p) VSTORE_OUTPUT(ROW_VECTOR, v, 0, p)
 #define LANE(v, j) (((real*)&(v))[j])
 
 __kernel void conv_transpose1d_rows(CONV_TRANSPOSE1D_ARGUMENTS)
@@ -111,7 +111,7 @@ __kernel void conv_transpose1d_rows(CONV_TRANSPOSE1D_ARGUMENTS)
 
     #pragma unroll
     for (int a = 0; a < TILE_CHANNELS * STRIDE; ++a) {
-        acc[a] = ACTIVATE(acc[a], slope, vec);
+        acc[a] = ACTIVATE_ACCUMULATOR(acc[a], slope, vec);
     }
 
     // The block's outputs are ROW_VECTOR * STRIDE consecutive positions per channel, position
@@ -140,7 +140,7 @@ __kernel void conv_transpose1d_rows(CONV_TRANSPOSE1D_ARGUMENTS)
             #pragma unroll
             for (int e = 0; e < ROW_VECTOR * STRIDE; ++e) {
                 if (firstOutput + e >= 0 && firstOutput + e < outputLength) {
-                    STORE(out, e, LANE(acc[c * STRIDE + e % STRIDE], e / STRIDE));
+                    STORE_OUTPUT(out, e, LANE(acc[c * STRIDE + e % STRIDE], e / STRIDE));
                 }
             }
         }

@@ -29,8 +29,8 @@
 // one contiguous slab, so a group of several tiles does not bring the other tiles' halves of each
 // cache line into the cache with it.
 //
-// Before the stores every accumulator goes through ACTIVATE (activation.cl), the activation chosen at
-// build time. Tensors are read and written through storage.cl's LOAD/STORE/VLOADN/VSTOREN, so the storage
+// Before the stores every accumulator goes through activation.cl's epilogue (the activation chosen at
+// build time, and a residual input where RESIDUAL asks for one). Tensors are read and written through storage.cl's LOAD/STORE/VLOADN/VSTOREN, so the storage
 // type is a build option (STORAGE); the accumulators are real.
 #include "conv_transpose1d_prelude.cl"
 
@@ -55,7 +55,7 @@ typedef real vec;
 #else
 typedef CONCAT(REAL_NAME, TILE_CHANNELS) vec;
 #define VLOAD(offset, pointer) VLOADN(TILE_CHANNELS, offset, pointer)
-#define VSTORE(v, offset, pointer) VSTOREN(TILE_CHANNELS, v, offset, pointer)
+#define VSTORE(v, offset, pointer) VSTORE_OUTPUT(TILE_CHANNELS, v, offset, pointer)
 #endif
 
 // Transposing a square block of vectors: one round moves element (row a, lane c) to row
@@ -225,7 +225,7 @@ __kernel void conv_transpose1d_tiled(CONV_TRANSPOSE1D_ARGUMENTS)
 
     #pragma unroll
     for (int a = 0; a < ACCUMULATORS; ++a) {
-        acc[a] = ACTIVATE(acc[a], slope, vec);
+        acc[a] = ACTIVATE_ACCUMULATOR(acc[a], slope, vec);
     }
 
     // With every phase in the tile, its accumulators are TILE_ROWS * STRIDE consecutive positions.
@@ -248,7 +248,7 @@ __kernel void conv_transpose1d_tiled(CONV_TRANSPOSE1D_ARGUMENTS)
         #pragma unroll
         for (int c = 0; c < TILE_CHANNELS; ++c) {
             if (c < channels) {
-                STORE(out, c, ((const real*)&acc[a])[c]);
+                STORE_OUTPUT(out, c, ((const real*)&acc[a])[c]);
             }
         }
     }
@@ -287,7 +287,7 @@ __kernel void conv_transpose1d_tiled(CONV_TRANSPOSE1D_ARGUMENTS)
         #pragma unroll
         for (int a = 0; a < ACCUMULATORS; ++a) {
             if (firstOutput + POSITION(a) >= 0 && firstOutput + POSITION(a) < outputLength) {
-                STORE(out, POSITION(a), ((const real*)&acc[a])[c]);
+                STORE_OUTPUT(out, POSITION(a), ((const real*)&acc[a])[c]);
             }
         }
     }

@@ -113,6 +113,23 @@ public abstract class Block {
     /** The block's output for {@code x}, a new device tensor; {@code x} stays open. */
     abstract DeviceTensor apply(StreamingBackend backend, DeviceTensor x);
 
+    /**
+     * Whether {@link #applyAdding} can fold a residual sum into this block's last kernel: a block ending in a
+     * layer that fuses no activation of its own.
+     */
+    boolean addsResidual() {
+        return false;
+    }
+
+    /**
+     * {@code activation(scale * this(x) + residual)}, the sum and the activation in the epilogue of the block's
+     * last kernel, for a block that {@link #addsResidual}; {@code x} and {@code residual} stay open.
+     */
+    DeviceTensor applyAdding(StreamingBackend backend, DeviceTensor x, DeviceTensor residual, double scale,
+            Activation activation) {
+        throw new UnsupportedOperationException(this + " adds no residual in its epilogue");
+    }
+
     /** A new stream of the block's outputs. */
     abstract BlockStream open(StreamingBackend backend);
 

@@ -3,6 +3,7 @@ package io.clconvt;
 import io.clconvt.internal.StreamingBackend;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /** Blocks applied in order; each intermediate is closed as soon as the next block has read it. */
@@ -57,11 +58,28 @@ final class ChainBlock extends Block {
 
     @Override
     DeviceTensor apply(StreamingBackend backend, DeviceTensor x) {
+        return apply(backend, x, input -> blocks.get(blocks.size() - 1).apply(backend, input));
+    }
+
+    @Override
+    boolean addsResidual() {
+        return blocks.get(blocks.size() - 1).addsResidual();
+    }
+
+    @Override
+    DeviceTensor applyAdding(StreamingBackend backend, DeviceTensor x, DeviceTensor residual, double scale,
+            Activation activation) {
+        return apply(backend, x,
+                input -> blocks.get(blocks.size() - 1).applyAdding(backend, input, residual, scale, activation));
+    }
+
+    /** Every block but the last applied in order, then {@code last} on what they give. */
+    private DeviceTensor apply(StreamingBackend backend, DeviceTensor x, UnaryOperator<DeviceTensor> last) {
         DeviceTensor current = x;
-        for (Block block : blocks) {
+        for (int i = 0; i < blocks.size(); i++) {
             DeviceTensor next;
             try {
-                next = block.apply(backend, current);
+                next = i < blocks.size() - 1 ? blocks.get(i).apply(backend, current) : last.apply(current);
             } finally {
                 if (current != x) {
                     current.close();

@@ -45,6 +45,35 @@ final class LayerBlock extends Block {
                 transposed.biasFor(x.dtype()));
     }
 
+    /**
+     * A layer without an activation of its own, except a strided convolution: that one runs at stride 1 and is
+     * thinned after, where no residual of the thinned output's shape fits, so it leaves the sum to a pass.
+     */
+    @Override
+    boolean addsResidual() {
+        return conv != null ? convParams.activation() == Activation.NONE && convParams.stride() == 1
+                : transposedParams.activation() == Activation.NONE;
+    }
+
+    @Override
+    DeviceTensor applyAdding(StreamingBackend backend, DeviceTensor x, DeviceTensor residual, double scale,
+            Activation activation) {
+        if (!addsResidual()) {
+            throw new UnsupportedOperationException(this + " adds no residual in its epilogue");
+        }
+        if (conv != null) {
+            Conv1dParams params = convParams.toBuilder().activation(activation).build();
+            Conv1dProblem problem = Conv1dProblem.resolve(x.shape(), x.dtype(), conv.weightFor(x.dtype()),
+                    conv.biasFor(x.dtype()), params).withInputActivation(inputActivation).withResidual(scale);
+            return backend.conv1dWindow(problem, x, conv.weightFor(x.dtype()), conv.biasFor(x.dtype()), residual);
+        }
+        ConvTranspose1dParams params = transposedParams.toBuilder().activation(activation).build();
+        ConvProblem problem = ConvProblem.resolve(x.shape(), x.dtype(), transposed.weightFor(x.dtype()),
+                transposed.biasFor(x.dtype()), params).withInputActivation(inputActivation).withResidual(scale);
+        return backend.convTranspose1dWindow(problem, x, transposed.weightFor(x.dtype()),
+                transposed.biasFor(x.dtype()), residual);
+    }
+
     @Override
     BlockStream open(StreamingBackend backend) {
         return conv != null ? new Conv1dStream(backend, conv, convParams, inputActivation)

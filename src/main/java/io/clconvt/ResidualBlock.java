@@ -15,8 +15,12 @@ final class ResidualBlock extends Block {
         this.activation = activation;
     }
 
+    /** One pass less where the branch's last layer adds the skip path in its epilogue. */
     @Override
     DeviceTensor apply(StreamingBackend backend, DeviceTensor x) {
+        if (branch.addsResidual()) {
+            return branch.applyAdding(backend, x, x, 1, activation);
+        }
         try (DeviceTensor y = branch.apply(backend, x)) {
             return backend.combine(x, 1, y, 1, activation);
         }

@@ -15,7 +15,8 @@ import java.util.Arrays;
  * <p>Output t reads padded positions {@code j = t * stride + k * dilation - padLeft}, and padded position j
  * reads the input where {@link #sourcePosition} says. {@code padRight} is how far the last output reads
  * beyond the input's end; a window computed by a stream may read less than its input (padRight negative)
- * or start inside it (padLeft negative).
+ * or start inside it (padLeft negative). With {@code addsResidual} the call adds a residual input in its epilogue
+ * ({@link #withResidual}).
  */
 public record Conv1dProblem(
         DType dtype,
@@ -35,7 +36,9 @@ public record Conv1dProblem(
         PaddingMode paddingMode,
         boolean hasBias,
         Activation activation,
-        Activation inputActivation) implements ConvShapes {
+        Activation inputActivation,
+        boolean addsResidual,
+        double residualScale) implements ConvShapes {
 
     /**
      * Checks the call and derives its geometry.
@@ -90,7 +93,7 @@ public record Conv1dProblem(
         }
         return new Conv1dProblem(xDtype, layout, batched, batch, inChannels, outChannels, groups, weight.dim(2),
                 inputLength, 0, params.stride(), params.dilation(), 0, 0, params.paddingMode(), bias != null,
-                params.activation(), Activation.NONE);
+                params.activation(), Activation.NONE, false, 1);
     }
 
     /**
@@ -100,7 +103,7 @@ public record Conv1dProblem(
     public Conv1dProblem window(int inputLength, int padLeft, int outputLength) {
         Conv1dProblem problem = new Conv1dProblem(dtype, layout, batched, batch, inChannels, outChannels, groups,
                 kernelSize, inputLength, outputLength, stride, dilation, padLeft, 0, paddingMode, hasBias,
-                activation, inputActivation);
+                activation, inputActivation, addsResidual, residualScale);
         problem.requireOutputFits();
         return problem.withReadRight();
     }
@@ -110,7 +113,7 @@ public record Conv1dProblem(
         return new Conv1dProblem(dtype, layout, batched, batch, inChannels, outChannels, groups, kernelSize,
                 inputLength, outputLength, stride, dilation, padLeft,
                 Validation.toIntExact("padding right", lastRead - (inputLength - 1)), paddingMode, hasBias,
-                activation, inputActivation);
+                activation, inputActivation, addsResidual, residualScale);
     }
 
     private void requireOutputFits() {
@@ -125,7 +128,17 @@ public record Conv1dProblem(
     public Conv1dProblem withInputActivation(Activation activation) {
         return new Conv1dProblem(dtype, layout, batched, batch, inChannels, outChannels, groups, kernelSize,
                 inputLength, outputLength, stride, dilation, padLeft, padRight, paddingMode, hasBias, this.activation,
-                activation);
+                activation, addsResidual, residualScale);
+    }
+
+    /**
+     * The same call adding a residual input of the output's shape in the kernel's epilogue, before the activation:
+     * {@code y = activation(scale * (conv + bias) + residual)}.
+     */
+    public Conv1dProblem withResidual(double scale) {
+        return new Conv1dProblem(dtype, layout, batched, batch, inChannels, outChannels, groups, kernelSize,
+                inputLength, outputLength, stride, dilation, padLeft, padRight, paddingMode, hasBias, activation,
+                inputActivation, true, scale);
     }
 
     /** dilation x (K - 1): how far the last tap reads beyond the first. */
@@ -168,21 +181,22 @@ public record Conv1dProblem(
         }
         return new ConvProblem(dtype, layout, batched, batch, inChannels, outChannels, groups, kernelSize,
                 inputLength, outputLength, 1, dilation, Validation.toIntExact("padding left", span() - padLeft),
-                hasBias, activation, inputActivation);
+                hasBias, activation, inputActivation, addsResidual, residualScale);
     }
 
     /**
      * The same call at stride 1 over the same span: its output t·stride is this call's output t, so a strided
      * call can run on the stride-1 route ({@link #asTransposed()}) and keep every stride-th output. Null for
-     * stride 1 or when those outputs would not fit an array.
+     * stride 1, when those outputs would not fit an array, or with a residual input (which has only the strided
+     * outputs' shape).
      */
     public Conv1dProblem denseOutputs() {
         long length = (long) (outputLength - 1) * stride + 1;
-        if (stride == 1 || (long) batch * outChannels * length > Integer.MAX_VALUE) {
+        if (stride == 1 || addsResidual || (long) batch * outChannels * length > Integer.MAX_VALUE) {
             return null;
         }
         return new Conv1dProblem(dtype, layout, batched, batch, inChannels, outChannels, groups, kernelSize,
-                inputLength, (int) length, 1, dilation, padLeft, 0, paddingMode, hasBias, activation, inputActivation)
-                .withReadRight();
+                inputLength, (int) length, 1, dilation, padLeft, 0, paddingMode, hasBias, activation, inputActivation, false,
+                1).withReadRight();
     }
 }

@@ -10,7 +10,8 @@ import java.util.Arrays;
 /**
  * One fully validated transposed-convolution call: every shape, length and offset a backend needs,
  * derived once from the tensors and parameters by {@link #resolve}, the single validation shared by
- * all backends and by host and device-resident inputs alike.
+ * all backends and by host and device-resident inputs alike. With {@code addsResidual} the call adds a residual
+ * input in its epilogue ({@link #withResidual}).
  */
 public record ConvProblem(
         DType dtype,
@@ -28,7 +29,9 @@ public record ConvProblem(
         int padLeft,
         boolean hasBias,
         Activation activation,
-        Activation inputActivation) implements ConvShapes {
+        Activation inputActivation,
+        boolean addsResidual,
+        double residualScale) implements ConvShapes {
 
     /**
      * Checks the call and derives its geometry.
@@ -86,7 +89,8 @@ public record ConvProblem(
                     + groups + ")");
         }
         return new ConvProblem(xDtype, layout, batched, batch, inChannels, outChannels, groups, weight.dim(2),
-                inputLength, 0, params.stride(), params.dilation(), 0, bias != null, params.activation(), Activation.NONE);
+                inputLength, 0, params.stride(), params.dilation(), 0, bias != null, params.activation(), Activation.NONE,
+                false, 1);
     }
 
     /**
@@ -132,7 +136,7 @@ public record ConvProblem(
                     + "), more than a Java array holds");
         }
         return new ConvProblem(dtype, layout, batched, batch, inChannels, outChannels, groups, kernelSize,
-                inputLength, outputLength, stride, dilation, padLeft, hasBias, activation, inputActivation);
+                inputLength, outputLength, stride, dilation, padLeft, hasBias, activation, inputActivation, addsResidual, residualScale);
     }
 
     /**
@@ -141,7 +145,16 @@ public record ConvProblem(
      */
     public ConvProblem withInputActivation(Activation activation) {
         return new ConvProblem(dtype, layout, batched, batch, inChannels, outChannels, groups, kernelSize, inputLength,
-                outputLength, stride, dilation, padLeft, hasBias, this.activation, activation);
+                outputLength, stride, dilation, padLeft, hasBias, this.activation, activation, addsResidual, residualScale);
+    }
+
+    /**
+     * The same call adding a residual input of the output's shape in the kernel's epilogue, before the activation:
+     * {@code y = activation(scale * (conv + bias) + residual)}.
+     */
+    public ConvProblem withResidual(double scale) {
+        return new ConvProblem(dtype, layout, batched, batch, inChannels, outChannels, groups, kernelSize, inputLength,
+                outputLength, stride, dilation, padLeft, hasBias, activation, inputActivation, true, scale);
     }
 
     private static void requireSameDtype(String name, Tensor t, DType inputDtype) {

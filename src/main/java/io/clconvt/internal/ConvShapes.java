@@ -1,5 +1,6 @@
 package io.clconvt.internal;
 
+import io.clconvt.DType;
 import io.clconvt.Layout;
 
 /**
@@ -7,6 +8,8 @@ import io.clconvt.Layout;
  * whichever operation it describes ({@link ConvProblem}, {@link Conv1dProblem}).
  */
 public interface ConvShapes {
+    DType dtype();
+
     Layout layout();
 
     boolean batched();
@@ -24,6 +27,11 @@ public interface ConvShapes {
     int inputLength();
 
     int outputLength();
+
+    /** Whether the call adds a residual input of its output's shape: {@code y = f(residualScale * (conv + bias) + residual)}. */
+    boolean addsResidual();
+
+    double residualScale();
 
     default int groupInChannels() {
         return inChannels() / groups();

@@ -19,10 +19,40 @@ public interface StreamingBackend extends Backend {
      * Computes {@code problem}, whose window (padLeft, outputLength) the caller chose, from {@code x}, which
      * must have {@code problem}'s input shape; the result stays on the backend and the caller closes it.
      */
-    public DeviceTensor convTranspose1dWindow(ConvProblem problem, DeviceTensor x, Tensor weight, Tensor bias);
+    default DeviceTensor convTranspose1dWindow(ConvProblem problem, DeviceTensor x, Tensor weight, Tensor bias) {
+        return convTranspose1dWindow(problem, x, weight, bias, null);
+    }
+
+    /**
+     * {@link #convTranspose1dWindow(ConvProblem, DeviceTensor, Tensor, Tensor)} adding {@code residual} (which
+     * stays open) in the epilogue, when {@code problem} {@link ConvShapes#addsResidual adds one}: a tensor of the
+     * output's shape and dtype; null when the problem adds none.
+     */
+    DeviceTensor convTranspose1dWindow(ConvProblem problem, DeviceTensor x, Tensor weight, Tensor bias,
+            DeviceTensor residual);
 
     /** {@link #convTranspose1dWindow} for a convolution: its window chosen by the caller, e.g. a stream. */
-    public DeviceTensor conv1dWindow(Conv1dProblem problem, DeviceTensor x, Tensor weight, Tensor bias);
+    default DeviceTensor conv1dWindow(Conv1dProblem problem, DeviceTensor x, Tensor weight, Tensor bias) {
+        return conv1dWindow(problem, x, weight, bias, null);
+    }
+
+    /** {@link #conv1dWindow(Conv1dProblem, DeviceTensor, Tensor, Tensor)} adding {@code residual}, as above. */
+    DeviceTensor conv1dWindow(Conv1dProblem problem, DeviceTensor x, Tensor weight, Tensor bias,
+            DeviceTensor residual);
+
+    /** Refuses a residual that is not exactly what {@code problem} adds: present or not, its output's shape and dtype. */
+    static void requireResidual(ConvShapes problem, DeviceTensor residual) {
+        if (problem.addsResidual() != (residual != null)) {
+            throw new IllegalArgumentException(problem.addsResidual() ? "the call adds a residual input but none was given"
+                    : "a residual input was given to a call that adds none");
+        }
+        if (residual != null && (!Arrays.equals(residual.shape(), problem.outputShape())
+                || residual.dtype() != problem.dtype())) {
+            throw new IllegalArgumentException("cannot add the residual input " + residual.dtype() + " "
+                    + Arrays.toString(residual.shape()) + " to an output " + problem.dtype() + " "
+                    + Arrays.toString(problem.outputShape()) + ": shapes and dtypes must match");
+        }
+    }
 
     /**
      * A new device tensor: {@code head} from position {@code from} of the length axis on (nothing when

@@ -12,6 +12,7 @@ import io.clconvt.Layout;
 import io.clconvt.Tensor;
 import io.clconvt.internal.Conv1dProblem;
 import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.ConvShapes;
 import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.StreamingBackend;
 import io.clconvt.internal.StreamingBackend.Call;
@@ -117,13 +118,14 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
 
     @Override
     public synchronized DeviceTensor convTranspose1dWindow(ConvProblem problem, DeviceTensor x, Tensor weight,
-            Tensor bias) {
+            Tensor bias, DeviceTensor residual) {
         ResidentTensor input = owned(x);
         CpuBackend.requireInputShape(problem.inputShape(), input.shape);
+        ClBuffer added = residualBuffer(problem, residual);
         requireOpen();
         input.requireOpen();
         device().requireRuns(problem);
-        ClBuffer output = launch(problem, plan(problem), input.buffer, weight, bias);
+        ClBuffer output = launch(problem, plan(problem), input.buffer, weight, GIVEN_WEIGHT, bias, added);
         return track(new ResidentTensor(this, output, problem.dtype(), problem.outputShape()));
     }
 
@@ -131,7 +133,7 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
     public synchronized Tensor conv1d(Tensor x, Tensor weight, Tensor bias, Conv1dParams params) {
         Conv1dProblem problem = Conv1dProblem.resolve(x, weight, bias, params);
         return roundTrip(problem.dtype(), x, problem.outputShape(), problem.outputElements(),
-                () -> device().requireRuns(problem), input -> launch(problem, input, weight, bias));
+                () -> device().requireRuns(problem), input -> launch(problem, input, weight, bias, null));
     }
 
     @Override
@@ -143,13 +145,14 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
 
     @Override
     public synchronized DeviceTensor conv1dWindow(Conv1dProblem problem, DeviceTensor x, Tensor weight,
-            Tensor bias) {
+            Tensor bias, DeviceTensor residual) {
         ResidentTensor input = owned(x);
         CpuBackend.requireInputShape(problem.inputShape(), input.shape);
+        ClBuffer added = residualBuffer(problem, residual);
         requireOpen();
         input.requireOpen();
         device().requireRuns(problem);
-        ClBuffer output = launch(problem, input.buffer, weight, bias);
+        ClBuffer output = launch(problem, input.buffer, weight, bias, added);
         return track(new ResidentTensor(this, output, problem.dtype(), problem.outputShape()));
     }
 
@@ -220,6 +223,17 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
             throw e;
         }
         return track(new ResidentTensor(this, buffer, tensor.dtype(), tensor.shape()));
+    }
+
+    /** The buffer of the residual input {@code problem} adds, checked; null when it adds none. */
+    private ClBuffer residualBuffer(ConvShapes problem, DeviceTensor residual) {
+        StreamingBackend.requireResidual(problem, residual);
+        if (residual == null) {
+            return null;
+        }
+        ResidentTensor tensor = owned(residual);
+        tensor.requireOpen();
+        return tensor.buffer;
     }
 
     private ResidentTensor track(ResidentTensor tensor) {
@@ -342,41 +356,42 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
      * waiting for the kernel; the caller owns the result (and releases it to the pool).
      */
     ClBuffer launch(ConvProblem problem, LaunchPlan requested, ClBuffer input, Tensor weight, Tensor bias) {
-        return launch(problem, requested, input, weight, GIVEN_WEIGHT, bias);
+        return launch(problem, requested, input, weight, GIVEN_WEIGHT, bias, null);
     }
 
     /**
      * {@link #launch(ConvProblem, LaunchPlan, ClBuffer, Tensor, Tensor)} with the weight seen through
-     * {@code view}: the transposed convolution that computes a convolution reads the convolution's weight
-     * rearranged.
+     * {@code view} (the transposed convolution that computes a convolution reads the convolution's weight
+     * rearranged) and the residual input the problem adds, if any.
      */
     private ClBuffer launch(ConvProblem problem, LaunchPlan requested, ClBuffer input, Tensor weight,
-            WeightView view, Tensor bias) {
+            WeightView view, Tensor bias, ClBuffer residual) {
         LaunchPlan plan = runnable(problem, requested);
         ConvTranspose1dImplementation implementation = ConvTranspose1dImplementations.of(plan);
         return enqueueInto(problem.dtype(), problem.outputElements(), bias, output -> {
             ClBuffer weightBuffer = parameters.get(weight, view.name() + implementation.weightLayout(problem, plan),
                     w -> uploadParameter(implementation.layWeight(view.lay().apply(w), problem, plan)));
             return implementation.enqueue(context, programs, problem, plan, input, weightBuffer,
-                    biasBuffer(bias), output);
+                    biasBuffer(bias), residual, output);
         });
     }
 
     /**
      * Enqueues the convolution {@code problem} from {@code input} into a new pooled buffer: as a transposed
      * convolution on its specialised kernels where {@link Conv1dProblem#asTransposed()} allows, else on the
-     * convolution's direct kernel, which runs everything.
+     * convolution's direct kernel, which runs everything; {@code residual} as the problem adds one, or null.
      */
-    ClBuffer launch(Conv1dProblem problem, ClBuffer input, Tensor weight, Tensor bias) {
+    ClBuffer launch(Conv1dProblem problem, ClBuffer input, Tensor weight, Tensor bias, ClBuffer residual) {
         ConvProblem transposed = problem.asTransposed();
         if (transposed != null) {
             return launch(transposed, plan(transposed), input, weight,
-                    new WeightView(Conv1dKernel.ADJOINT_LAYOUT, w -> Conv1dKernel.adjointWeight(w, transposed)), bias);
+                    new WeightView(Conv1dKernel.ADJOINT_LAYOUT, w -> Conv1dKernel.adjointWeight(w, transposed)), bias,
+                    residual);
         }
         Conv1dProblem dense = problem.denseOutputs();
         if (dense != null && problem.stride() <= MAX_THINNED_STRIDE && dense.asTransposed() != null
                 && (long) dense.outputElements() * dense.dtype().byteSize() <= device().maxAllocationBytes()) {
-            ClBuffer full = launch(dense, input, weight, bias);
+            ClBuffer full = launch(dense, input, weight, bias, null);
             try {
                 return enqueueInto(problem.dtype(), problem.outputElements(), null,
                         y -> ElementwiseKernel.enqueueTakeEvery(context, programs, problem.dtype(), problem.layout(),
@@ -388,7 +403,7 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
         }
         return enqueueInto(problem.dtype(), problem.outputElements(), bias, output -> Conv1dKernel.enqueue(context,
                 programs, problem, input, parameters.get(weight, ConvTranspose1dImplementations.GIVEN_LAYOUT,
-                        this::uploadParameter), biasBuffer(bias), output, context.device().maxWorkGroupSize()));
+                        this::uploadParameter), biasBuffer(bias), residual, output, context.device().maxWorkGroupSize()));
     }
 
     /**

@@ -49,7 +49,7 @@ final class OpenClGradients {
         boolean widen = !zeros && p.dtype().isHalf();
         ConvProblem inputGradient = new ConvProblem(widen ? DType.FLOAT32 : p.dtype(), p.layout(), p.batched(),
                 p.batch(), p.outChannels(), p.inChannels(), p.groups(), p.kernelSize(), p.outputLength(), inputWindow,
-                p.stride(), p.dilation(), zeros ? p.padLeft() : 0, false, Activation.NONE, Activation.NONE);
+                p.stride(), p.dilation(), zeros ? p.padLeft() : 0, false, Activation.NONE, Activation.NONE, false, 1);
         WeightGradientProblem weightGradient = new WeightGradientProblem(p.dtype(), p.layout(), p.batch(),
                 p.outChannels(), p.outputLength(), p.inChannels(), inputWindow, p.groups(), p.kernelSize(),
                 p.stride(), p.dilation(), zeros ? p.padLeft() : 0);
@@ -78,7 +78,7 @@ final class OpenClGradients {
         ConvProblem p = BackwardCalls.convTranspose1d(gradOutput, x, weight, params);
         Conv1dProblem inputGradient = new Conv1dProblem(p.dtype(), p.layout(), p.batched(), p.batch(),
                 p.outChannels(), p.inChannels(), p.groups(), p.kernelSize(), p.outputLength(), 1, p.stride(),
-                p.dilation(), 0, 0, PaddingMode.ZEROS, false, Activation.NONE, Activation.NONE)
+                p.dilation(), 0, 0, PaddingMode.ZEROS, false, Activation.NONE, Activation.NONE, false, 1)
                 .window(p.outputLength(), p.padLeft(), p.inputLength());
         WeightGradientProblem weightGradient = new WeightGradientProblem(p.dtype(), p.layout(), p.batch(),
                 p.inChannels(), p.inputLength(), p.outChannels(), p.outputLength(), p.groups(), p.kernelSize(),
@@ -87,7 +87,7 @@ final class OpenClGradients {
         backend.device().requireRuns(p);
         requireHeapForGradients(p.dtype(), p.inputElements(), p.weightElements(), withBias ? p.outChannels() : 0);
         return gradients(gradOutput, x, p.outChannels(), p.outputLength(), weight, withBias,
-                gy -> readAndRelease(backend.launch(inputGradient, gy, weight, null), p.dtype(), p.inputShape()),
+                gy -> readAndRelease(backend.launch(inputGradient, gy, weight, null, null), p.dtype(), p.inputShape()),
                 (gy, input, out) -> WeightGradientKernel.enqueue(backend.context, backend.programs, weightGradient, input,
                         gy, out),
                 weightGradient, UnaryOperator.identity());

@@ -12,6 +12,7 @@ import io.clconvt.internal.ApiAccess;
 import io.clconvt.internal.BackwardCalls;
 import io.clconvt.internal.Conv1dProblem;
 import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.ConvShapes;
 import io.clconvt.internal.StreamingBackend;
 import io.clconvt.internal.Validation;
 import java.util.Arrays;
@@ -42,35 +43,37 @@ public final class CpuBackend implements StreamingBackend {
     public Tensor convTranspose1d(Tensor x, Tensor weight, Tensor bias, ConvTranspose1dParams params) {
         ConvProblem problem = ConvProblem.resolve(x, weight, bias, params);
         requireOpen();
-        return compute(problem, x, weight, bias);
+        return compute(problem, x, weight, bias, null);
     }
 
     @Override
     public DeviceTensor convTranspose1d(DeviceTensor x, Tensor weight, Tensor bias, ConvTranspose1dParams params) {
         Tensor input = owned(x).tensor();
         ConvProblem problem = ConvProblem.resolve(input.shape(), input.dtype(), weight, bias, params);
-        return new HeapTensor(this, compute(problem, input, weight, bias));
+        return new HeapTensor(this, compute(problem, input, weight, bias, null));
     }
 
     @Override
     public Tensor conv1d(Tensor x, Tensor weight, Tensor bias, Conv1dParams params) {
         Conv1dProblem problem = Conv1dProblem.resolve(x, weight, bias, params);
         requireOpen();
-        return CpuConvolution.conv1d(problem, x, weight, bias);
+        return CpuConvolution.conv1d(problem, x, weight, bias, null);
     }
 
     @Override
     public DeviceTensor conv1d(DeviceTensor x, Tensor weight, Tensor bias, Conv1dParams params) {
         Tensor input = owned(x).tensor();
         Conv1dProblem problem = Conv1dProblem.resolve(input.shape(), input.dtype(), weight, bias, params);
-        return new HeapTensor(this, CpuConvolution.conv1d(problem, input, weight, bias));
+        return new HeapTensor(this, CpuConvolution.conv1d(problem, input, weight, bias, null));
     }
 
     @Override
-    public DeviceTensor conv1dWindow(Conv1dProblem problem, DeviceTensor x, Tensor weight, Tensor bias) {
+    public DeviceTensor conv1dWindow(Conv1dProblem problem, DeviceTensor x, Tensor weight, Tensor bias,
+            DeviceTensor residual) {
         Tensor input = owned(x).tensor();
         requireInputShape(problem.inputShape(), input.shape());
-        return new HeapTensor(this, CpuConvolution.conv1d(problem, input, weight, bias));
+        return new HeapTensor(this, CpuConvolution.conv1d(problem, input, weight, bias,
+                residualInput(problem, residual)));
     }
 
     @Override
@@ -90,10 +93,17 @@ public final class CpuBackend implements StreamingBackend {
     }
 
     @Override
-    public DeviceTensor convTranspose1dWindow(ConvProblem problem, DeviceTensor x, Tensor weight, Tensor bias) {
+    public DeviceTensor convTranspose1dWindow(ConvProblem problem, DeviceTensor x, Tensor weight, Tensor bias,
+            DeviceTensor residual) {
         Tensor input = owned(x).tensor();
         requireInputShape(problem.inputShape(), input.shape());
-        return new HeapTensor(this, compute(problem, input, weight, bias));
+        return new HeapTensor(this, compute(problem, input, weight, bias, residualInput(problem, residual)));
+    }
+
+    /** The residual input {@code problem} adds, checked; null when it adds none. */
+    private Tensor residualInput(ConvShapes problem, DeviceTensor residual) {
+        StreamingBackend.requireResidual(problem, residual);
+        return residual == null ? null : owned(residual).tensor();
     }
 
     /** Guards the streams' internal calls: a window computed from the wrong input would be silently wrong. */
@@ -176,14 +186,16 @@ public final class CpuBackend implements StreamingBackend {
         return heap;
     }
 
-    private static Tensor compute(ConvProblem problem, Tensor x, Tensor weight, Tensor bias) {
+    private static Tensor compute(ConvProblem problem, Tensor x, Tensor weight, Tensor bias, Tensor residual) {
         requireHeapFor(problem);
+        Epilogue epilogue = Epilogue.of(problem, problem.activation(),
+                residual == null ? null : residual.toDoubleArray());
         double[] input = Planes.activate(channelsContiguous(problem, x), problem.inputActivation());
         double[] weights = weight.toDoubleArray();
         double[] biases = bias == null ? null : bias.toDoubleArray();
         double[] output = new double[problem.outputElements()];
         IntStream.range(0, problem.batch() * problem.outChannels()).parallel()
-                .forEach(row -> computeRow(problem, input, weights, biases, row, output));
+                .forEach(row -> computeRow(problem, input, weights, biases, epilogue, row, output));
         int[] shape = problem.outputShape();
         if (problem.dtype() == DType.FLOAT64) {
             return ApiAccess.wrap(output, shape);
@@ -200,7 +212,7 @@ public final class CpuBackend implements StreamingBackend {
 
     /**
      * Refuses a call whose working set cannot fit the heap that is left, before allocating any of it: the
-     * input, weight and output in double (the input twice for NLC), the rounded output and one row of
+     * input, weight, output and residual input in double (the input twice for NLC), the rounded output and one row of
      * accumulators per row computed at once.
      */
     private static void requireHeapFor(ConvProblem p) {
@@ -211,7 +223,7 @@ public final class CpuBackend implements StreamingBackend {
                     + " array holds");
         }
         long doubles = (long) p.inputElements() * (p.layout() == Layout.NLC ? 2 : 1) + p.weightElements()
-                + p.outChannels() + p.outputElements()
+                + p.outChannels() + p.outputElements() * (p.addsResidual() ? 2L : 1L)
                 + Math.min(Runtime.getRuntime().availableProcessors(), (long) p.batch() * p.outChannels()) * cells;
         Validation.requireHeap("the CPU backend's working set for an output of shape "
                 + Arrays.toString(p.outputShape()), doubles * Double.BYTES
@@ -244,8 +256,8 @@ public final class CpuBackend implements StreamingBackend {
      * while the stride is at most Lout. A larger stride accumulates by output position instead (each tap
      * then reaches at most one output), so scratch stays proportional to the output, never the stride.
      */
-    private static void computeRow(ConvProblem p, double[] input, double[] weights, double[] biases, int row,
-            double[] output) {
+    private static void computeRow(ConvProblem p, double[] input, double[] weights, double[] biases,
+            Epilogue epilogue, int row, double[] output) {
         int n = row / p.outChannels();
         int co = row % p.outChannels();
         int group = co / p.groupOutChannels();
@@ -304,14 +316,13 @@ public final class CpuBackend implements StreamingBackend {
         }
 
         double start = biases == null ? 0 : biases[co];
-        Activation activation = p.activation();
         int outputSample = n * p.outChannels() * p.outputLength();
         int channelStride = p.channelStride(p.outputLength());
         int positionStride = p.positionStride(p.outChannels());
         int out = outputSample + co * channelStride;
         if (!byPhase) {
             for (int o = 0; o < p.outputLength(); o++) {
-                output[out + o * positionStride] = activation.apply(start + acc[o]);
+                output[out + o * positionStride] = epilogue.apply(start + acc[o], out + o * positionStride);
             }
             return;
         }
@@ -320,7 +331,8 @@ public final class CpuBackend implements StreamingBackend {
             for (int phase = 0; phase < stride; phase++) {
                 long o = firstOutput + (long) q * stride + phase;
                 if (o >= 0 && o < p.outputLength()) {
-                    output[out + (int) o * positionStride] = activation.apply(start + acc[phase * rows + q]);
+                    int at = out + (int) o * positionStride;
+                    output[at] = epilogue.apply(start + acc[phase * rows + q], at);
                 }
             }
         }

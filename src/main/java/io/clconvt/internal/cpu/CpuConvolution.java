@@ -18,9 +18,14 @@ final class CpuConvolution {
     private CpuConvolution() {
     }
 
-    /** The convolution: out[n, co, t] = f(bias[co] + sum xpad[n, ci, t * stride + k * dilation - padLeft] * w[co, ci', k]). */
-    static Tensor conv1d(Conv1dProblem p, Tensor x, Tensor weight, Tensor bias) {
-        requireHeap(p, p.outputElements());
+    /**
+     * The convolution: out[n, co, t] = f(bias[co] + sum xpad[n, ci, t * stride + k * dilation - padLeft] * w[co, ci', k]),
+     * with the residual input (null unless the problem adds one) in the epilogue.
+     */
+    static Tensor conv1d(Conv1dProblem p, Tensor x, Tensor weight, Tensor bias, Tensor residual) {
+        requireHeap(p, p.outputElements() * (p.addsResidual() ? 2L : 1L));
+        Epilogue epilogue = Epilogue.of(p, p.activation(), residual == null ? null
+                : Planes.read(residual, p.layout(), p.batch(), p.outChannels(), p.outputLength()));
         double[] input = Planes.activate(Planes.read(x, p.layout(), p.batch(), p.inChannels(), p.inputLength()),
                 p.inputActivation());
         double[] w = weight.toDoubleArray();
@@ -47,7 +52,7 @@ final class CpuConvolution {
             }
             double start = b == null ? 0 : b[co];
             for (int t = 0; t < length; t++) {
-                output[row * length + t] = p.activation().apply(start + acc[t]);
+                output[row * length + t] = epilogue.apply(start + acc[t], row * length + t);
             }
         });
         return Planes.write(output, p.dtype(), p.layout(), p.batch(), p.outChannels(), length, p.outputShape());

@@ -5,6 +5,7 @@ import io.clconvt.DType;
 import io.clconvt.Layout;
 import io.clconvt.internal.ApiAccess;
 import io.clconvt.internal.ConvProblem;
+import io.clconvt.internal.ConvShapes;
 
 /**
  * The build options the kernel files share. Each implementation composes them in a fixed order: the
@@ -48,7 +49,12 @@ final class BuildOptions {
 
     /** The fused activation of {@code kernels/activation.cl}. */
     static String activation(ConvProblem problem) {
-        return activation(problem.activation()) + inputActivation(problem.inputActivation());
+        return activation(problem.activation()) + inputActivation(problem.inputActivation()) + residual(problem);
+    }
+
+    /** A residual input added in the epilogue ({@code kernels/activation.cl}); nothing when there is none. */
+    static String residual(ConvShapes problem) {
+        return problem.addsResidual() ? " -DRESIDUAL=1" : "";
     }
 
     /**

@@ -8,6 +8,7 @@ import io.clconvt.internal.Conv1dProblem;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.opencl.ClBuffer;
 import io.clconvt.internal.opencl.ClContext;
+import io.clconvt.internal.opencl.KernelArguments;
 import io.clconvt.internal.opencl.ProgramCache;
 import io.clconvt.internal.opencl.ProgramKey;
 import org.jocl.cl_event;
@@ -32,14 +33,18 @@ public final class Conv1dKernel {
 
     public static ProgramKey program(Conv1dProblem problem) {
         return new ProgramKey(SOURCE_FILE, KERNEL_NAME, BuildOptions.storage(problem.dtype())
-                + BuildOptions.activation(problem.activation()) + BuildOptions.inputActivation(problem.inputActivation()));
+                + BuildOptions.activation(problem.activation()) + BuildOptions.inputActivation(problem.inputActivation())
+                + BuildOptions.residual(problem));
     }
 
-    /** Enqueues {@code problem} into {@code y}, {@code bias} null for none, and returns the kernel's event. */
+    /**
+     * Enqueues {@code problem} into {@code y}, {@code bias} null for none, {@code residual} the input the epilogue
+     * adds (null unless the problem adds one), and returns the kernel's event.
+     */
     public static cl_event enqueue(ClContext context, ProgramCache programs, Conv1dProblem problem, ClBuffer x,
-            ClBuffer weight, ClBuffer bias, ClBuffer y, long maxLocalSize) {
+            ClBuffer weight, ClBuffer bias, ClBuffer residual, ClBuffer y, long maxLocalSize) {
         cl_kernel kernel = programs.kernel(program(problem));
-        programs.arguments(kernel)
+        KernelArguments arguments = programs.arguments(kernel)
                 .buffer(x)
                 .buffer(weight)
                 .buffer(bias)
@@ -57,6 +62,7 @@ public final class Conv1dKernel {
                 .integer(problem.layout() == Layout.NLC ? 1 : 0)
                 .integer(problem.paddingModeCode())
                 .real(problem.dtype(), problem.activation().slope());
+        SpecialisedArguments.residual(arguments, problem, residual);
         long localSize = Math.min(LOCAL_SIZE, maxLocalSize);
         long globalSize = ((long) problem.outputElements() + localSize - 1) / localSize * localSize;
         return context.enqueue(kernel, KERNEL_NAME, new long[] {globalSize}, new long[] {localSize});

@@ -139,11 +139,11 @@ public final class ConvTranspose1dGemmKernel implements ConvTranspose1dImplement
 
     @Override
     public cl_event enqueue(ClContext context, ProgramCache programs, ConvProblem problem, LaunchPlan plan,
-            ClBuffer x, ClBuffer weight, ClBuffer bias, ClBuffer y) {
+            ClBuffer x, ClBuffer weight, ClBuffer bias, ClBuffer residual, ClBuffer y) {
         GemmTile tile = ((GemmPlan) plan).tile();
         cl_kernel kernel = programs.kernel(program(problem, plan));
         int packed = WeightPacking.paddedGroupOut(problem, tile.mwg());
-        SpecialisedArguments.set(programs, kernel, problem, x, weight, bias, y, packed);
+        SpecialisedArguments.set(programs, kernel, problem, x, weight, bias, residual, y, packed);
         long rowTiles = (problem.rowsWithOutput() + tile.nwg() - 1) / tile.nwg();
         long channelTiles = packed / tile.mwg();
         long[] global = {

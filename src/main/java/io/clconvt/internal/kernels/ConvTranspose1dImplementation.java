@@ -50,7 +50,10 @@ public interface ConvTranspose1dImplementation {
     /** The program {@code plan} runs {@code problem} with: its kernel file, kernel and build options. */
     ProgramKey program(ConvProblem problem, LaunchPlan plan);
 
-    /** Enqueues {@code problem} into {@code y} and returns the kernel's event; {@code bias} may be null. */
+    /**
+     * Enqueues {@code problem} into {@code y} and returns the kernel's event; {@code bias} may be null, and
+     * {@code residual} is the input the epilogue adds, null unless the problem adds one.
+     */
     cl_event enqueue(ClContext context, ProgramCache programs, ConvProblem problem, LaunchPlan plan, ClBuffer x,
-            ClBuffer weight, ClBuffer bias, ClBuffer y);
+            ClBuffer weight, ClBuffer bias, ClBuffer residual, ClBuffer y);
 }

@@ -6,6 +6,7 @@ import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.Maths;
 import io.clconvt.internal.opencl.ClBuffer;
 import io.clconvt.internal.opencl.ClContext;
+import io.clconvt.internal.opencl.KernelArguments;
 import io.clconvt.internal.opencl.ProgramCache;
 import io.clconvt.internal.opencl.ProgramKey;
 import io.clconvt.internal.plan.DirectPlan;
@@ -64,10 +65,10 @@ public final class ConvTranspose1dKernel implements ConvTranspose1dImplementatio
 
     @Override
     public cl_event enqueue(ClContext context, ProgramCache programs, ConvProblem problem, LaunchPlan plan,
-            ClBuffer x, ClBuffer weight, ClBuffer bias, ClBuffer y) {
+            ClBuffer x, ClBuffer weight, ClBuffer bias, ClBuffer residual, ClBuffer y) {
         cl_kernel kernel = programs.kernel(program(problem, plan));
         int phaseGcd = Maths.gcd(problem.stride(), problem.dilation());
-        programs.arguments(kernel)
+        KernelArguments arguments = programs.arguments(kernel)
                 .buffer(x)                                    // x
                 .buffer(weight)                               // w
                 .buffer(bias)                                 // bias, NULL when absent
@@ -86,6 +87,7 @@ public final class ConvTranspose1dKernel implements ConvTranspose1dImplementatio
                 .integer(phaseGcd)                            // phaseGcd
                 .integer(Maths.modularInverse(problem.dilation() / phaseGcd, problem.tapStep())) // dilationInverse
                 .real(problem.dtype(), problem.activation().slope()); // slope
+        SpecialisedArguments.residual(arguments, problem, residual); // residual, residualScale where it adds one
         long localSize = plan.localSize();
         long globalSize = ((long) problem.outputElements() + localSize - 1) / localSize * localSize;
         return context.enqueue(kernel, KERNEL_NAME, new long[] {globalSize}, new long[] {localSize});

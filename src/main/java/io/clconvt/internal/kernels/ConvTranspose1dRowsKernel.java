@@ -109,10 +109,10 @@ public final class ConvTranspose1dRowsKernel implements ConvTranspose1dImplement
 
     @Override
     public cl_event enqueue(ClContext context, ProgramCache programs, ConvProblem problem, LaunchPlan plan,
-            ClBuffer x, ClBuffer weight, ClBuffer bias, ClBuffer y) {
+            ClBuffer x, ClBuffer weight, ClBuffer bias, ClBuffer residual, ClBuffer y) {
         RowsPlan rows = (RowsPlan) plan;
         cl_kernel kernel = programs.kernel(program(problem, plan));
-        SpecialisedArguments.set(programs, kernel, problem, x, weight, bias, y, problem.groupOutChannels());
+        SpecialisedArguments.set(programs, kernel, problem, x, weight, bias, residual, y, problem.groupOutChannels());
         long rowBlocks = (problem.rowsWithOutput() + rows.rowVector() - 1) / rows.rowVector();
         long local = rows.localSize();
         long channelBlocks = (problem.groupOutChannels() + rows.channels() - 1) / rows.channels();

@@ -190,11 +190,11 @@ public final class ConvTranspose1dTiledKernel implements ConvTranspose1dImplemen
 
     @Override
     public cl_event enqueue(ClContext context, ProgramCache programs, ConvProblem problem, LaunchPlan plan,
-            ClBuffer x, ClBuffer weight, ClBuffer bias, ClBuffer y) {
+            ClBuffer x, ClBuffer weight, ClBuffer bias, ClBuffer residual, ClBuffer y) {
         TiledPlan tile = (TiledPlan) plan;
         cl_kernel kernel = programs.kernel(program(problem, plan));
         int packed = WeightPacking.paddedGroupOut(problem, tile.channels());
-        SpecialisedArguments.set(programs, kernel, problem, x, weight, bias, y, packed);
+        SpecialisedArguments.set(programs, kernel, problem, x, weight, bias, residual, y, packed);
         long rowTiles = (problem.rowsWithOutput() + tile.rows() - 1) / tile.rows();
         long local = tile.localSize();
         long[] global = {

@@ -9,6 +9,7 @@ import io.clconvt.ConvGradients;
 import io.clconvt.PaddingMode;
 import io.clconvt.ConvTranspose1dParams;
 import io.clconvt.DType;
+import io.clconvt.DeviceTensor;
 import io.clconvt.Layout;
 import io.clconvt.Padding;
 import io.clconvt.Tensor;
@@ -107,6 +108,7 @@ public final class SimulatorMain {
                         Tensor[] call = tensors(random, layer, true);
                         ConvProblem problem = ConvProblem.resolve(call[0], call[1], call[2], layer.params());
                         failures += check(backend, cpu, problem, backend.plan(problem), call, layer, variant + " ");
+                        failures += checkResidual(backend, cpu, problem, random, call, layer, variant + " ");
                         if (variant == KernelVariant.AUTO) {
                             for (LaunchPlan candidate : ConvTranspose1dImplementations.candidates(problem,
                                     backend.device(), random, CANDIDATES)) {
@@ -246,6 +248,25 @@ public final class SimulatorMain {
         }
     }
 
+    /** The same call adding a residual input (at half scale) in the epilogue, against the CPU's. */
+    private static int checkResidual(OpenClBackend backend, CpuBackend cpu, ConvProblem plain,
+            SplittableRandom random, Tensor[] call, Layer layer, String label) {
+        String what = label + "residual " + layer;
+        ConvProblem problem = plain.withResidual(0.5);
+        Tensor r = TestTensors.random(random, layer.dtype(), 1, problem.outputShape());
+        try (DeviceTensor x = backend.upload(call[0]); DeviceTensor residual = backend.upload(r);
+                DeviceTensor y = backend.convTranspose1dWindow(problem, x, call[1], call[2], residual);
+                DeviceTensor heapX = cpu.upload(call[0]); DeviceTensor heapResidual = cpu.upload(r);
+                DeviceTensor expected = cpu.convTranspose1dWindow(problem, heapX, call[1], call[2], heapResidual)) {
+            Accuracy.assertClose(y.download(), expected.download(), call[0], call[1], call[2], layer.params(), what);
+            System.out.println("ok " + what);
+            return 0;
+        } catch (AssertionError | RuntimeException e) {
+            System.out.println("FAIL " + what + ": " + e);
+            return 1;
+        }
+    }
+
     /** x, weight (Cin, Cout / groups, K) and bias (or null) of {@code layer}. */
     private static Tensor[] tensors(SplittableRandom random, Layer layer, boolean withBias) {
         int groups = layer.params().groups();
@@ -285,7 +306,7 @@ public final class SimulatorMain {
                 ClBuffer y = ClBuffer.allocate(context,
                         (long) problem.outputElements() * problem.dtype().byteSize())) {
             PendingKernel kernel = new PendingKernel();
-            kernel.set(gemm.enqueue(context, programs, problem, plan, x, w, null, y));
+            kernel.set(gemm.enqueue(context, programs, problem, plan, x, w, null, null, y));
             kernel.await();
         }
         System.out.println("ran the gemm kernel without its top-of-loop barrier");

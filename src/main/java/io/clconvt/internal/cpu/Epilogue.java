@@ -1,0 +1,26 @@
+package io.clconvt.internal.cpu;
+
+import io.clconvt.Activation;
+import io.clconvt.internal.ConvShapes;
+
+/**
+ * What the CPU reference does to each output sum (bias included) before rounding it once, as the kernels'
+ * epilogue does: the activation of {@code scale * sum + residual} when the call adds a residual input, else of
+ * the sum alone.
+ *
+ * @param residual the residual input in the output array's order, or null
+ */
+record Epilogue(Activation activation, double scale, double[] residual) {
+
+    static Epilogue of(ConvShapes problem, Activation activation, double[] residual) {
+        if (problem.addsResidual() != (residual != null)) {
+            throw new IllegalStateException("a residual input must be given exactly when the problem adds one");
+        }
+        return new Epilogue(activation, problem.residualScale(), residual);
+    }
+
+    /** The output value of {@code sum} at position {@code index} of the output array. */
+    double apply(double sum, int index) {
+        return activation.apply(residual == null ? sum : scale * sum + residual[index]);
+    }
+}
