@@ -103,7 +103,7 @@ __attribute__((always_inline)) inline void accumulateChannel(vec* acc, __global 
     real window[WINDOW];
     #pragma unroll
     for (int j = 0; j < WINDOW; ++j) {
-        window[j] = !guarded || (j >= validFrom && j < validTo) ? ACTIVATE_INPUT(LOAD(xWindow, j * positionStride), real) : (real)0;
+        window[j] = !guarded || (j >= validFrom && j < validTo) ? LOAD(xWindow, j * positionStride) : (real)0;
     }
 #if PHASE_BLOCKS == 1
     #pragma unroll

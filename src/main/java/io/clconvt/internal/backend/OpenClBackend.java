@@ -368,6 +368,15 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
             WeightView view, Tensor bias, ClBuffer residual) {
         LaunchPlan plan = runnable(problem, requested);
         ConvTranspose1dImplementation implementation = ConvTranspose1dImplementations.of(plan);
+        if (problem.inputActivation() != Activation.NONE && !implementation.fusesInputActivation(plan)) {
+            ClBuffer activated = activate(problem.dtype(), problem.inputElements(), input, problem.inputActivation());
+            try {
+                return launch(problem.withInputActivation(Activation.NONE), plan, activated, weight, view, bias,
+                        residual);
+            } finally {
+                buffers.release(activated); // the queue is in order: the convolution reads it before any reuse
+            }
+        }
         return enqueueInto(problem.dtype(), problem.outputElements(), bias, output -> {
             ClBuffer weightBuffer = parameters.get(weight, view.name() + implementation.weightLayout(problem, plan),
                     w -> uploadParameter(implementation.layWeight(view.lay().apply(w), problem, plan)));
@@ -404,6 +413,12 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
         return enqueueInto(problem.dtype(), problem.outputElements(), bias, output -> Conv1dKernel.enqueue(context,
                 programs, problem, input, parameters.get(weight, ConvTranspose1dImplementations.GIVEN_LAYOUT,
                         this::uploadParameter), biasBuffer(bias), residual, output, context.device().maxWorkGroupSize()));
+    }
+
+    /** {@code activation} of the first {@code elements} of {@code x}, into a new pooled buffer. */
+    private ClBuffer activate(DType dtype, int elements, ClBuffer x, Activation activation) {
+        return enqueueInto(dtype, elements, null, y -> ElementwiseKernel.enqueue(context, programs, dtype, elements, x,
+                1, null, 0, activation, y, context.device().maxWorkGroupSize()));
     }
 
     /**

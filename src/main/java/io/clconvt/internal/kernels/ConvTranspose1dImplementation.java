@@ -47,6 +47,15 @@ public interface ConvTranspose1dImplementation {
         return weight;
     }
 
+    /**
+     * Whether this implementation applies an input activation as it loads the input at about the cost of a pass
+     * of its own, or less; where it does not, the backend activates the input in a pass first and runs the
+     * problem without one. By default it does.
+     */
+    default boolean fusesInputActivation(LaunchPlan plan) {
+        return true;
+    }
+
     /** The program {@code plan} runs {@code problem} with: its kernel file, kernel and build options. */
     ProgramKey program(ConvProblem problem, LaunchPlan plan);
 

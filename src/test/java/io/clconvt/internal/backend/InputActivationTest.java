@@ -10,7 +10,10 @@ import io.clconvt.Tensor;
 import io.clconvt.internal.Conv1dProblem;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.cpu.CpuBackend;
+import io.clconvt.internal.kernels.ConvTranspose1dImplementation;
+import io.clconvt.internal.kernels.ConvTranspose1dImplementations;
 import io.clconvt.internal.plan.KernelVariant;
+import io.clconvt.internal.plan.LaunchPlan;
 import io.clconvt.testing.Accuracy;
 import io.clconvt.testing.OpenClSupport;
 import io.clconvt.testing.TestTensors;
@@ -19,13 +22,21 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The input activation every kernel fuses (a layer graph's activation before a layer): on each variant, a
  * call reading {@code f(x)} matches the CPU reference given {@code f(x)} computed on the host, for the
  * transposed convolution and for the convolution (stride 1 through the transposed kernels, stride 2 on its
- * own). Each variant meets HiFi-GAN's leaky ReLU and one other activation in rotation.
+ * own). Each variant meets HiFi-GAN's leaky ReLU and one other activation in rotation; the tiled variant's
+ * calls activate the input in a pass first (its kernel declares it does not fuse one), the others' kernels
+ * apply it as they load.
  */
 class InputActivationTest {
     private static final List<KernelVariant> VARIANTS = List.of(KernelVariant.DIRECT, KernelVariant.PHASE,
@@ -76,6 +87,23 @@ class InputActivationTest {
                             null, params, "the CPU reference's own input activation");
                 }
             }
+        }
+    }
+
+    @Test
+    void theTiledKernelLeavesTheInputActivationToAPassAndRefusesToBuildOne() {
+        Tensor x = TestTensors.random(5, 1, 8, 19);
+        Tensor w = TestTensors.random(6, 8, 6, 5);
+        ConvProblem problem = ConvProblem.resolve(x, w, null, ConvTranspose1dParams.builder().stride(2).build())
+                .withInputActivation(Activation.leakyRelu(0.1));
+        try (OpenClBackend openCl = OpenClSupport.backend(KernelVariant.TILED)) {
+            LaunchPlan plan = openCl.plan(problem);
+            ConvTranspose1dImplementation tiled = ConvTranspose1dImplementations.of(plan);
+            assertEquals(KernelVariant.TILED, plan.variant());
+            assertFalse(tiled.fusesInputActivation(plan));
+            assertThrows(IllegalStateException.class, () -> tiled.program(problem, plan));
+            assertTrue(ConvTranspose1dImplementations.of(openCl.plan(problem.withInputActivation(Activation.NONE)))
+                    .program(problem.withInputActivation(Activation.NONE), plan).options().contains("TILE_CHANNELS"));
         }
     }
 
