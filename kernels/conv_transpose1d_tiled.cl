@@ -30,8 +30,9 @@
 // cache line into the cache with it.
 //
 // Before the stores every accumulator goes through activation.cl's epilogue (the activation chosen at
-// build time, and a residual input where RESIDUAL asks for one). Tensors are read and written through storage.cl's LOAD/STORE/VLOADN/VSTOREN, so the storage
-// type is a build option (STORAGE); the accumulators are real.
+// build time, and a residual input where RESIDUAL asks for one). Tensors are read and written through
+// storage.cl's LOAD/STORE/VLOADN/VSTOREN, so the storage type is a build option (STORAGE); the
+// accumulators are real.
 #include "conv_transpose1d_prelude.cl"
 
 #ifndef TILE_CHANNELS

@@ -34,15 +34,7 @@ final class LayerBlock extends Block {
 
     @Override
     DeviceTensor apply(StreamingBackend backend, DeviceTensor x) {
-        if (conv != null) {
-            Conv1dProblem problem = Conv1dProblem.resolve(x.shape(), x.dtype(), conv.weightFor(x.dtype()),
-                    conv.biasFor(x.dtype()), convParams).withInputActivation(inputActivation);
-            return backend.conv1dWindow(problem, x, conv.weightFor(x.dtype()), conv.biasFor(x.dtype()));
-        }
-        ConvProblem problem = ConvProblem.resolve(x.shape(), x.dtype(), transposed.weightFor(x.dtype()),
-                transposed.biasFor(x.dtype()), transposedParams).withInputActivation(inputActivation);
-        return backend.convTranspose1dWindow(problem, x, transposed.weightFor(x.dtype()),
-                transposed.biasFor(x.dtype()));
+        return run(backend, x, null, 1);
     }
 
     /**
@@ -61,17 +53,25 @@ final class LayerBlock extends Block {
         if (!addsResidual()) {
             throw new UnsupportedOperationException(this + " adds no residual in its epilogue");
         }
+        return ((LayerBlock) withActivation(activation)).run(backend, x, residual, scale);
+    }
+
+    /** The layer on {@code x}, adding {@code residual} in its epilogue at {@code scale} unless it is null. */
+    private DeviceTensor run(StreamingBackend backend, DeviceTensor x, DeviceTensor residual, double scale) {
         if (conv != null) {
-            Conv1dParams params = convParams.toBuilder().activation(activation).build();
-            Conv1dProblem problem = Conv1dProblem.resolve(x.shape(), x.dtype(), conv.weightFor(x.dtype()),
-                    conv.biasFor(x.dtype()), params).withInputActivation(inputActivation).withResidual(scale);
-            return backend.conv1dWindow(problem, x, conv.weightFor(x.dtype()), conv.biasFor(x.dtype()), residual);
+            Tensor weight = conv.weightFor(x.dtype());
+            Tensor bias = conv.biasFor(x.dtype());
+            Conv1dProblem problem = Conv1dProblem.resolve(x.shape(), x.dtype(), weight, bias, convParams)
+                    .withInputActivation(inputActivation);
+            return backend.conv1dWindow(residual == null ? problem : problem.withResidual(scale), x, weight, bias,
+                    residual);
         }
-        ConvTranspose1dParams params = transposedParams.toBuilder().activation(activation).build();
-        ConvProblem problem = ConvProblem.resolve(x.shape(), x.dtype(), transposed.weightFor(x.dtype()),
-                transposed.biasFor(x.dtype()), params).withInputActivation(inputActivation).withResidual(scale);
-        return backend.convTranspose1dWindow(problem, x, transposed.weightFor(x.dtype()),
-                transposed.biasFor(x.dtype()), residual);
+        Tensor weight = transposed.weightFor(x.dtype());
+        Tensor bias = transposed.biasFor(x.dtype());
+        ConvProblem problem = ConvProblem.resolve(x.shape(), x.dtype(), weight, bias, transposedParams)
+                .withInputActivation(inputActivation);
+        return backend.convTranspose1dWindow(residual == null ? problem : problem.withResidual(scale), x, weight,
+                bias, residual);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.clconvt.internal;
 
+import io.clconvt.Activation;
 import io.clconvt.DType;
 import io.clconvt.Layout;
 
@@ -27,6 +28,12 @@ public interface ConvShapes {
     int inputLength();
 
     int outputLength();
+
+    /** The activation fused after the layer. */
+    Activation activation();
+
+    /** The activation applied to each input value as the kernel loads it. */
+    Activation inputActivation();
 
     /** Whether the call adds a residual input of its output's shape: {@code y = f(residualScale * (conv + bias) + residual)}. */
     boolean addsResidual();

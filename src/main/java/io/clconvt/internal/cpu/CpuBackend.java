@@ -188,8 +188,7 @@ public final class CpuBackend implements StreamingBackend {
 
     private static Tensor compute(ConvProblem problem, Tensor x, Tensor weight, Tensor bias, Tensor residual) {
         requireHeapFor(problem);
-        Epilogue epilogue = Epilogue.of(problem, problem.activation(),
-                residual == null ? null : residual.toDoubleArray());
+        Epilogue epilogue = Epilogue.of(problem, residual == null ? null : residual.toDoubleArray());
         double[] input = Planes.activate(channelsContiguous(problem, x), problem.inputActivation());
         double[] weights = weight.toDoubleArray();
         double[] biases = bias == null ? null : bias.toDoubleArray();

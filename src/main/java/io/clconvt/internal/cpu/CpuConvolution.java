@@ -24,7 +24,7 @@ final class CpuConvolution {
      */
     static Tensor conv1d(Conv1dProblem p, Tensor x, Tensor weight, Tensor bias, Tensor residual) {
         requireHeap(p, p.outputElements() * (p.addsResidual() ? 2L : 1L));
-        Epilogue epilogue = Epilogue.of(p, p.activation(), residual == null ? null
+        Epilogue epilogue = Epilogue.of(p, residual == null ? null
                 : Planes.read(residual, p.layout(), p.batch(), p.outChannels(), p.outputLength()));
         double[] input = Planes.activate(Planes.read(x, p.layout(), p.batch(), p.inChannels(), p.inputLength()),
                 p.inputActivation());

@@ -12,11 +12,9 @@ import io.clconvt.internal.ConvShapes;
  */
 record Epilogue(Activation activation, double scale, double[] residual) {
 
-    static Epilogue of(ConvShapes problem, Activation activation, double[] residual) {
-        if (problem.addsResidual() != (residual != null)) {
-            throw new IllegalStateException("a residual input must be given exactly when the problem adds one");
-        }
-        return new Epilogue(activation, problem.residualScale(), residual);
+    /** {@code problem}'s epilogue; {@code residual} as the backend checked it (StreamingBackend.requireResidual). */
+    static Epilogue of(ConvShapes problem, double[] residual) {
+        return new Epilogue(problem.activation(), problem.residualScale(), residual);
     }
 
     /** The output value of {@code sum} at position {@code index} of the output array. */

@@ -47,13 +47,13 @@ final class BuildOptions {
         return " -DCHANNELS_LAST=" + (problem.layout() == Layout.NLC ? 1 : 0);
     }
 
-    /** The fused activation of {@code kernels/activation.cl}. */
-    static String activation(ConvProblem problem) {
+    /** The fused epilogue of {@code kernels/activation.cl}: the activations and the residual input. */
+    static String activation(ConvShapes problem) {
         return activation(problem.activation()) + inputActivation(problem.inputActivation()) + residual(problem);
     }
 
     /** A residual input added in the epilogue ({@code kernels/activation.cl}); nothing when there is none. */
-    static String residual(ConvShapes problem) {
+    private static String residual(ConvShapes problem) {
         return problem.addsResidual() ? " -DRESIDUAL=1" : "";
     }
 
@@ -61,7 +61,7 @@ final class BuildOptions {
      * The activation of {@code kernels/activation.cl} applied to inputs as they are loaded; nothing when there is
      * none, so that programs without one keep the options (and the driver's cache entries) they always had.
      */
-    static String inputActivation(Activation activation) {
+    private static String inputActivation(Activation activation) {
         if (activation == Activation.NONE) {
             return "";
         }

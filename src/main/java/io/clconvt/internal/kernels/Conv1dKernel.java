@@ -33,8 +33,7 @@ public final class Conv1dKernel {
 
     public static ProgramKey program(Conv1dProblem problem) {
         return new ProgramKey(SOURCE_FILE, KERNEL_NAME, BuildOptions.storage(problem.dtype())
-                + BuildOptions.activation(problem.activation()) + BuildOptions.inputActivation(problem.inputActivation())
-                + BuildOptions.residual(problem));
+                + BuildOptions.activation(problem));
     }
 
     /**

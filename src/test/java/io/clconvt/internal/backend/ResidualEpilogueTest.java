@@ -138,6 +138,54 @@ class ResidualEpilogueTest {
         return layout == Layout.NCL ? new int[] {batch, channels, length} : new int[] {batch, length, channels};
     }
 
+    /**
+     * Beyond the tuned envelope (dilation 400, which the plans leave to the direct kernels; stride 100) and with a
+     * NaN and an infinity in the residual: each reaches exactly its own output, on OpenCL as on the CPU.
+     */
+    @Test
+    void outsideTheEnvelopeAndWithNonFiniteResiduals() {
+        SplittableRandom random = new SplittableRandom(23);
+        Tensor x = TestTensors.random(random, DType.FLOAT32, 1, 1, 4, 900);
+        Tensor w = TestTensors.random(random, DType.FLOAT32, 1, 4, 4, 3);
+        Tensor b = TestTensors.random(random, DType.FLOAT32, 1, 4);
+        Tensor t = TestTensors.random(random, DType.FLOAT32, 1, 4, 4, 3);
+        Conv1dProblem dilated = Conv1dProblem.resolve(x, w, b, Conv1dParams.builder().padding(400).dilation(400)
+                .build()).withResidual(1);
+        ConvProblem strided = ConvProblem.resolve(x, t, b, ConvTranspose1dParams.builder().stride(100).build())
+                .withResidual(0.5);
+        try (OpenClBackend openCl = OpenClSupport.backend(KernelVariant.AUTO); CpuBackend cpu = new CpuBackend();
+                DeviceTensor input = openCl.upload(x); DeviceTensor heapInput = cpu.upload(x)) {
+            double[] r = TestTensors.random(random, DType.FLOAT64, 1, dilated.outputShape()).toDoubleArray();
+            r[7] = Double.NaN;
+            r[900 + 11] = Double.POSITIVE_INFINITY;
+            Tensor residual = TestTensors.of(DType.FLOAT32, r, dilated.outputShape());
+            try (DeviceTensor res = openCl.upload(residual); DeviceTensor heapRes = cpu.upload(residual);
+                    DeviceTensor y = openCl.conv1dWindow(dilated, input, w, b, res);
+                    DeviceTensor z = cpu.conv1dWindow(dilated, heapInput, w, b, heapRes)) {
+                float[] actual = y.download().toFloatArray();
+                float[] expected = z.download().toFloatArray();
+                for (int i = 0; i < actual.length; i++) {
+                    if (i == 7) {
+                        assertTrue(Float.isNaN(actual[i]) && Float.isNaN(expected[i]), "NaN at " + i);
+                    } else if (i == 900 + 11) {
+                        assertTrue(actual[i] == Float.POSITIVE_INFINITY && expected[i] == Float.POSITIVE_INFINITY,
+                                "infinity at " + i);
+                    } else {
+                        assertTrue(Float.isFinite(actual[i]) && Math.abs(actual[i] - expected[i]) <= 1e-5 * (1
+                                + Math.abs(expected[i])), "element " + i + ": " + actual[i] + " vs " + expected[i]);
+                    }
+                }
+            }
+            Tensor s = TestTensors.random(random, DType.FLOAT32, 1, strided.outputShape());
+            try (DeviceTensor res = openCl.upload(s); DeviceTensor heapRes = cpu.upload(s);
+                    DeviceTensor y = openCl.convTranspose1dWindow(strided, input, t, b, res);
+                    DeviceTensor z = cpu.convTranspose1dWindow(strided, heapInput, t, b, heapRes)) {
+                assertTrue(Tensor.maxRelativeDifference(y.download(), z.download()) < 1e-5,
+                        "stride 100 with a residual");
+            }
+        }
+    }
+
     @Test
     void aResidualOfAnotherShapeOrDtypeOrOneNotAskedForIsRefused() {
         Tensor x = TestTensors.random(3, 1, 4, 10);
