@@ -24,10 +24,23 @@ import java.util.List;
  * uploads, pooled buffers, and the JIT compiling the host path, which decides a small layer's wall time),
  * then {@code runs} timed calls give the median and minimum. OpenCL rows report device time from
  * profiling events (what a decoder stack that stays on the device sees) beside host-to-host wall time.
+ *
+ * <p>Before its first row the benchmark churns garbage through the heap until the collectors have run
+ * {@link #HEAP_WARM_COLLECTIONS} times ({@link #warmHeap()}): a fresh JVM places every new result on memory it
+ * has never touched, and on a virtual machine the page faults of that first pass (a 1 MB result: about 2.5 ms
+ * of faults on 2 cores, where the call itself takes 1.5 ms) make the calling thread compete with the device's
+ * worker threads. A long-running server allocates on memory its collector has recycled before; that is what
+ * the rows report.
  */
 public final class Benchmark implements AutoCloseable {
     private static final long SEED = 20_261_121L;
     private static final int WARMUPS = 3;
+    /** Collections of churned garbage before the first row: enough for G1 to settle its young generation. */
+    private static final int HEAP_WARM_COLLECTIONS = 3;
+    /** The heap warm-up stops after this long even if the collectors have not run that often. */
+    private static final long HEAP_WARM_NANOS = 10_000_000_000L;
+    /** Keeps the churned arrays from being optimised away. */
+    private static volatile Object sink;
     /** Timed whole-model calls at least, as PyTorch's HiFi-GAN timing script does. */
     private static final int MIN_MODEL_RUNS = 3;
     /** No whole-model call is started after this many seconds of timed calls (beyond the minimum). */
@@ -38,6 +51,8 @@ public final class Benchmark implements AutoCloseable {
     private final Backend cpu = Backends.cpu();
     private final Backend openCl;
     private final KernelVariant variant;
+    /** What the process's one heap warm-up did, or null before it ran. */
+    private static String heapWarmUp;
 
     /**
      * @param variant the OpenCL kernel variant to time, or null to time only the CPU
@@ -111,6 +126,7 @@ public final class Benchmark implements AutoCloseable {
         long start = System.nanoTime();
         Tensor audio = model.generate(backend, mel);
         double firstMs = (System.nanoTime() - start) / 1e6;
+        warmHeapOnce();
         model.generate(backend, mel);
         List<Double> millis = new ArrayList<>();
         long deadline = System.nanoTime() + (long) (MODEL_SECONDS * 1e9);
@@ -325,10 +341,53 @@ public final class Benchmark implements AutoCloseable {
     }
 
     private void warmUp(Runnable call) {
+        warmHeapOnce();
         long start = System.nanoTime();
         for (int calls = 0; calls < WARMUPS || System.nanoTime() - start < warmupNanos; calls++) {
             call.run();
         }
+    }
+
+    private static synchronized void warmHeapOnce() {
+        if (heapWarmUp == null) {
+            heapWarmUp = warmHeap();
+        }
+    }
+
+    /**
+     * Allocates and drops arrays (mostly 1 MB, every eighth 16 MB, which G1 places outside the young
+     * generation, as it does large results) until the collectors have run {@link #HEAP_WARM_COLLECTIONS}
+     * times, so the timed calls' results land on memory the JVM has used before.
+     *
+     * @return what it did, for the report
+     */
+    private static String warmHeap() {
+        long start = System.nanoTime();
+        long target = collections() + HEAP_WARM_COLLECTIONS;
+        long megabytes = 0;
+        for (int i = 0; collections() < target && System.nanoTime() - start < HEAP_WARM_NANOS; i++) {
+            int size = i % 8 == 7 ? 16 : 1;
+            sink = new byte[size << 20];
+            megabytes += size;
+        }
+        sink = null;
+        return String.format(java.util.Locale.ROOT, "heap warmed before the first row: %d MB of garbage, %d "
+                + "collections, %.1f s", megabytes, collections() - target + HEAP_WARM_COLLECTIONS,
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    private static long collections() {
+        long count = 0;
+        for (java.lang.management.GarbageCollectorMXBean collector
+                : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            count += Math.max(0, collector.getCollectionCount());
+        }
+        return count;
+    }
+
+    /** What the process's heap warm-up did ({@link #warmHeap()}), or null before the first row. */
+    public static synchronized String heapWarmUp() {
+        return heapWarmUp;
     }
 
     /** The median of {@code values} (the mean of the middle two for an even count). */

@@ -149,6 +149,15 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        int status = timeSelected();
+        String heapWarmUp = Benchmark.heapWarmUp();
+        if (heapWarmUp != null) {
+            spec.commandLine().getOut().println(heapWarmUp);
+        }
+        return status;
+    }
+
+    private int timeSelected() throws IOException {
         if (!hifigan.isEmpty()) {
             return timeHifiGan();
         }

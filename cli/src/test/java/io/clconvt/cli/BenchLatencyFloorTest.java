@@ -31,6 +31,22 @@ class BenchLatencyFloorTest {
         }
     }
 
+    /**
+     * The rows are timed on a heap the collector has recycled: the warm-up line names at least three collections
+     * (the test JVM's heap is far below the 10 s cap's reach), and only as much garbage as it took.
+     */
+    @Test
+    void theHeapIsWarmedBeforeTheFirstRow() {
+        CliResult result = CliResult.run("bench", "--shape", SMALL, "--backend", "cpu", "--runs", "2", "--warmup", "0");
+        assertEquals(0, result.exitCode(), result.toString());
+        Matcher warm = Pattern.compile("heap warmed before the first row: (\\d+) MB of garbage, (\\d+) collections, "
+                + "(\\d+\\.\\d) s").matcher(result.out());
+        assertTrue(warm.find(), result.out());
+        assertTrue(Integer.parseInt(warm.group(2)) >= 3, warm.group());
+        assertTrue(Long.parseLong(warm.group(1)) > 0, warm.group());
+        assertTrue(Double.parseDouble(warm.group(3)) < 10.5, warm.group());
+    }
+
     @Test
     void aCpuOnlyBenchHasNoFloor() {
         CliResult result = CliResult.run("bench", "--shape", SMALL, "--backend", "cpu", "--runs", "2", "--warmup", "0");
