@@ -21,6 +21,11 @@
 #   DECODER_ONLY, RESBLOCKS_ONLY   comma-separated shape names to keep (default: the whole suites); for a quick try
 #   HIFIGAN_CONFIGS       default "v1 v2 v3";  HIFIGAN_FRAMES  default 86 (one second of 22.05 kHz audio)
 #   BENCH_ARGS            more arguments for every clconvt bench run (e.g. "--runs 5 --warmup 0.5")
+#   BENCH_JVM_OPTS        JVM options of every clconvt bench run (default "-XX:+AlwaysPreTouch -Xms2g -Xmx2g": a heap
+#                         touched at startup, as a latency-sensitive server configures it; G1 otherwise places
+#                         results on freshly committed memory for minutes, and a small call's wall time doubles
+#                         after a large one: tiny_latency 0.12-0.13 ms after dilated_s1, 0.045-0.067 alone or
+#                         pre-touched). Set it empty to time the JVM's defaults.
 #   PYTHON                a python3 with torch and numpy (default python3, else /usr/bin/python3 if that has torch)
 #   CLCONVT_SHARED        the folder holding bench/ (torch_reference.py, sgemm_ceiling.py, hifigan_reference.py,
 #                         decoder_suite.json); default ../shared
@@ -57,6 +62,7 @@ done
 mkdir -p "$out"
 export CLCONVT_TUNING_FILE="${CLCONVT_TUNING_FILE:-/nonexistent}"
 read -r -a bench_args <<< "${BENCH_ARGS:-}"
+read -r -a bench_jvm_opts <<< "${BENCH_JVM_OPTS--XX:+AlwaysPreTouch -Xms2g -Xmx2g}"
 read -r -a hifigan_configs <<< "${HIFIGAN_CONFIGS:-v1 v2 v3}"
 hifigan_frames="${HIFIGAN_FRAMES:-86}"
 resblocks_suite=cli/src/main/resources/io/clconvt/bench/resblocks_suite.json
@@ -83,7 +89,7 @@ describe() {
     lscpu 2> /dev/null | grep -E 'Model name|^CPU\(s\)|Thread' || true
     echo "avx512: $(grep -o 'avx512[a-z_0-9]*' /proc/cpuinfo 2> /dev/null | sort -u | tr '\n' ' ')"
     "${CLCONVT_JAVA[@]}" -version 2>&1 | head -1; git describe --always --dirty 2> /dev/null || true
-    echo "PYTHON=$python CLCONVT_TUNING_FILE=$CLCONVT_TUNING_FILE"; } >> "$out/machine.txt"
+    echo "PYTHON=$python CLCONVT_TUNING_FILE=$CLCONVT_TUNING_FILE BENCH_JVM_OPTS=${bench_jvm_opts[*]}"; } >> "$out/machine.txt"
 }
 
 # OpenBLAS tuning variables set for other programs would change the ceiling it reports (the peers drop them too).
@@ -118,7 +124,7 @@ ours() {  # ours PART ROUND: clconvt's run of PART beside the PyTorch run before
     backward-resblocks) args+=(--suite resblocks --backward --backend opencl $(runs 5) "${resblocks_only[@]}") ;;
     hifigan) args+=(--frames "$hifigan_frames" $(runs 20)); for c in "${hifigan_configs[@]}"; do args+=(--hifigan "$c"); done ;;
   esac
-  "${CLCONVT_JAVA[@]}" -jar cli/target/clconvt.jar bench "${args[@]}" > "$out/$1_clconvt_$2.txt"
+  "${CLCONVT_JAVA[@]}" "${bench_jvm_opts[@]}" -jar cli/target/clconvt.jar bench "${args[@]}" > "$out/$1_clconvt_$2.txt"
 }
 
 describe before
