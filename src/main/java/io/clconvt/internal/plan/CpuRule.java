@@ -15,6 +15,14 @@ import io.clconvt.internal.DeviceCapabilities;
 public final class CpuRule {
     /** More stride rows per work-item than this never won in tuning, whatever the registers allow. */
     public static final int MAX_DEFAULT_ROWS = 8;
+    /**
+     * The rows of a tiled work-item at stride 1 where {@link #takesStrideOneRows} holds: a row is then one
+     * accumulator, and {@link #MAX_DEFAULT_ROWS} would leave the tile half the accumulators a stride-2 tile of
+     * 8 rows holds. Measured on AVX-512 (docs/kernels.md), device time of 8 rows over 16 rows, alternating
+     * call by call: 1.07-1.21 on every dilated NCL layer tried (HiFi-GAN V1's, whole and in 8-frame stream
+     * windows, and dilated_s1), 1.09-1.29 at K 3 and 5.
+     */
+    public static final int MAX_STRIDE_ONE_ROWS = 16;
     /** What a work-item needs besides its accumulators in the tiled loop: one tap's weights and one broadcast input. */
     public static final int TAP_REGISTERS = 2;
     /**
@@ -64,7 +72,7 @@ public final class CpuRule {
      * {@link #WEIGHT_LOAD_COST}/rows (a weight vector feeds every row) + 1/phases (a broadcast input feeds
      * every phase it lands in), plus stores ({@link #storesPerMultiplyAdd}), among those whose rows x
      * phases accumulators plus one tap's weights and a broadcast input fit the register file. Rows are
-     * powers of two up to {@link #MAX_DEFAULT_ROWS}; phases divide the stride, and fewer than all of
+     * powers of two up to {@link #MAX_DEFAULT_ROWS} ({@link #MAX_STRIDE_ONE_ROWS} where {@link #takesStrideOneRows}); phases divide the stride, and fewer than all of
      * them need dilation 1 (the kernel enumerates a phase's taps as r + m x stride). Ties go to more rows.
      * A tile with fewer phases than the stride must also hold its input window ({@link #splitPhaseFits}).
      */
@@ -72,7 +80,7 @@ public final class CpuRule {
         int stride = problem.stride();
         int[] best = {1, stride}; // what a register file too small for any tile gets
         double bestCost = Double.MAX_VALUE;
-        for (int rows = MAX_DEFAULT_ROWS; rows >= 1; rows /= 2) {
+        for (int rows = takesStrideOneRows(problem) ? MAX_STRIDE_ONE_ROWS : MAX_DEFAULT_ROWS; rows >= 1; rows /= 2) {
             // Phases beyond the register file never fit: visit the stride itself, then from there down.
             for (int phases = stride; phases >= 1;
                     phases = phases == stride ? Math.min(stride - 1, registers) : phases - 1) {
@@ -88,6 +96,18 @@ public final class CpuRule {
             }
         }
         return best;
+    }
+
+    /**
+     * Whether a tiled work-item may take {@link #MAX_STRIDE_ONE_ROWS} rows: stride 1, NCL, and either dilated
+     * taps or at most 5 of them. Outside that the measurements disagree from one K to the next, so the rule
+     * keeps 8: at dilation 1, 16 rows ran 1.4-1.75x slower than 8 at K 7, 13 and 15 but 0.90-0.99x at K 6, 8,
+     * 9 and 11 (128 and 256 channels); in NLC a dilated layer went either way (dilated_s1 1.11x slower,
+     * K 11 dilation 5 1.33x faster).
+     */
+    public static boolean takesStrideOneRows(ConvProblem problem) {
+        return problem.stride() == 1 && problem.layout() == Layout.NCL
+                && (problem.dilation() > 1 || problem.kernelSize() <= 5);
     }
 
     /**

@@ -65,6 +65,32 @@ public class LaunchPlanTest {
                 KernelVariant.AUTO, AVX2)).channels());
     }
 
+    /**
+     * At stride 1 in NCL, with dilated taps or K up to 5, a row is one accumulator and an AVX-512 tile takes 16
+     * rows (18 registers); AVX2's 16 registers keep 8, so do undilated K above 5 and NLC, and the envelope
+     * still halves a tile whose 16 rows would widen the window past 256 positions.
+     */
+    @Test
+    void strideOneTilesTakeSixteenRowsWhereMeasuredFaster() {
+        assertEquals(new TiledPlan(16, 16, 16), defaultFor(problem(DType.FLOAT32, 256, 256, 1, 11, 1, 5), AVX512));
+        assertEquals(new TiledPlan(16, 16, 16), defaultFor(problem(DType.FLOAT32, 256, 256, 1, 3, 1), AVX512));
+        assertEquals(new TiledPlan(16, 16, 16), defaultFor(problem(DType.FLOAT32, 256, 256, 1, 5, 1), AVX512));
+        assertEquals(new TiledPlan(8, 8, 16), defaultFor(problem(DType.FLOAT32, 256, 256, 1, 11, 1, 5), AVX2));
+        assertEquals(new TiledPlan(16, 8, 16), defaultFor(problem(DType.FLOAT32, 256, 256, 1, 7, 1), AVX512));
+        assertEquals(new TiledPlan(16, 8, 16), defaultFor(problem(DType.FLOAT32, 64, 64, 1, 3, 1, 124), AVX512),
+                "window 16 + 248 > 256");
+        ConvProblem nlc = ConvProblem.resolve(Tensor.of(new float[64 * 64], 1, 64, 64),
+                Tensor.of(new float[64 * 64 * 7], 64, 64, 7), null,
+                ConvTranspose1dParams.builder().dilation(2).layout(Layout.NLC).build());
+        assertEquals(new TiledPlan(16, 8, 16), defaultFor(nlc, AVX512));
+        // Strided tiles keep their 8-row cap (16 rows of every phase would not fit anyway).
+        assertEquals(new TiledPlan(16, 8, 16), defaultFor(problem(DType.FLOAT32, 256, 128, 1, 4, 2), AVX512));
+    }
+
+    private static LaunchPlan defaultFor(ConvProblem problem, DeviceCapabilities device) {
+        return ConvTranspose1dImplementations.defaultFor(problem, KernelVariant.AUTO, device);
+    }
+
     @Test
     void avx512UsesSixteenFloatVectorsAndFitsThirtyTwoRegisters() {
         assertEquals(new TiledPlan(16, 8, 16),
