@@ -53,9 +53,11 @@ def forward(part, title):
           "| % of sgemm (dgemm for f64) |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     per_round = []
+    per_round_wall = []
     for name, rs in rows.items():
         ratios = [t / r["median_ms"] for r, t in rs]
         walls = [t / r["wall_median_ms"] for r, t in rs]
+        per_round_wall.append(walls)
         shares = []
         for i, (r, _) in enumerate(rs, start=1):
             key = "dgemm_gflops" if dtypes.get(name) == "float64" else "gflops"
@@ -68,10 +70,11 @@ def forward(part, title):
         share = f"{100 * med(shares):.0f}%" if shares else "-"
         print(f"| {name} | {rs[0][0]['variant']} | {med(t for _, t in rs):.3f} | {med(r['median_ms'] for r, _ in rs):.3f} "
               f"| {span(ratios)} | {med(r['wall_median_ms'] for r, _ in rs):.3f} | {span(walls)} | {share} |")
-    geo = [statistics.geometric_mean(column) for column in zip(*per_round)]
-    if geo:
-        print(f"\nGeometric mean over the shapes, per round: {', '.join(f'{g:.2f}x' for g in geo)} "
-              f"(median {med(geo):.2f}x)")
+    for what, columns in (("device", per_round), ("wall", per_round_wall)):
+        geo = [statistics.geometric_mean(column) for column in zip(*columns)]
+        if geo:
+            print(f"\nGeometric mean over the shapes, {what} time, per round: {', '.join(f'{g:.2f}x' for g in geo)} "
+                  f"(median {med(geo):.2f}x)")
 
 
 def backward(part, title):
