@@ -383,15 +383,17 @@ public final class Benchmark implements AutoCloseable {
     private static String warmHeap() {
         long start = System.nanoTime();
         long target = collections() + HEAP_WARM_COLLECTIONS;
-        long megabytes = 0;
+        // Under a small -Xmx the large arrays shrink to a sixteenth of the heap, so the churn cannot exhaust it.
+        long large = Math.min(16L << 20, Runtime.getRuntime().maxMemory() / 16);
+        long bytes = 0;
         for (int i = 0; collections() < target && System.nanoTime() - start < HEAP_WARM_NANOS; i++) {
-            int size = i % 8 == 7 ? 16 : 1;
-            sink = new byte[size << 20];
-            megabytes += size;
+            int size = (int) (i % 8 == 7 ? large : Math.min(1 << 20, large));
+            sink = new byte[size];
+            bytes += size;
         }
         sink = null;
         return String.format(java.util.Locale.ROOT, "heap warmed before the first row: %d MB of garbage, %d "
-                + "collections, %.1f s", megabytes, collections() - target + HEAP_WARM_COLLECTIONS,
+                + "collections, %.1f s", bytes >> 20, collections() - target + HEAP_WARM_COLLECTIONS,
                 (System.nanoTime() - start) / 1e9);
     }
 
