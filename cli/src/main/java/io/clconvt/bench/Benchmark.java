@@ -13,9 +13,12 @@ import io.clconvt.internal.kernels.Roofline;
 import io.clconvt.internal.opencl.LatencyFloor;
 import io.clconvt.internal.plan.KernelVariant;
 import io.clconvt.models.HifiGan;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Times backends on {@link LayerShape}s (transposed convolutions and convolutions, forward and backward)
@@ -392,15 +395,14 @@ public final class Benchmark implements AutoCloseable {
             bytes += size;
         }
         sink = null;
-        return String.format(java.util.Locale.ROOT, "heap warmed before the first row: %d MB of garbage, %d "
+        return String.format(Locale.ROOT, "heap warmed before the first row: %d MB of garbage, %d "
                 + "collections, %.1f s", bytes >> 20, collections() - target + HEAP_WARM_COLLECTIONS,
                 (System.nanoTime() - start) / 1e9);
     }
 
     private static long collections() {
         long count = 0;
-        for (java.lang.management.GarbageCollectorMXBean collector
-                : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+        for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
             count += Math.max(0, collector.getCollectionCount());
         }
         return count;

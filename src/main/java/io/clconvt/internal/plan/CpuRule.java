@@ -19,8 +19,8 @@ public final class CpuRule {
      * The rows of a tiled work-item at stride 1 where {@link #takesStrideOneRows} holds: a row is then one
      * accumulator, and {@link #MAX_DEFAULT_ROWS} would leave the tile half the accumulators a stride-2 tile of
      * 8 rows holds. Measured on AVX-512 (docs/kernels.md), device time of 8 rows over 16 rows, alternating
-     * call by call: 1.07-1.21 on every dilated NCL layer tried (HiFi-GAN V1's, whole and in 8-frame stream
-     * windows, and dilated_s1), 1.09-1.29 at K 3 and 5.
+     * call by call: 1.11-1.51 (geometric mean 1.20) on the 24 stride-1 layers of HiFi-GAN V1's residual blocks,
+     * whole and in 8-frame stream windows; 1.00-1.19 on other dilated NCL layers; 1.09-1.29 at K 3 and 5.
      */
     public static final int MAX_STRIDE_ONE_ROWS = 16;
     /** What a work-item needs besides its accumulators in the tiled loop: one tap's weights and one broadcast input. */
@@ -72,8 +72,9 @@ public final class CpuRule {
      * {@link #WEIGHT_LOAD_COST}/rows (a weight vector feeds every row) + 1/phases (a broadcast input feeds
      * every phase it lands in), plus stores ({@link #storesPerMultiplyAdd}), among those whose rows x
      * phases accumulators plus one tap's weights and a broadcast input fit the register file. Rows are
-     * powers of two up to {@link #MAX_DEFAULT_ROWS} ({@link #MAX_STRIDE_ONE_ROWS} where {@link #takesStrideOneRows}); phases divide the stride, and fewer than all of
-     * them need dilation 1 (the kernel enumerates a phase's taps as r + m x stride). Ties go to more rows.
+     * powers of two up to {@link #MAX_DEFAULT_ROWS} ({@link #MAX_STRIDE_ONE_ROWS} where
+     * {@link #takesStrideOneRows}); phases divide the stride, and fewer than all of them need dilation 1 (the
+     * kernel enumerates a phase's taps as r + m x stride). Ties go to more rows.
      * A tile with fewer phases than the stride must also hold its input window ({@link #splitPhaseFits}).
      */
     public static int[] rowsAndPhases(int registers, ConvProblem problem, int channelTile) {
