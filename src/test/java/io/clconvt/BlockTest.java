@@ -152,6 +152,49 @@ class BlockTest {
         return tests.stream();
     }
 
+    /**
+     * A mean whose branches give their outputs in different pushes: a stride-2 convolution gives one output
+     * every second input position, and one with a wider kernel gives it a position later, so each push leaves
+     * one branch with outputs the other has not reached, and some pushes give one branch nothing new while
+     * the mean still averages what it had waiting.
+     */
+    @TestFactory
+    Stream<DynamicTest> aMeanOfBranchesThatGiveOutputsInDifferentPushesStreamsExactly() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String name : List.of("cpu", "opencl")) {
+            tests.add(DynamicTest.dynamicTest(name, () -> {
+                Backend backend = name.equals("cpu") ? CPU : openCl();
+                Block block = Block.mean(
+                        Block.of(new Conv1d(3, 4, 2, Conv1dParams.builder().stride(2).build(), true, 21)),
+                        Block.of(new Conv1d(3, 4, 4, Conv1dParams.builder().stride(2).padding(1).build(), true, 22)));
+                SplittableRandom random = new SplittableRandom(23);
+                Tensor x = TestTensors.random(random, DType.FLOAT64, 1, 1, 3, 30);
+                Tensor whole = block.forward(backend, x);
+                assertArrayEquals(new int[] {1, 4, 15}, whole.shape());
+                for (int trial = 0; trial < 3; trial++) {
+                    double[] joined = new double[whole.size()];
+                    int written = 0;
+                    try (ChunkStream stream = block.stream(backend)) {
+                        double[] all = x.toDoubleArray();
+                        for (int at = 0; at < 30; ) {
+                            int size = trial == 0 ? 1 : Math.min(30 - at, 1 + random.nextInt(4));
+                            double[] part = new double[3 * size];
+                            for (int c = 0; c < 3; c++) {
+                                System.arraycopy(all, c * 30 + at, part, c * size, size);
+                            }
+                            written = append(joined, written, stream.push(Tensor.of(part, 1, 3, size)), 15);
+                            at += size;
+                        }
+                        written = append(joined, written, stream.finish(), 15);
+                    }
+                    assertEquals(15, written);
+                    assertArrayEquals(whole.toDoubleArray(), joined, 1e-12, name + " trial " + trial);
+                }
+            }));
+        }
+        return tests.stream();
+    }
+
     /** Appends a (1, 4, n) result to a (1, 4, total) array at position {@code at}; returns the new position. */
     private static int append(double[] joined, int at, Tensor part, int total) {
         int n = part.dim(2);
