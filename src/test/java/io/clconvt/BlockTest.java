@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.clconvt.testing.OpenClSupport;
 import io.clconvt.testing.TestTensors;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -120,36 +120,8 @@ class BlockTest {
 
     @TestFactory
     Stream<DynamicTest> streamsEqualTheOneShotCall() {
-        List<DynamicTest> tests = new ArrayList<>();
-        for (String name : List.of("cpu", "opencl")) {
-            tests.add(DynamicTest.dynamicTest(name, () -> {
-                Backend backend = name.equals("cpu") ? CPU : openCl();
-                SplittableRandom random = new SplittableRandom(9);
-                Tensor x = TestTensors.random(random, DType.FLOAT64, 1, 1, 6, 30);
-                Block block = stage();
-                Tensor whole = block.forward(backend, x);
-                for (int trial = 0; trial < 3; trial++) {
-                    double[] joined = new double[whole.size()];
-                    int written = 0;
-                    try (ChunkStream stream = block.stream(backend)) {
-                        for (int at = 0; at < 30; ) {
-                            int size = trial == 0 ? 1 : Math.min(30 - at, 1 + random.nextInt(7));
-                            double[] part = new double[6 * size];
-                            double[] all = x.toDoubleArray();
-                            for (int c = 0; c < 6; c++) {
-                                System.arraycopy(all, c * 30 + at, part, c * size, size);
-                            }
-                            written = append(joined, written, stream.push(Tensor.of(part, 1, 6, size)), 60);
-                            at += size;
-                        }
-                        written = append(joined, written, stream.finish(), 60);
-                    }
-                    assertEquals(60, written);
-                    assertArrayEquals(whole.toDoubleArray(), joined, 1e-12, name + " trial " + trial);
-                }
-            }));
-        }
-        return tests.stream();
+        return onBothBackends(backend -> assertStreamsEqualTheOneShotCall(backend, stage(), 6,
+                new SplittableRandom(9), 7));
     }
 
     /**
@@ -160,39 +132,46 @@ class BlockTest {
      */
     @TestFactory
     Stream<DynamicTest> aMeanOfBranchesThatGiveOutputsInDifferentPushesStreamsExactly() {
-        List<DynamicTest> tests = new ArrayList<>();
-        for (String name : List.of("cpu", "opencl")) {
-            tests.add(DynamicTest.dynamicTest(name, () -> {
-                Backend backend = name.equals("cpu") ? CPU : openCl();
-                Block block = Block.mean(
-                        Block.of(new Conv1d(3, 4, 2, Conv1dParams.builder().stride(2).build(), true, 21)),
-                        Block.of(new Conv1d(3, 4, 4, Conv1dParams.builder().stride(2).padding(1).build(), true, 22)));
-                SplittableRandom random = new SplittableRandom(23);
-                Tensor x = TestTensors.random(random, DType.FLOAT64, 1, 1, 3, 30);
-                Tensor whole = block.forward(backend, x);
-                assertArrayEquals(new int[] {1, 4, 15}, whole.shape());
-                for (int trial = 0; trial < 3; trial++) {
-                    double[] joined = new double[whole.size()];
-                    int written = 0;
-                    try (ChunkStream stream = block.stream(backend)) {
-                        double[] all = x.toDoubleArray();
-                        for (int at = 0; at < 30; ) {
-                            int size = trial == 0 ? 1 : Math.min(30 - at, 1 + random.nextInt(4));
-                            double[] part = new double[3 * size];
-                            for (int c = 0; c < 3; c++) {
-                                System.arraycopy(all, c * 30 + at, part, c * size, size);
-                            }
-                            written = append(joined, written, stream.push(Tensor.of(part, 1, 3, size)), 15);
-                            at += size;
-                        }
-                        written = append(joined, written, stream.finish(), 15);
+        Block block = Block.mean(
+                Block.of(new Conv1d(3, 4, 2, Conv1dParams.builder().stride(2).build(), true, 21)),
+                Block.of(new Conv1d(3, 4, 4, Conv1dParams.builder().stride(2).padding(1).build(), true, 22)));
+        return onBothBackends(backend -> assertStreamsEqualTheOneShotCall(backend, block, 3,
+                new SplittableRandom(23), 4));
+    }
+
+    private static Stream<DynamicTest> onBothBackends(Consumer<Backend> test) {
+        return Stream.of("cpu", "opencl").map(name -> DynamicTest.dynamicTest(name,
+                () -> test.accept(name.equals("cpu") ? CPU : openCl())));
+    }
+
+    /**
+     * Streams 30 random positions of {@code channels} channels through {@code block} three times, in pushes of
+     * one position and then of 1 to {@code maxChunk}, each time against the one-shot call on the whole input.
+     */
+    private static void assertStreamsEqualTheOneShotCall(Backend backend, Block block, int channels,
+            SplittableRandom random, int maxChunk) {
+        Tensor x = TestTensors.random(random, DType.FLOAT64, 1, 1, channels, 30);
+        Tensor whole = block.forward(backend, x);
+        int outputs = whole.dim(2);
+        double[] all = x.toDoubleArray();
+        for (int trial = 0; trial < 3; trial++) {
+            double[] joined = new double[whole.size()];
+            int written = 0;
+            try (ChunkStream stream = block.stream(backend)) {
+                for (int at = 0; at < 30; ) {
+                    int size = trial == 0 ? 1 : Math.min(30 - at, 1 + random.nextInt(maxChunk));
+                    double[] part = new double[channels * size];
+                    for (int c = 0; c < channels; c++) {
+                        System.arraycopy(all, c * 30 + at, part, c * size, size);
                     }
-                    assertEquals(15, written);
-                    assertArrayEquals(whole.toDoubleArray(), joined, 1e-12, name + " trial " + trial);
+                    written = append(joined, written, stream.push(Tensor.of(part, 1, channels, size)), outputs);
+                    at += size;
                 }
-            }));
+                written = append(joined, written, stream.finish(), outputs);
+            }
+            assertEquals(outputs, written);
+            assertArrayEquals(whole.toDoubleArray(), joined, 1e-12, backend.describe() + " trial " + trial);
         }
-        return tests.stream();
     }
 
     /** Appends a (1, 4, n) result to a (1, 4, total) array at position {@code at}; returns the new position. */
