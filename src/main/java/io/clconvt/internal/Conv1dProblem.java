@@ -196,7 +196,7 @@ public record Conv1dProblem(
             return null;
         }
         return new Conv1dProblem(dtype, layout, batched, batch, inChannels, outChannels, groups, kernelSize,
-                inputLength, (int) length, 1, dilation, padLeft, 0, paddingMode, hasBias, activation, inputActivation, false,
-                1).withReadRight();
+                inputLength, (int) length, 1, dilation, padLeft, 0, paddingMode, hasBias, activation, inputActivation,
+                false, 1).withReadRight();
     }
 }

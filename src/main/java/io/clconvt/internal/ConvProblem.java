@@ -136,7 +136,8 @@ public record ConvProblem(
                     + "), more than a Java array holds");
         }
         return new ConvProblem(dtype, layout, batched, batch, inChannels, outChannels, groups, kernelSize,
-                inputLength, outputLength, stride, dilation, padLeft, hasBias, activation, inputActivation, addsResidual, residualScale);
+                inputLength, outputLength, stride, dilation, padLeft, hasBias, activation, inputActivation, addsResidual,
+                residualScale);
     }
 
     /**
@@ -145,7 +146,8 @@ public record ConvProblem(
      */
     public ConvProblem withInputActivation(Activation activation) {
         return new ConvProblem(dtype, layout, batched, batch, inChannels, outChannels, groups, kernelSize, inputLength,
-                outputLength, stride, dilation, padLeft, hasBias, this.activation, activation, addsResidual, residualScale);
+                outputLength, stride, dilation, padLeft, hasBias, this.activation, activation, addsResidual,
+                residualScale);
     }
 
     /**

@@ -35,7 +35,10 @@ public interface ConvShapes {
     /** The activation applied to each input value as the kernel loads it. */
     Activation inputActivation();
 
-    /** Whether the call adds a residual input of its output's shape: {@code y = f(residualScale * (conv + bias) + residual)}. */
+    /**
+     * Whether the call adds a residual input of its output's shape:
+     * {@code y = f(residualScale * (conv + bias) + residual)}.
+     */
     boolean addsResidual();
 
     double residualScale();

@@ -47,11 +47,6 @@ public final class ConvTranspose1dTiledKernel implements ConvTranspose1dImplemen
     }
 
     /**
-     * Whether {@code plan} (a phase or tiled plan) can run {@code problem}: a well-formed tile inside the
-     * {@link Envelope} and the window bound above, and every index the kernel computes in 32 bits within range. All in 64-bit
-     * arithmetic, so no product of large parameters can wrap into the envelope.
-     */
-    /**
      * No: each work-item activates its whole input window for every input channel, rows plus the reach
      * ((K - 1) x dilation / stride) scalar loads, compares and selects, where without an activation the
      * compiler folds each tap's broadcast into its multiply-add. On POCL (AVX-512, 2 cores) that made HiFi-GAN's
@@ -63,6 +58,11 @@ public final class ConvTranspose1dTiledKernel implements ConvTranspose1dImplemen
         return false;
     }
 
+    /**
+     * Whether {@code plan} (a phase or tiled plan) can run {@code problem}: a well-formed tile inside the
+     * {@link Envelope} and the window bound above, and every index the kernel computes in 32 bits within range. All in
+     * 64-bit arithmetic, so no product of large parameters can wrap into the envelope.
+     */
     @Override
     public boolean supports(ConvProblem problem, LaunchPlan plan, DeviceCapabilities device) {
         if (!(plan instanceof TiledPlan tile) || tile.rows() < 1 || tile.localSize() < 1
