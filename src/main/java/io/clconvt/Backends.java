@@ -42,7 +42,7 @@ public final class Backends {
      *     what is missing and how to install it
      */
     public static Backend openCl() {
-        return new OpenClBackend(ClDevice.select(DeviceSelection.fromEnvironment()), KernelVariant.AUTO, false);
+        return new OpenClBackend(ClDevice.select(DeviceSelection.fromEnvironment()), KernelVariant.AUTO, false, false);
     }
 
     /**
@@ -59,7 +59,7 @@ public final class Backends {
                     + (selector == null ? "null" : "'" + selector + "'"));
         }
         return new OpenClBackend(ClDevice.select(new DeviceSelection(selector.trim(), "selector")),
-                KernelVariant.AUTO, false);
+                KernelVariant.AUTO, false, false);
     }
 
     /**
@@ -79,7 +79,7 @@ public final class Backends {
                 .orElseThrow(() -> new OpenClException("select device", Cl.statusName(CL.CL_DEVICE_NOT_FOUND), "device "
                         + device.index() + " " + device.name() + " is not present; the devices are "
                         + devices.stream().map(d -> d.capabilities().index() + " " + d.capabilities().name()).toList()));
-        return new OpenClBackend(match, KernelVariant.AUTO, false);
+        return new OpenClBackend(match, KernelVariant.AUTO, false, false);
     }
 
     /**
@@ -105,7 +105,7 @@ public final class Backends {
         }
         ClDevice device = ClDevice.select(DeviceSelection.fromEnvironment(), devices);
         try {
-            return new OpenClBackend(device, KernelVariant.AUTO, false);
+            return new OpenClBackend(device, KernelVariant.AUTO, false, false);
         } catch (OpenClException e) {
             LOG.warn("No usable OpenCL device ({}); falling back to the CPU backend", e.getMessage());
             return cpu();

@@ -32,7 +32,12 @@ public final class OpenClSupport {
 
     /** A backend that runs every call with {@code variant}, its outputs poisoned with NaN. */
     public static OpenClBackend backend(KernelVariant variant) {
-        return openOrSkip(() -> new OpenClBackend(ClDevice.select(DeviceSelection.fromEnvironment()), variant, true));
+        return openOrSkip(() -> new OpenClBackend(ClDevice.select(DeviceSelection.fromEnvironment()), variant, true, false));
+    }
+
+    /** {@link #backend(KernelVariant)} with device time recorded, as the tuner and the benchmark open it. */
+    public static OpenClBackend profiledBackend(KernelVariant variant) {
+        return openOrSkip(() -> new OpenClBackend(ClDevice.select(DeviceSelection.fromEnvironment()), variant, true, true));
     }
 
     private static <B extends Backend> B openOrSkip(Supplier<B> open) {

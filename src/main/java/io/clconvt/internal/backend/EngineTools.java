@@ -23,7 +23,7 @@ public final class EngineTools {
 
     public static Backend openCl(KernelVariant variant) {
         Validation.requireNonNull("variant", variant);
-        return new OpenClBackend(ClDevice.select(DeviceSelection.fromEnvironment()), variant, false);
+        return new OpenClBackend(ClDevice.select(DeviceSelection.fromEnvironment()), variant, false, true);
     }
 
     public static String plan(Backend openCl, Tensor x, Tensor weight, Tensor bias, ConvTranspose1dParams params) {

@@ -86,13 +86,16 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
      * @param variant the kernel variant every call uses, or AUTO to choose per shape
      * @param poisonOutputs fill every output buffer with NaN before the kernel runs, so tests catch
      *     elements a kernel never writes
+     * @param profiling record device time ({@link #lastKernelNanos}); on regardless when tuning on first use is
+     *     switched on, which times candidate plans by it
      */
-    public OpenClBackend(ClDevice device, KernelVariant variant, boolean poisonOutputs) {
-        this.context = new ClContext(device);
+    public OpenClBackend(ClDevice device, KernelVariant variant, boolean poisonOutputs, boolean profiling) {
+        boolean tunesOnFirstUse = Tuner.firstUseEnabled();
+        this.context = new ClContext(device, profiling || tunesOnFirstUse);
         this.programs = new ProgramCache(context);
         this.buffers = new BufferPool(context);
         this.parameters = new TensorCache();
-        this.plans = new PlanSelection(variant, TuningFile.load(TuningFile.defaultPath()), Tuner.firstUseEnabled());
+        this.plans = new PlanSelection(variant, TuningFile.load(TuningFile.defaultPath()), tunesOnFirstUse);
         this.poisonOutputs = poisonOutputs;
         SignalChaining.warnIfMissing(device.capabilities());
         if (ANNOUNCED.add(device.capabilities().index() + " " + device.label())) {
@@ -473,9 +476,17 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
         return ClBuffer.upload(context, tensor);
     }
 
-    /** Device time of the last call's kernel, from the queue's profiling events; waits for the kernel. */
+    /**
+     * Device time of the last call's kernel, from the queue's profiling events; waits for the kernel.
+     *
+     * @throws IllegalStateException if this backend was opened without profiling
+     */
     @Override
     public synchronized long lastKernelNanos() {
+        if (!context.profiling()) {
+            throw new IllegalStateException("device time needs a backend opened with profiling (the benchmark's "
+                    + "and the tuner's); this one records none");
+        }
         return lastKernel.nanos();
     }
 

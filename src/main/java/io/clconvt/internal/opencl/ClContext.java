@@ -9,22 +9,28 @@ import org.jocl.cl_device_id;
 import org.jocl.cl_event;
 import org.jocl.cl_kernel;
 
-/** A context and one in-order, profiling-enabled queue on one device. */
+/**
+ * A context and one in-order queue on one device, with profiling only when asked for: device time is for
+ * the benchmark and the tuner, and a queue that records timestamps for every command costs a user's calls
+ * something on some drivers for nothing they read.
+ */
 public final class ClContext implements AutoCloseable {
     private final ClDevice device;
     private final cl_context context;
     private final cl_command_queue queue;
+    private final boolean profiling;
     private boolean closed;
 
     @SuppressWarnings("deprecation") // clCreateCommandQueue: the only queue constructor OpenCL 1.x devices have
-    public ClContext(ClDevice device) {
+    public ClContext(ClDevice device, boolean profiling) {
         this.device = device;
+        this.profiling = profiling;
         int[] status = new int[1];
         cl_context_properties properties = new cl_context_properties();
         properties.addProperty(CL_CONTEXT_PLATFORM, device.platform());
         this.context = clCreateContext(properties, 1, new cl_device_id[] {device.id()}, null, null, status);
         Cl.check(status[0], "clCreateContext");
-        this.queue = clCreateCommandQueue(context, device.id(), CL_QUEUE_PROFILING_ENABLE, status);
+        this.queue = clCreateCommandQueue(context, device.id(), profiling ? CL_QUEUE_PROFILING_ENABLE : 0, status);
         if (status[0] != CL_SUCCESS) {
             clReleaseContext(context);
             Cl.check(status[0], "clCreateCommandQueue");
@@ -33,6 +39,11 @@ public final class ClContext implements AutoCloseable {
 
     public ClDevice device() {
         return device;
+    }
+
+    /** Whether the queue records profiling timestamps, which {@link Cl#elapsedNanos} reads. */
+    public boolean profiling() {
+        return profiling;
     }
 
     public cl_context context() {

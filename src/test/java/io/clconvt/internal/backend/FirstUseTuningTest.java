@@ -45,7 +45,7 @@ class FirstUseTuningTest {
         Tensor b = TestTensors.random(random, DType.FLOAT32, 1, 16);
         ConvTranspose1dParams params = ConvTranspose1dParams.builder().stride(2).padding(1).build();
         try (OpenClBackend openCl = new OpenClBackend(ClDevice.select(DeviceSelection.fromEnvironment()),
-                KernelVariant.AUTO, true); Backend cpu = Backends.cpu()) {
+                KernelVariant.AUTO, true, false); Backend cpu = Backends.cpu()) {
             Tensor actual = openCl.convTranspose1d(x, w, b, params);
             Accuracy.assertClose(actual, cpu.convTranspose1d(x, w, b, params), x, w, b, params, "auto vs CPU");
             System.out.println("plan=" + PlanText.encode(openCl.plan(ConvProblem.resolve(x, w, b, params)))

@@ -186,7 +186,7 @@ class OpenClBackendTest {
     @Test
     void aBuildFailureCarriesTheFullBuildLog() {
         ClDevice device = ClDevice.select(new DeviceSelection(null, "default"));
-        try (ClContext context = new ClContext(device)) {
+        try (ClContext context = new ClContext(device, false)) {
             OpenClException e = assertThrows(OpenClException.class, () -> ClProgram.build(context, "broken.cl",
                     "__kernel void broken(__global float* y) { y[0] = undefined_symbol_xyz; }", ""));
             assertEquals("clBuildProgram", e.call());

@@ -2,6 +2,7 @@ package io.clconvt.internal.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.clconvt.Backend;
@@ -47,7 +48,7 @@ class TunerTest {
         Tensor w = TestTensors.random(random, DType.FLOAT32, 1, 24, 16, 4);
         ConvTranspose1dParams params = ConvTranspose1dParams.builder().stride(2).padding(1).build();
         ConvProblem problem = ConvProblem.resolve(x, w, null, params);
-        try (OpenClBackend openCl = OpenClSupport.backend(KernelVariant.AUTO); Backend cpu = Backends.cpu()) {
+        try (OpenClBackend openCl = OpenClSupport.profiledBackend(KernelVariant.AUTO); Backend cpu = Backends.cpu()) {
             LaunchPlan rule = openCl.plan(problem);
             double[] ratios = Tuner.pairedRatios(openCl, problem, LaunchPlan.direct(), rule, x, w, null, 7);
             assertEquals(7, ratios.length);
@@ -56,6 +57,22 @@ class TunerTest {
             }
             Accuracy.assertClose(openCl.run(problem, rule, x, w, null), cpu.convTranspose1d(x, w, null, params),
                     x, w, null, params, "after the pairs");
+        }
+    }
+
+    @Test
+    void aBackendOpenedWithoutProfilingRefusesToReportDeviceTime() {
+        SplittableRandom random = new SplittableRandom(12);
+        Tensor x = TestTensors.random(random, DType.FLOAT32, 1, 2, 24, 50);
+        Tensor w = TestTensors.random(random, DType.FLOAT32, 1, 24, 16, 4);
+        ConvTranspose1dParams params = ConvTranspose1dParams.builder().stride(2).padding(1).build();
+        try (OpenClBackend openCl = OpenClSupport.backend(KernelVariant.AUTO);
+                OpenClBackend profiled = OpenClSupport.profiledBackend(KernelVariant.AUTO)) {
+            openCl.convTranspose1d(x, w, null, params);
+            IllegalStateException e = assertThrows(IllegalStateException.class, openCl::lastKernelNanos);
+            assertTrue(e.getMessage().contains("profiling"), e.getMessage());
+            profiled.convTranspose1d(x, w, null, params);
+            assertTrue(profiled.lastKernelNanos() > 0, "a profiled backend reports the kernel's device time");
         }
     }
 }

@@ -33,7 +33,7 @@ class ChannelSumKernelTest {
     @BeforeAll
     static void open() {
         OpenClSupport.backend(KernelVariant.AUTO).close(); // skips, or fails under CI, without a device
-        context = new ClContext(ClDevice.select(DeviceSelection.fromEnvironment()));
+        context = new ClContext(ClDevice.select(DeviceSelection.fromEnvironment()), false);
         programs = new ProgramCache(context);
     }
 

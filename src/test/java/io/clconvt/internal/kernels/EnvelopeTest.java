@@ -39,7 +39,7 @@ class EnvelopeTest {
     @BeforeAll
     static void open() {
         OpenClSupport.backend(KernelVariant.AUTO).close(); // skips, or fails under CI, without a device
-        context = new ClContext(ClDevice.select(DeviceSelection.fromEnvironment()));
+        context = new ClContext(ClDevice.select(DeviceSelection.fromEnvironment()), false);
     }
 
     @AfterAll

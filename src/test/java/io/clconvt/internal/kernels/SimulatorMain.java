@@ -103,7 +103,7 @@ public final class SimulatorMain {
             for (KernelVariant variant : List.of(KernelVariant.DIRECT, KernelVariant.PHASE, KernelVariant.TILED,
                     KernelVariant.ROWS, KernelVariant.GEMM, KernelVariant.AUTO)) {
                 try (OpenClBackend backend = new OpenClBackend(ClDevice.select(DeviceSelection.fromEnvironment()),
-                        variant, true)) {
+                        variant, true, false)) {
                     for (Layer layer : matrix()) {
                         Tensor[] call = tensors(random, layer, true);
                         ConvProblem problem = ConvProblem.resolve(call[0], call[1], call[2], layer.params());
@@ -142,7 +142,7 @@ public final class SimulatorMain {
         int failures = 0;
         try (CpuBackend cpu = new CpuBackend();
                 OpenClBackend backend = new OpenClBackend(ClDevice.select(DeviceSelection.fromEnvironment()),
-                        KernelVariant.AUTO, true)) {
+                        KernelVariant.AUTO, true, false)) {
             List<Conv1dParams> convs = List.of(
                     Conv1dParams.builder().stride(3).padding(2, 1).paddingMode(PaddingMode.REFLECT)
                             .layout(Layout.NLC).build(),
@@ -217,7 +217,7 @@ public final class SimulatorMain {
         int failures = 0;
         try (CpuBackend cpu = new CpuBackend();
                 OpenClBackend backend = new OpenClBackend(ClDevice.select(DeviceSelection.fromEnvironment()),
-                        KernelVariant.AUTO, true)) {
+                        KernelVariant.AUTO, true, false)) {
             for (Layer layer : matrix()) {
                 Tensor[] call = tensors(random, layer, true);
                 ConvProblem problem = ConvProblem.resolve(call[0], call[1], call[2], layer.params());
@@ -299,7 +299,7 @@ public final class SimulatorMain {
         ConvProblem problem = ConvProblem.resolve(call[0], call[1], null, layer.params());
         LaunchPlan plan = new GemmPlan(SMALL_SLAB_TILES.get(0));
         ConvTranspose1dImplementation gemm = ConvTranspose1dImplementations.GEMM;
-        try (ClContext context = new ClContext(ClDevice.select(DeviceSelection.fromEnvironment()));
+        try (ClContext context = new ClContext(ClDevice.select(DeviceSelection.fromEnvironment()), false);
                 ProgramCache programs = new ProgramCache(context, 1, file -> broken);
                 ClBuffer x = ClBuffer.upload(context, call[0]);
                 ClBuffer w = ClBuffer.upload(context, gemm.layWeight(call[1], problem, plan));

@@ -26,7 +26,7 @@ public final class ProgramBinaryCacheChild {
     public static void main(String[] args) {
         ProgramBinaryCache binaries = new ProgramBinaryCache(Path.of(args[0]), 10, 1L << 30);
         String source = source(args[1]);
-        try (ClContext context = new ClContext(ClDevice.select(DeviceSelection.fromEnvironment()));
+        try (ClContext context = new ClContext(ClDevice.select(DeviceSelection.fromEnvironment()), false);
              ProgramCache programs = new ProgramCache(context, 4, file -> source, binaries);
              ClBuffer data = ClBuffer.upload(context, Tensor.of(new float[] {1, 2, 3, 4}, 4))) {
             cl_kernel kernel = programs.kernel("add.cl", "add", "-cl-fast-relaxed-math");
