@@ -11,6 +11,7 @@ import io.clconvt.testing.OpenClSupport;
 import io.clconvt.testing.TestScope;
 import io.clconvt.testing.TestTensors;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -146,6 +147,37 @@ public class ActivationTest {
                 float[] y = cpu.convTranspose1d(x, w, null,
                         ConvTranspose1dParams.builder().activation(activation).build()).toFloatArray();
                 assertTrue(Float.isNaN(y[0]), activation + " gave " + y[0]);
+            }
+        }
+    }
+
+    /**
+     * NaN, the infinities and negatives through every activation on every variant, against the formulas (the test
+     * above checks NaN on the CPU only): ReLU must give 0 for -inf, not -inf * 0, and NONE must leave every value
+     * as it is. Sixteen output channels of weight 1 put each value through the vector tiles' stores.
+     */
+    @Test
+    void specialValuesGoThroughEveryActivationOnEveryVariantAsTheirFormulasSay() {
+        float[] values = {Float.NaN, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, -3, 2, -0.5f};
+        Tensor x = Tensor.of(values, 1, 1, values.length);
+        float[] ones = new float[16];
+        Arrays.fill(ones, 1);
+        Tensor w = Tensor.of(ones, 1, 16, 1);
+        for (KernelVariant variant : VARIANTS) {
+            Backend openCl = OPEN_CL.computeIfAbsent(variant, OpenClSupport::backend);
+            for (Activation activation : ACTIVATIONS) {
+                float[] y = openCl.convTranspose1d(x, w, null, ConvTranspose1dParams.builder().activation(activation)
+                        .build()).toFloatArray();
+                for (int c = 0; c < 16; c++) {
+                    for (int i = 0; i < values.length; i++) {
+                        float expected = (float) expected(activation, values[i]);
+                        float actual = y[c * values.length + i];
+                        assertTrue(Float.isNaN(expected) ? Float.isNaN(actual)
+                                        : expected == actual || Math.abs(expected - actual) <= 1e-6f * Math.abs(expected),
+                                variant + " " + activation + " of " + values[i] + ": expected " + expected + ", got "
+                                        + actual + " (channel " + c + ")");
+                    }
+                }
             }
         }
     }
