@@ -10,12 +10,14 @@ import io.clconvt.Sequential;
 import io.clconvt.Tensor;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import org.slf4j.LoggerFactory;
 
 /**
  * The measurement of docs/program-cache.md, one per process: the first call of the two-layer HiFi-GAN-style
  * upsampler (512 → 256 → 128 channels, K 16, stride 8, leaky ReLU fused, 86 frames) in a fresh process,
  * with {@code prepare} ({@code prepare} as the first argument) or without. Prints one line of milliseconds:
- * opening the backend, preparing, the first call, and the three together.
+ * opening the backend (JOCL, the OpenCL runtime's start, the context), preparing, the first call, and the three
+ * together.
  */
 public final class FirstCallMain {
     private FirstCallMain() {
@@ -29,6 +31,9 @@ public final class FirstCallMain {
                 .add(new ConvTranspose1d(256, 128, 16, up8, true, 2L)).build();
         Tensor x = Tensor.of(new SplittableRandom(3).doubles(512 * 86, -1, 1).toArray(), 1, 512, 86)
                 .to(DType.FLOAT32);
+        // The logging framework starts with the application, not with the library (logback took 0.34-0.38 s
+        // here): started first, it stays out of "open".
+        LoggerFactory.getLogger(FirstCallMain.class).debug("first call of the two-layer upsampler");
         long start = System.nanoTime();
         try (Backend backend = Backends.openCl()) {
             long opened = System.nanoTime();
