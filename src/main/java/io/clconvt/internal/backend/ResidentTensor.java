@@ -9,8 +9,6 @@ import io.clconvt.internal.Validation;
 import io.clconvt.internal.opencl.BufferPool;
 import io.clconvt.internal.opencl.ClBuffer;
 import java.util.Arrays;
-import java.util.function.Supplier;
-import org.jocl.Pointer;
 
 /**
  * A tensor in a device buffer of one {@link OpenClBackend}; every access takes the backend's lock, since
@@ -116,29 +114,28 @@ final class ResidentTensor implements DeviceTensor {
 
     @Override
     public void downloadInto(float[] destination, int offset) {
-        readInto(destination == null ? 0 : destination.length, offset, dtype == DType.FLOAT32, "float[]",
-                () -> Pointer.to(destination));
+        readInto(destination == null ? 0 : destination.length, offset, dtype == DType.FLOAT32, "float[]", destination);
     }
 
     @Override
     public void downloadInto(double[] destination, int offset) {
         readInto(destination == null ? 0 : destination.length, offset, dtype == DType.FLOAT64, "double[]",
-                () -> Pointer.to(destination));
+                destination);
     }
 
     @Override
     public void downloadInto(short[] destination, int offset) {
-        readInto(destination == null ? 0 : destination.length, offset, dtype.isHalf(), "short[]",
-                () -> Pointer.to(destination));
+        readInto(destination == null ? 0 : destination.length, offset, dtype.isHalf(), "short[]", destination);
     }
 
-    private void readInto(int length, int offset, boolean dtypeFits, String arrayType, Supplier<Pointer> array) {
+    /** {@code array}: the destination, a float[], double[] or short[] of {@code length} (null: 0, refused). */
+    private void readInto(int length, int offset, boolean dtypeFits, String arrayType, Object array) {
         synchronized (owner) {
             owner.requireOpen();
             requireOpen();
             int size = Arrays.stream(shape).reduce(1, Math::multiplyExact);
             Validation.requireDestination(dtype, size, dtypeFits, arrayType, length, offset);
-            buffer.readInto(array.get(), (long) offset * dtype.byteSize());
+            buffer.readInto(array, (long) offset * dtype.byteSize());
         }
     }
 

@@ -10,7 +10,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jocl.Pointer;
 import org.jocl.cl_mem;
 
-/** One device buffer; reads and writes are blocking, except {@link #writeStaged}. */
+/**
+ * One device buffer; reads and writes from and to Java arrays are blocking, and go through the context's pinned
+ * staging where it has one ({@link PinnedStaging}: devices whose memory is not the host's).
+ */
 public final class ClBuffer implements AutoCloseable {
     /** Buffers created and not yet released, across all backends: tests check that nothing leaks. */
     private static final AtomicInteger LIVE = new AtomicInteger();
@@ -34,11 +37,26 @@ public final class ClBuffer implements AutoCloseable {
 
     /** The tensor's backing array, whatever its dtype. */
     private static Pointer host(Tensor tensor) {
+        return pointer(array(tensor));
+    }
+
+    /** The tensor's backing array: a float[], double[] or short[]. */
+    private static Object array(Tensor tensor) {
         return switch (tensor.dtype()) {
-            case FLOAT32 -> Pointer.to(ApiAccess.floatData(tensor));
-            case FLOAT64 -> Pointer.to(ApiAccess.doubleData(tensor));
-            case FLOAT16, BFLOAT16 -> Pointer.to(ApiAccess.shortData(tensor));
+            case FLOAT32 -> ApiAccess.floatData(tensor);
+            case FLOAT64 -> ApiAccess.doubleData(tensor);
+            case FLOAT16, BFLOAT16 -> ApiAccess.shortData(tensor);
         };
+    }
+
+    private static Pointer pointer(Object array) {
+        if (array instanceof float[] floats) {
+            return Pointer.to(floats);
+        }
+        if (array instanceof double[] doubles) {
+            return Pointer.to(doubles);
+        }
+        return Pointer.to((short[]) array);
     }
 
     /** An uninitialised buffer the device writes. */
@@ -65,6 +83,10 @@ public final class ClBuffer implements AutoCloseable {
     /** Copies {@code tensor}'s elements into the start of the buffer (blocking). */
     public void write(Tensor tensor) {
         long size = (long) tensor.size() * tensor.dtype().byteSize();
+        if (context.staging() != null) {
+            context.staging().write(array(tensor), size, memory);
+            return;
+        }
         Cl.check(clEnqueueWriteBuffer(context.queue(), memory, CL_TRUE, 0, size, host(tensor), 0, null, null),
                 "clEnqueueWriteBuffer");
     }
@@ -107,29 +129,30 @@ public final class ClBuffer implements AutoCloseable {
         int elements = (int) (bytes / dtype.byteSize());
         if (dtype.isHalf()) {
             short[] data = new short[elements];
-            Cl.check(clEnqueueReadBuffer(context.queue(), memory, CL_TRUE, 0, bytes, Pointer.to(data), 0, null, null),
-                    "clEnqueueReadBuffer");
+            readInto(data, 0);
             return ApiAccess.wrapHalf(dtype, data, shape);
         }
         if (dtype == DType.FLOAT32) {
             float[] data = new float[elements];
-            Cl.check(clEnqueueReadBuffer(context.queue(), memory, CL_TRUE, 0, bytes, Pointer.to(data), 0, null, null),
-                    "clEnqueueReadBuffer");
+            readInto(data, 0);
             return ApiAccess.wrap(data, shape);
         }
         double[] data = new double[elements];
-        Cl.check(clEnqueueReadBuffer(context.queue(), memory, CL_TRUE, 0, bytes, Pointer.to(data), 0, null, null),
-                "clEnqueueReadBuffer");
+        readInto(data, 0);
         return ApiAccess.wrap(data, shape);
     }
 
     /**
-     * Reads the whole buffer into {@code destination} (a Pointer to a Java array) at {@code byteOffset}: a
-     * blocking read straight into the array, no copy of the data on the Java heap.
+     * Reads the whole buffer into {@code destination} (a float[], double[] or short[]) from byte {@code byteOffset}:
+     * a blocking read straight into the array (through the pinned staging where the context has one).
      */
-    public void readInto(Pointer destination, long byteOffset) {
-        Cl.check(clEnqueueReadBuffer(context.queue(), memory, CL_TRUE, 0, bytes, destination.withByteOffset(byteOffset),
-                0, null, null), "clEnqueueReadBuffer");
+    public void readInto(Object destination, long byteOffset) {
+        if (context.staging() != null) {
+            context.staging().read(memory, bytes, destination, byteOffset);
+            return;
+        }
+        Cl.check(clEnqueueReadBuffer(context.queue(), memory, CL_TRUE, 0, bytes,
+                pointer(destination).withByteOffset(byteOffset), 0, null, null), "clEnqueueReadBuffer");
     }
 
     /** The buffer's handle, which a kernel argument passes. */
