@@ -41,37 +41,34 @@ class TunerTest {
         assertTrue(Tuner.clearlyFaster(new double[] {0.88, 0.90, 0.89, 1.60, 0.91, 1.45, 0.87}));
     }
 
+    /** A small layer the tests time: 24 -> 16 channels, K 4, stride 2, two of 50 positions. */
+    private static final ConvTranspose1dParams PARAMS = ConvTranspose1dParams.builder().stride(2).padding(1).build();
+    private static final Tensor X = TestTensors.random(new SplittableRandom(11), DType.FLOAT32, 1, 2, 24, 50);
+    private static final Tensor W = TestTensors.random(new SplittableRandom(12), DType.FLOAT32, 1, 24, 16, 4);
+
     @Test
     void pairedRatiosTimeEachPairOnTheDeviceAndLeaveResultsIntact() {
-        SplittableRandom random = new SplittableRandom(11);
-        Tensor x = TestTensors.random(random, DType.FLOAT32, 1, 2, 24, 50);
-        Tensor w = TestTensors.random(random, DType.FLOAT32, 1, 24, 16, 4);
-        ConvTranspose1dParams params = ConvTranspose1dParams.builder().stride(2).padding(1).build();
-        ConvProblem problem = ConvProblem.resolve(x, w, null, params);
+        ConvProblem problem = ConvProblem.resolve(X, W, null, PARAMS);
         try (OpenClBackend openCl = OpenClSupport.profiledBackend(KernelVariant.AUTO); Backend cpu = Backends.cpu()) {
             LaunchPlan rule = openCl.plan(problem);
-            double[] ratios = Tuner.pairedRatios(openCl, problem, LaunchPlan.direct(), rule, x, w, null, 7);
+            double[] ratios = Tuner.pairedRatios(openCl, problem, LaunchPlan.direct(), rule, X, W, null, 7);
             assertEquals(7, ratios.length);
             for (double ratio : ratios) {
                 assertTrue(ratio > 0 && Double.isFinite(ratio), "ratio " + ratio);
             }
-            Accuracy.assertClose(openCl.run(problem, rule, x, w, null), cpu.convTranspose1d(x, w, null, params),
-                    x, w, null, params, "after the pairs");
+            Accuracy.assertClose(openCl.run(problem, rule, X, W, null), cpu.convTranspose1d(X, W, null, PARAMS),
+                    X, W, null, PARAMS, "after the pairs");
         }
     }
 
     @Test
     void aBackendOpenedWithoutProfilingRefusesToReportDeviceTime() {
-        SplittableRandom random = new SplittableRandom(12);
-        Tensor x = TestTensors.random(random, DType.FLOAT32, 1, 2, 24, 50);
-        Tensor w = TestTensors.random(random, DType.FLOAT32, 1, 24, 16, 4);
-        ConvTranspose1dParams params = ConvTranspose1dParams.builder().stride(2).padding(1).build();
         try (OpenClBackend openCl = OpenClSupport.backend(KernelVariant.AUTO);
                 OpenClBackend profiled = OpenClSupport.profiledBackend(KernelVariant.AUTO)) {
-            openCl.convTranspose1d(x, w, null, params);
+            openCl.convTranspose1d(X, W, null, PARAMS);
             IllegalStateException e = assertThrows(IllegalStateException.class, openCl::lastKernelNanos);
             assertTrue(e.getMessage().contains("profiling"), e.getMessage());
-            profiled.convTranspose1d(x, w, null, params);
+            profiled.convTranspose1d(X, W, null, PARAMS);
             assertTrue(profiled.lastKernelNanos() > 0, "a profiled backend reports the kernel's device time");
         }
     }
