@@ -12,7 +12,7 @@ import org.jocl.cl_mem;
 
 /**
  * One device buffer; reads and writes from and to Java arrays are blocking, and go through the context's pinned
- * staging where it has one ({@link PinnedStaging}: devices whose memory is not the host's).
+ * staging where it has one ({@link PinnedStaging}).
  */
 public final class ClBuffer implements AutoCloseable {
     /** Buffers created and not yet released, across all backends: tests check that nothing leaks. */

@@ -2,7 +2,6 @@ package io.clconvt.internal.opencl;
 
 import static org.jocl.CL.*;
 
-import io.clconvt.OpenClException;
 import org.jocl.cl_command_queue;
 import org.jocl.cl_context;
 import org.jocl.cl_context_properties;
@@ -20,7 +19,7 @@ public final class ClContext implements AutoCloseable {
     private final cl_context context;
     private final cl_command_queue queue;
     private final boolean profiling;
-    /** Null where the device's memory is the host's: there a transfer from a Java array is one copy already. */
+    /** Null unless asked for ({@link PinnedStaging}). */
     private final PinnedStaging staging;
     private boolean closed;
 
@@ -38,26 +37,13 @@ public final class ClContext implements AutoCloseable {
             clReleaseContext(context);
             Cl.check(status[0], "clCreateCommandQueue");
         }
-        int chunkBytes = PinnedStaging.chunkBytesFor(hostUnifiedMemory(device));
+        int chunkBytes = PinnedStaging.chunkBytes();
         try {
             this.staging = chunkBytes == 0 ? null : new PinnedStaging(this, chunkBytes);
         } catch (RuntimeException e) {
             clReleaseCommandQueue(queue);
             clReleaseContext(context);
             throw e;
-        }
-    }
-
-    /**
-     * Whether the device works in the host's memory ({@code CL_DEVICE_HOST_UNIFIED_MEMORY}: CPUs, integrated
-     * GPUs); a driver that no longer answers the query (it is deprecated since OpenCL 2.0) is taken at its type.
-     */
-    @SuppressWarnings("deprecation")
-    private static boolean hostUnifiedMemory(ClDevice device) {
-        try {
-            return Cl.deviceInt(device.id(), CL_DEVICE_HOST_UNIFIED_MEMORY) != 0;
-        } catch (OpenClException e) {
-            return device.capabilities().type().equals("CPU");
         }
     }
 

@@ -10,21 +10,24 @@ import org.jocl.cl_mem;
 
 /**
  * Host transfers through two pinned staging buffers, for devices whose memory is not the host's (discrete
- * GPUs). A Java array is pageable memory that the garbage collector may move: a driver copies it through a
- * pinned bounce buffer of its own, one transfer at a time. Here the copy into pinned memory is ours, chunk by
- * chunk into two buffers allocated with {@code CL_MEM_ALLOC_HOST_PTR} and kept mapped, so that the copy of
- * one chunk on the host overlaps the device's transfer of the previous one (NVIDIA's OpenCL best-practices
- * guide: transfers from pinned memory at up to twice the bandwidth of pageable ones, and copy engines that
- * run beside the host). Not timed on a GPU here: none was available; on POCL, whose memory is the host's, the
- * backend transfers directly and this path runs only in the tests, which force it.
+ * GPUs), when {@value #CHUNK_PROPERTY} asks for them. A Java array is pageable memory that the garbage
+ * collector may move: a driver copies it through a pinned bounce buffer of its own, one transfer at a time.
+ * Here the copy into pinned memory is ours, chunk by chunk into two buffers allocated with
+ * {@code CL_MEM_ALLOC_HOST_PTR} and kept mapped, so that the copy of one chunk on the host overlaps the
+ * device's transfer of the previous one (NVIDIA's OpenCL best-practices guide: transfers from pinned memory at
+ * up to twice the bandwidth of pageable ones, and copy engines that run beside the host).
+ *
+ * <p>Off unless asked for: no GPU was available to time it, and on a device whose memory is the host's (POCL)
+ * it is one copy more. The tests force it on POCL. Oclgrind 21.10 cannot run it: it aborted in an internal
+ * assertion (a kernel starting while another ran) once these non-blocking transfers were waited on, probably
+ * because JOCL hands every non-blocking transfer to a thread of its own that waits too, and Oclgrind runs its
+ * queue in whichever thread waits.
  *
  * <p>Not thread-safe: each context's transfers run under its backend's lock.
  */
 final class PinnedStaging implements AutoCloseable {
-    /** Forces staging on any device with chunks of this many bytes, or turns it off with 0; for the tests. */
+    /** Staging with chunks of this many bytes (a multiple of 8; 4 MiB is a good start), or none when unset or 0. */
     static final String CHUNK_PROPERTY = "clconvt.pinnedStagingBytes";
-    /** Large enough that each transfer's fixed cost is small against its bytes, small enough to keep two. */
-    static final int DEFAULT_CHUNK_BYTES = 4 << 20;
 
     private final ClContext context;
     private final int chunkBytes;
@@ -38,18 +41,27 @@ final class PinnedStaging implements AutoCloseable {
         cl_event pending;
     }
 
-    /** The chunk size for {@code device}: the property's if set, else {@link #DEFAULT_CHUNK_BYTES} or none. */
-    static int chunkBytesFor(boolean hostUnifiedMemory) {
-        String forced = System.getProperty(CHUNK_PROPERTY);
-        if (forced != null && !forced.isBlank()) {
-            int bytes = Integer.parseInt(forced.trim());
-            if (bytes < 0 || bytes % Double.BYTES != 0) {
-                throw new IllegalArgumentException(CHUNK_PROPERTY + " must be 0 or a positive multiple of 8, got "
-                        + forced);
-            }
-            return bytes;
+    /**
+     * The chunk size {@value #CHUNK_PROPERTY} asks for, 0 for none.
+     *
+     * @throws IllegalArgumentException if it is not 0 or a positive multiple of 8
+     */
+    static int chunkBytes() {
+        String setting = System.getProperty(CHUNK_PROPERTY);
+        if (setting == null || setting.isBlank()) {
+            return 0;
         }
-        return hostUnifiedMemory ? 0 : DEFAULT_CHUNK_BYTES;
+        int bytes;
+        try {
+            bytes = Integer.parseInt(setting.trim());
+        } catch (NumberFormatException e) {
+            bytes = -1;
+        }
+        if (bytes < 0 || bytes % Double.BYTES != 0) {
+            throw new IllegalArgumentException(CHUNK_PROPERTY + " must be 0 or a positive multiple of 8, got '"
+                    + setting + "'");
+        }
+        return bytes;
     }
 
     PinnedStaging(ClContext context, int chunkBytes) {
@@ -126,9 +138,7 @@ final class PinnedStaging implements AutoCloseable {
 
     /**
      * Waits for the stage's last transfer, which reports a failure once. The flush first hands the device
-     * everything queued since (the next chunk's transfer too, which then runs while the host copies), and
-     * Oclgrind 21.10 needs it: waiting on an unflushed transfer behind a kernel aborted it in an assertion, and so
-     * did a flush after every transfer (its flushes ran the queue twice at once); the simulator check runs this.
+     * everything queued since, the next chunk's transfer too, which then runs while the host copies.
      */
     private void settle(Stage stage) {
         if (stage.pending != null) {

@@ -106,16 +106,6 @@ class SimulatorCheckTest {
     }
 
     @Test
-    void pinnedStagingUsesTheApiCleanly() throws Exception {
-        // 4 KiB chunks: every transfer of the 13-26 KB tensors takes several, through both stages.
-        ChildJvm.Result result = ChildJvm.run(TIMEOUT_SECONDS, simulator, List.of("-Dclconvt.pinnedStagingBytes=4096"),
-                SimulatorMain.class, "pinned-staging");
-        assertEquals(List.of(), diagnostics(result), "Oclgrind reported problems:\n" + result);
-        assertEquals(0, result.exitCode(), result.toString());
-        assertEquals(3, result.lines("ok staging ").size(), result.toString());
-    }
-
-    @Test
     void aMissingBarrierIsReportedAsARace() throws Exception {
         ChildJvm.Result result = ChildJvm.run(TIMEOUT_SECONDS, simulator, List.of(), SimulatorMain.class,
                 "broken-barrier");

@@ -28,7 +28,6 @@ import io.clconvt.internal.plan.KernelVariant;
 import io.clconvt.internal.plan.LaunchPlan;
 import io.clconvt.testing.Accuracy;
 import io.clconvt.testing.TestTensors;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -64,7 +63,6 @@ public final class SimulatorMain {
         int failures = switch (mode) {
             case "broken-barrier" -> runBrokenBarrier(random);
             case "built-in-plans" -> runBuiltInPlans(random);
-            case "pinned-staging" -> runPinnedStaging(random);
             default -> runMatrix(random) + runConvolutionsAndGradients(random);
         };
         System.out.println("failures=" + failures);
@@ -248,45 +246,6 @@ public final class SimulatorMain {
             System.out.println("FAIL " + what + ": " + e);
             return 1;
         }
-    }
-
-    /**
-     * Host transfers through pinned staging (forced by the parent with a few-KiB chunk, so that each transfer
-     * takes several): a device tensor uploaded, a layer run on it, the result downloaded whole and into an array
-     * at an offset, in three dtypes, against the CPU; and the upload read back unchanged.
-     */
-    private static int runPinnedStaging(SplittableRandom random) {
-        int failures = 0;
-        try (CpuBackend cpu = new CpuBackend();
-                OpenClBackend backend = new OpenClBackend(ClDevice.select(DeviceSelection.fromEnvironment()),
-                        KernelVariant.AUTO, true, false)) {
-            for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64, DType.FLOAT16)) {
-                Layer layer = new Layer(16, 8, 4, 200, false, ConvTranspose1dParams.builder().stride(2).padding(1)
-                        .build(), dtype);
-                Tensor[] call = tensors(random, layer, true);
-                String what = "staging " + dtype;
-                try (DeviceTensor x = backend.upload(call[0]);
-                        DeviceTensor y = backend.convTranspose1d(x, call[1], call[2], layer.params())) {
-                    if (!Arrays.equals(x.download().toDoubleArray(), call[0].toDoubleArray())) {
-                        throw new AssertionError("the upload read back differs");
-                    }
-                    Tensor expected = cpu.convTranspose1d(call[0], call[1], call[2], layer.params());
-                    Accuracy.assertClose(y.download(), expected, call[0], call[1], call[2], layer.params(), what);
-                    if (dtype == DType.FLOAT32) {
-                        float[] into = new float[expected.size() + 3];
-                        y.downloadInto(into, 3);
-                        if (!Arrays.equals(Arrays.copyOfRange(into, 3, into.length), y.download().toFloatArray())) {
-                            throw new AssertionError("downloadInto at an offset differs from download");
-                        }
-                    }
-                    System.out.println("ok " + what);
-                } catch (AssertionError | RuntimeException e) {
-                    System.out.println("FAIL " + what + ": " + e);
-                    failures++;
-                }
-            }
-        }
-        return failures;
     }
 
     /** The same call adding a residual input (at half scale) in the epilogue, against the CPU's. */

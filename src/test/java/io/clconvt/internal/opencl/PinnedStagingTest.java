@@ -22,11 +22,9 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
- * Host transfers through pinned staging ({@link PinnedStaging}), which a discrete GPU's context uses: forced on
- * POCL (whose memory is the host's, so it transfers directly by default) with chunks of a few KiB, so that every
- * transfer takes several and both stages take turns. What goes in comes back bit for bit, and a backend that
- * stages computes exactly what one that does not computes. The simulator check runs the same path under
- * Oclgrind's API checks.
+ * Host transfers through pinned staging ({@link PinnedStaging}), asked for with chunks of a few KiB, so that every
+ * transfer takes several and both stages take turns: what goes in comes back bit for bit, and a backend that
+ * stages computes exactly what one that does not computes.
  */
 class PinnedStagingTest {
     /** 24 KiB: no multiple of the tensors' sizes, so the last chunk of each transfer is a partial one. */
@@ -39,8 +37,8 @@ class PinnedStagingTest {
         SplittableRandom random = new SplittableRandom(31);
         int live = ClBuffer.liveCount();
         try (ClContext direct = new ClContext(device, false); ClContext staged = staged(() -> new ClContext(device, false))) {
-            assertNull(direct.staging(), "POCL's memory is the host's: no staging by default");
-            assertNotNull(staged.staging(), "the property forces staging");
+            assertNull(direct.staging(), "no staging unless asked for");
+            assertNotNull(staged.staging(), "the property asks for staging");
             for (DType dtype : DType.values()) {
                 Tensor tensor = TestTensors.random(random, dtype, 1, 3, 7001); // 21,003 elements
                 long bytes = (long) tensor.size() * dtype.byteSize();
@@ -88,17 +86,18 @@ class PinnedStagingTest {
     @Test
     void aChunkSizeThatIsNoMultipleOfEightIsRefusedByName() {
         String before = System.getProperty(PinnedStaging.CHUNK_PROPERTY);
-        System.setProperty(PinnedStaging.CHUNK_PROPERTY, "100");
         try {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> PinnedStaging.chunkBytesFor(true));
-            assertTrue(e.getMessage().contains(PinnedStaging.CHUNK_PROPERTY) && e.getMessage().contains("100"),
-                    e.getMessage());
+            for (String bad : new String[] {"100", "-8", "4 MiB"}) {
+                System.setProperty(PinnedStaging.CHUNK_PROPERTY, bad);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, PinnedStaging::chunkBytes);
+                assertTrue(e.getMessage().contains(PinnedStaging.CHUNK_PROPERTY) && e.getMessage().contains(bad),
+                        e.getMessage());
+            }
+            System.clearProperty(PinnedStaging.CHUNK_PROPERTY);
+            assertEquals(0, PinnedStaging.chunkBytes(), "off unless asked for");
         } finally {
             restore(before);
         }
-        assertEquals(0, PinnedStaging.chunkBytesFor(true), "the host's memory: direct transfers");
-        assertEquals(PinnedStaging.DEFAULT_CHUNK_BYTES, PinnedStaging.chunkBytesFor(false), "a discrete device: staged");
     }
 
     /** Opens what {@code open} makes with staging forced at {@link #CHUNK} bytes a chunk. */
