@@ -133,6 +133,15 @@ public abstract class Block {
     /** A new stream of the block's outputs. */
     abstract BlockStream open(StreamingBackend backend);
 
+    /**
+     * A new stream of {@code activation(this(x) + skip)}, the sum and the activation in the epilogue of the
+     * block's last kernel, for a block that {@link #addsResidual}: each of that kernel's steps takes as many
+     * positions from {@code skip} as it computes outputs.
+     */
+    BlockStream openAdding(StreamingBackend backend, LayerStream.SkipInput skip, Activation activation) {
+        throw new UnsupportedOperationException(this + " adds no residual in its epilogue");
+    }
+
     /** This block followed by {@code activation}, fused; null if it cannot take one. */
     abstract Block withActivation(Activation activation);
 

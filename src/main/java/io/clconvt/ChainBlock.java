@@ -3,6 +3,7 @@ package io.clconvt;
 import io.clconvt.internal.StreamingBackend;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
@@ -92,9 +93,24 @@ final class ChainBlock extends Block {
 
     @Override
     BlockStream open(StreamingBackend backend) {
+        return open(backend, last -> last.open(backend));
+    }
+
+    @Override
+    BlockStream openAdding(StreamingBackend backend, LayerStream.SkipInput skip, Activation activation) {
+        return open(backend, last -> last.openAdding(backend, skip, activation));
+    }
+
+    /** The chain's stream, with every block but the last opened plainly and the last by {@code openLast}. */
+    private BlockStream open(StreamingBackend backend, Function<Block, BlockStream> openLast) {
         List<BlockStream> streams = new ArrayList<>();
-        for (Block block : blocks) {
-            streams.add(block.open(backend));
+        try {
+            for (int i = 0; i < blocks.size(); i++) {
+                streams.add(i < blocks.size() - 1 ? blocks.get(i).open(backend) : openLast.apply(blocks.get(i)));
+            }
+        } catch (RuntimeException e) {
+            streams.forEach(BlockStream::close);
+            throw e;
         }
         // Which streams have had input: one that never had any has nothing to finish.
         boolean[] fed = new boolean[streams.size()];

@@ -102,8 +102,20 @@ final class Conv1dStream extends LayerStream {
     private DeviceTensor whole() {
         Tensor weight = layer.weightFor(shapes.dtype());
         Tensor bias = layer.biasFor(shapes.dtype());
-        return backend.conv1dWindow(Conv1dProblem.resolve(window.shape(), shapes.dtype(), weight, bias, params)
-                .withInputActivation(inputActivation), window, weight, bias);
+        return run(Conv1dProblem.resolve(window.shape(), shapes.dtype(), weight, bias, params)
+                .withInputActivation(inputActivation), window);
+    }
+
+    /** The layer's window call {@code step} on {@code inputs}, adding the skip path's next outputs if it has one. */
+    private DeviceTensor run(Conv1dProblem step, DeviceTensor inputs) {
+        Tensor weight = layer.weightFor(step.dtype());
+        Tensor bias = layer.biasFor(step.dtype());
+        if (skip == null) {
+            return backend.conv1dWindow(step, inputs, weight, bias);
+        }
+        try (DeviceTensor added = skip.take(step.outputLength())) {
+            return backend.conv1dWindow(step.withResidual(1), inputs, weight, bias, added);
+        }
     }
 
     private Conv1dProblem check(int[] shape, DType dtype) {
@@ -139,8 +151,7 @@ final class Conv1dStream extends LayerStream {
         Conv1dProblem step = chunkShapes.window(Validation.toIntExact("window length", inputEnd - inputStart),
                 Validation.toIntExact("window padding", left + inputStart - emitted * params.stride()),
                 Validation.toIntExact("outputs per step", end - emitted)).withInputActivation(inputActivation);
-        DeviceTensor result = backend.conv1dWindow(step, inputs, layer.weightFor(step.dtype()),
-                layer.biasFor(step.dtype()));
+        DeviceTensor result = run(step, inputs);
         emitted = end;
         return result;
     }

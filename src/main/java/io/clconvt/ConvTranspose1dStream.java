@@ -152,8 +152,16 @@ final class ConvTranspose1dStream extends LayerStream {
         ConvProblem step = chunkShapes.window(Validation.toIntExact("window length", inputEnd - inputStart),
                 Validation.toIntExact("window padding", emitted + padLeft - inputStart * params.stride()),
                 Validation.toIntExact("outputs per step", end - emitted)).withInputActivation(inputActivation);
-        DeviceTensor result = backend.convTranspose1dWindow(step, inputs, layer.weightFor(step.dtype()),
-                layer.biasFor(step.dtype()));
+        DeviceTensor result;
+        if (skip == null) {
+            result = backend.convTranspose1dWindow(step, inputs, layer.weightFor(step.dtype()),
+                    layer.biasFor(step.dtype()));
+        } else {
+            try (DeviceTensor added = skip.take(step.outputLength())) {
+                result = backend.convTranspose1dWindow(step.withResidual(1), inputs, layer.weightFor(step.dtype()),
+                        layer.biasFor(step.dtype()), added);
+            }
+        }
         emitted = end;
         return result;
     }

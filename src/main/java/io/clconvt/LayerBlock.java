@@ -81,6 +81,16 @@ final class LayerBlock extends Block {
     }
 
     @Override
+    BlockStream openAdding(StreamingBackend backend, LayerStream.SkipInput skip, Activation activation) {
+        if (!addsResidual()) {
+            throw new UnsupportedOperationException(this + " adds no residual in its epilogue");
+        }
+        LayerStream stream = (LayerStream) withActivation(activation).open(backend);
+        stream.skip = skip;
+        return stream;
+    }
+
+    @Override
     Block withActivation(Activation activation) {
         Activation own = conv != null ? convParams.activation() : transposedParams.activation();
         if (own != Activation.NONE) {

@@ -18,7 +18,18 @@ abstract class LayerStream implements ChunkStream, BlockStream {
     DeviceTensor window;
     long windowStart;
     boolean finished;
+    /**
+     * What the layer's epilogue adds to its outputs, in order (a residual block's skip path), or null: each step
+     * takes as many positions as it computes outputs.
+     */
+    SkipInput skip;
     private boolean closed;
+
+    /** The positions a residual block's skip path adds to a stream's outputs, handed out in order. */
+    interface SkipInput {
+        /** The next {@code length} positions, a new device tensor the caller closes. */
+        DeviceTensor take(int length);
+    }
 
     void requireUsable() {
         if (closed) {

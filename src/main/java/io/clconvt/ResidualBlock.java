@@ -26,65 +26,116 @@ final class ResidualBlock extends Block {
         }
     }
 
+    /**
+     * Streamed, the skip path waits in a queue for the branch's outputs. Where the branch's last layer adds a
+     * residual, each of its steps takes the positions it needs from the queue into its epilogue (one pass less per
+     * push, as in {@link #apply}); otherwise a pass adds the branch's new outputs to them.
+     */
     @Override
     BlockStream open(StreamingBackend backend) {
-        BlockStream branchStream = branch.open(backend);
         Layout layout = layout();
+        SkipQueue queue = new SkipQueue(backend, layout);
+        BlockStream branchStream;
+        try {
+            branchStream = branch.addsResidual() ? branch.openAdding(backend, queue, activation) : branch.open(backend);
+        } catch (RuntimeException e) {
+            queue.close();
+            throw e;
+        }
+        boolean fused = branch.addsResidual();
         return new BlockStream() {
-            /** Input positions whose branch output has not arrived yet; null when there are none. */
-            private DeviceTensor waiting;
-
             @Override
             public DeviceTensor pushDevice(DeviceTensor chunk) {
-                DeviceTensor queued = backend.joinLength(waiting, 0, chunk, layout);
-                release();
-                waiting = queued;
+                queue.append(chunk);
                 return add(branchStream.pushDevice(chunk));
             }
 
             @Override
             public DeviceTensor finishDevice() {
                 DeviceTensor sum = add(branchStream.finishDevice());
-                if (waiting != null) {
-                    sum.close();
+                if (queue.length() > 0) {
+                    if (sum != null) {
+                        sum.close();
+                    }
                     throw new IllegalStateException("a residual branch must keep the length of its input: "
-                            + BlockChunkStream.length(waiting, layout) + " positions had no branch output");
+                            + queue.length() + " positions had no branch output");
                 }
                 return sum;
             }
 
-            /** The branch's new outputs added to the input positions they belong to. */
+            /** The branch's new outputs, added to the input positions they belong to unless the branch added them. */
             private DeviceTensor add(DeviceTensor branchOutput) {
-                if (branchOutput == null) {
-                    return null;
+                if (branchOutput == null || fused) {
+                    return branchOutput;
                 }
-                try (branchOutput) {
-                    int matched = BlockChunkStream.length(branchOutput, layout);
-                    int queued = BlockChunkStream.length(waiting, layout);
-                    DeviceTensor rest = queued > matched
-                            ? backend.sliceLength(waiting, matched, queued - matched, layout) : null;
-                    try (DeviceTensor skip = backend.sliceLength(waiting, 0, matched, layout)) {
-                        return backend.combine(skip, 1, branchOutput, 1, activation);
-                    } finally {
-                        release();
-                        waiting = rest;
-                    }
-                }
-            }
-
-            private void release() {
-                if (waiting != null) {
-                    waiting.close();
-                    waiting = null;
+                try (branchOutput; DeviceTensor skip = queue.take(BlockChunkStream.length(branchOutput, layout))) {
+                    return backend.combine(skip, 1, branchOutput, 1, activation);
                 }
             }
 
             @Override
             public void close() {
-                release();
+                queue.close();
                 branchStream.close();
             }
         };
+    }
+
+    /** Input positions whose branch output has not arrived yet, on the backend, handed out in order. */
+    private static final class SkipQueue implements LayerStream.SkipInput, AutoCloseable {
+        private final StreamingBackend backend;
+        private final Layout layout;
+        /** The queued positions; null when there are none. */
+        private DeviceTensor waiting;
+
+        SkipQueue(StreamingBackend backend, Layout layout) {
+            this.backend = backend;
+            this.layout = layout;
+        }
+
+        void append(DeviceTensor chunk) {
+            DeviceTensor queued = backend.joinLength(waiting, 0, chunk, layout);
+            close();
+            waiting = queued;
+        }
+
+        int length() {
+            return waiting == null ? 0 : BlockChunkStream.length(waiting, layout);
+        }
+
+        /** The first {@code length} queued positions; the whole queue without a copy when that is all of it. */
+        @Override
+        public DeviceTensor take(int length) {
+            int queued = length();
+            if (length > queued) {
+                throw new IllegalStateException("a residual branch must keep the length of its input: " + length
+                        + " outputs for " + queued + " queued positions");
+            }
+            if (length == queued) {
+                DeviceTensor all = waiting;
+                waiting = null;
+                return all;
+            }
+            DeviceTensor rest = backend.sliceLength(waiting, length, queued - length, layout);
+            DeviceTensor first;
+            try {
+                first = backend.sliceLength(waiting, 0, length, layout);
+            } catch (RuntimeException e) {
+                rest.close();
+                throw e;
+            }
+            close();
+            waiting = rest;
+            return first;
+        }
+
+        @Override
+        public void close() {
+            if (waiting != null) {
+                waiting.close();
+                waiting = null;
+            }
+        }
     }
 
     @Override
