@@ -139,6 +139,32 @@ class BlockTest {
                 new SplittableRandom(23), 4));
     }
 
+    /**
+     * A residual over a reflect-padded convolution: its stream keeps every chunk and computes at finish (reflect
+     * padding reads the end of the input), so the skip path's whole queue goes into that one step's epilogue.
+     */
+    @TestFactory
+    Stream<DynamicTest> aResidualOverAReflectPaddedConvolutionStreamsExactly() {
+        Block block = Block.residual(Block.of(new Conv1d(4, 4, 3, Conv1dParams.builder().padding(1)
+                .paddingMode(PaddingMode.REFLECT).build(), true, 24)));
+        return onBothBackends(backend -> assertStreamsEqualTheOneShotCall(backend, block, 4,
+                new SplittableRandom(25), 5));
+    }
+
+    /** A residual branch that shortens its input leaves skip positions without an output: finish says so. */
+    @TestFactory
+    Stream<DynamicTest> aStreamedResidualRefusesABranchThatShortensItsInput() {
+        Block block = Block.residual(Block.of(new Conv1d(4, 4, 3, Conv1dParams.builder().build(), true, 26)));
+        return onBothBackends(backend -> {
+            try (ChunkStream stream = block.stream(backend)) {
+                stream.push(TestTensors.random(new SplittableRandom(27), DType.FLOAT64, 1, 1, 4, 10));
+                IllegalStateException e = assertThrows(IllegalStateException.class, stream::finish);
+                assertTrue(e.getMessage().contains("keep the length of its input")
+                        && e.getMessage().contains("2 positions"), e.getMessage());
+            }
+        });
+    }
+
     private static Stream<DynamicTest> onBothBackends(Consumer<Backend> test) {
         return Stream.of("cpu", "opencl").map(name -> DynamicTest.dynamicTest(name,
                 () -> test.accept(name.equals("cpu") ? CPU : openCl())));
