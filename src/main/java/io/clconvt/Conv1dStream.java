@@ -108,14 +108,8 @@ final class Conv1dStream extends LayerStream {
 
     /** The layer's window call {@code step} on {@code inputs}, adding the skip path's next outputs if it has one. */
     private DeviceTensor run(Conv1dProblem step, DeviceTensor inputs) {
-        Tensor weight = layer.weightFor(step.dtype());
-        Tensor bias = layer.biasFor(step.dtype());
-        if (skip == null) {
-            return backend.conv1dWindow(step, inputs, weight, bias);
-        }
-        try (DeviceTensor added = skip.take(step.outputLength())) {
-            return backend.conv1dWindow(step.withResidual(1), inputs, weight, bias, added);
-        }
+        return adding(step.outputLength(), added -> backend.conv1dWindow(added == null ? step : step.withResidual(1),
+                inputs, layer.weightFor(step.dtype()), layer.biasFor(step.dtype()), added));
     }
 
     private Conv1dProblem check(int[] shape, DType dtype) {

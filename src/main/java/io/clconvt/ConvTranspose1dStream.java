@@ -152,16 +152,9 @@ final class ConvTranspose1dStream extends LayerStream {
         ConvProblem step = chunkShapes.window(Validation.toIntExact("window length", inputEnd - inputStart),
                 Validation.toIntExact("window padding", emitted + padLeft - inputStart * params.stride()),
                 Validation.toIntExact("outputs per step", end - emitted)).withInputActivation(inputActivation);
-        DeviceTensor result;
-        if (skip == null) {
-            result = backend.convTranspose1dWindow(step, inputs, layer.weightFor(step.dtype()),
-                    layer.biasFor(step.dtype()));
-        } else {
-            try (DeviceTensor added = skip.take(step.outputLength())) {
-                result = backend.convTranspose1dWindow(step.withResidual(1), inputs, layer.weightFor(step.dtype()),
-                        layer.biasFor(step.dtype()), added);
-            }
-        }
+        DeviceTensor result = adding(step.outputLength(), added -> backend.convTranspose1dWindow(
+                added == null ? step : step.withResidual(1), inputs, layer.weightFor(step.dtype()),
+                layer.biasFor(step.dtype()), added));
         emitted = end;
         return result;
     }

@@ -50,9 +50,7 @@ final class LayerBlock extends Block {
     @Override
     DeviceTensor applyAdding(StreamingBackend backend, DeviceTensor x, DeviceTensor residual, double scale,
             Activation activation) {
-        if (!addsResidual()) {
-            throw new UnsupportedOperationException(this + " adds no residual in its epilogue");
-        }
+        requireAddsResidual();
         return ((LayerBlock) withActivation(activation)).run(backend, x, residual, scale);
     }
 
@@ -82,12 +80,16 @@ final class LayerBlock extends Block {
 
     @Override
     BlockStream openAdding(StreamingBackend backend, LayerStream.SkipInput skip, Activation activation) {
-        if (!addsResidual()) {
-            throw new UnsupportedOperationException(this + " adds no residual in its epilogue");
-        }
+        requireAddsResidual();
         LayerStream stream = (LayerStream) withActivation(activation).open(backend);
         stream.skip = skip;
         return stream;
+    }
+
+    private void requireAddsResidual() {
+        if (!addsResidual()) {
+            throw new UnsupportedOperationException(this + " adds no residual in its epilogue");
+        }
     }
 
     @Override

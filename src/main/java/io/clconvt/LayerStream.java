@@ -31,6 +31,19 @@ abstract class LayerStream implements ChunkStream, BlockStream {
         DeviceTensor take(int length);
     }
 
+    /**
+     * {@code call} on the skip path's next {@code outputs} positions, which it adds in its epilogue; on null
+     * when the stream has no skip path.
+     */
+    DeviceTensor adding(int outputs, UnaryOperator<DeviceTensor> call) {
+        if (skip == null) {
+            return call.apply(null);
+        }
+        try (DeviceTensor added = skip.take(outputs)) {
+            return call.apply(added);
+        }
+    }
+
     void requireUsable() {
         if (closed) {
             throw new IllegalStateException("the stream is closed");

@@ -35,14 +35,14 @@ final class ResidualBlock extends Block {
     BlockStream open(StreamingBackend backend) {
         Layout layout = layout();
         SkipQueue queue = new SkipQueue(backend, layout);
+        boolean fused = branch.addsResidual();
         BlockStream branchStream;
         try {
-            branchStream = branch.addsResidual() ? branch.openAdding(backend, queue, activation) : branch.open(backend);
+            branchStream = fused ? branch.openAdding(backend, queue, activation) : branch.open(backend);
         } catch (RuntimeException e) {
             queue.close();
             throw e;
         }
-        boolean fused = branch.addsResidual();
         return new BlockStream() {
             @Override
             public DeviceTensor pushDevice(DeviceTensor chunk) {

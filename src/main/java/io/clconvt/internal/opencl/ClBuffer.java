@@ -11,8 +11,9 @@ import org.jocl.Pointer;
 import org.jocl.cl_mem;
 
 /**
- * One device buffer; reads and writes from and to Java arrays are blocking, and go through the context's pinned
- * staging where it has one ({@link PinnedStaging}).
+ * One device buffer. Reads and writes from and to Java arrays are done with the array when they return (a staged
+ * write's last chunks may still be on their way to the device, ahead of every later command on the in-order queue),
+ * and go through the context's pinned staging where it has one ({@link PinnedStaging}).
  */
 public final class ClBuffer implements AutoCloseable {
     /** Buffers created and not yet released, across all backends: tests check that nothing leaks. */
@@ -80,7 +81,7 @@ public final class ClBuffer implements AutoCloseable {
         return bytes;
     }
 
-    /** Copies {@code tensor}'s elements into the start of the buffer (blocking). */
+    /** Copies {@code tensor}'s elements into the start of the buffer; the tensor's array is free when it returns. */
     public void write(Tensor tensor) {
         long size = (long) tensor.size() * tensor.dtype().byteSize();
         if (context.staging() != null) {
