@@ -1,6 +1,8 @@
 // take_every: every step-th position along the length axis, y[.., t, ..] = z[.., t * step, ..], copied as stored:
 // a strided convolution computed as the stride-1 one, whose fast kernels outrun a strided gather, then thinned.
 //
+// splice: a stream's kept window joined with its next chunk in one pass (two rectangle copies were two commands).
+//
 // Element-wise work between convolutions that no convolution's epilogue can take:
 // y = ACTIVATE(alpha * a + beta * b), b optional (NULL: y = ACTIVATE(alpha * a)).
 // A residual sum is alpha = beta = 1, the mean of two branches alpha = beta = 1/2, an activation alone
@@ -58,4 +60,36 @@ __kernel void take_every(
         from = (i / yLength) * zLength + (i % yLength) * step;
     }
     y[i] = z[from];
+}
+
+// Each of y's rows (the positions of one channel in NCL, of one batch item in NLC; headCount + tailCount elements)
+// (one per index of the second dimension; the first runs along the row) is headCount elements of a's row from headOffset on, copied as stored (a's rows are headPitch apart), then the
+// tailCount elements of b's row through ACTIVATE: a stream keeps its window activated for the convolution that
+// reads it, so only the new chunk needs the activation, once.
+__kernel void splice(
+    __global const bits_t* restrict a,      // or NULL when headCount is 0
+    __global const store_t* restrict b,
+    __global store_t* restrict y,
+    const int headPitch,
+    const int headOffset,
+    const int headCount,
+    const int tailCount,
+    const real slope)
+{
+    const int at = get_global_id(0);
+    const int row = get_global_id(1);
+    const int rowLength = headCount + tailCount;
+    if (at >= rowLength) {
+        return;
+    }
+    const long i = (long)row * rowLength + at;
+    if (at < headCount) {
+        ((__global bits_t*)y)[i] = a[(long)row * headPitch + headOffset + at];
+    } else {
+#if ACTIVATION == 0
+        ((__global bits_t*)y)[i] = ((__global const bits_t*)b)[(long)row * tailCount + at - headCount];
+#else
+        STORE(y, i, ACTIVATE(LOAD(b, (long)row * tailCount + at - headCount), slope, real));
+#endif
+    }
 }

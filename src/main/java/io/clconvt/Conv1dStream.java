@@ -28,13 +28,12 @@ final class Conv1dStream extends LayerStream {
     private final int right;
     private final long span;
     private final boolean incremental;
-    /** Applied to every input value as the kernel loads it: the activation a chain put before the layer. */
-    private final Activation inputActivation;
 
     /** Channels, batch, rank and dtype, fixed by the first chunk; null before it. */
     private Conv1dProblem shapes;
 
     Conv1dStream(StreamingBackend backend, Conv1d layer, Conv1dParams params, Activation inputActivation) {
+        super(inputActivation);
         this.backend = backend;
         this.layer = layer;
         this.params = params;
@@ -44,7 +43,6 @@ final class Conv1dStream extends LayerStream {
         this.right = sides[1];
         this.span = (long) params.dilation() * (kernelSize - 1);
         this.incremental = params.paddingMode() == PaddingMode.ZEROS;
-        this.inputActivation = inputActivation;
     }
 
     @Override
@@ -98,12 +96,14 @@ final class Conv1dStream extends LayerStream {
         return result;
     }
 
-    /** The one-shot call on every input pushed, which the window holds when the stream is not incremental. */
+    /**
+     * The one-shot call on every input pushed, which the window holds (activated) when the stream is not
+     * incremental.
+     */
     private DeviceTensor whole() {
         Tensor weight = layer.weightFor(shapes.dtype());
         Tensor bias = layer.biasFor(shapes.dtype());
-        return run(Conv1dProblem.resolve(window.shape(), shapes.dtype(), weight, bias, params)
-                .withInputActivation(inputActivation), window);
+        return run(Conv1dProblem.resolve(window.shape(), shapes.dtype(), weight, bias, params), window);
     }
 
     /** The layer's window call {@code step} on {@code inputs}, adding the skip path's next outputs if it has one. */
@@ -144,7 +144,7 @@ final class Conv1dStream extends LayerStream {
         }
         Conv1dProblem step = chunkShapes.window(Validation.toIntExact("window length", inputEnd - inputStart),
                 Validation.toIntExact("window padding", left + inputStart - emitted * params.stride()),
-                Validation.toIntExact("outputs per step", end - emitted)).withInputActivation(inputActivation);
+                Validation.toIntExact("outputs per step", end - emitted));
         DeviceTensor result = run(step, inputs);
         emitted = end;
         return result;

@@ -31,8 +31,6 @@ final class ConvTranspose1dStream extends LayerStream {
     private final int kernelSize;
     private final int padLeft;
     private final long effectiveKernel;
-    /** Applied to every input value as the kernel loads it: the activation a chain put before the layer. */
-    private final Activation inputActivation;
 
     /** Channels, batch, rank and dtype, fixed by the first chunk; null before it. */
     private ConvProblem shapes;
@@ -43,6 +41,7 @@ final class ConvTranspose1dStream extends LayerStream {
 
     ConvTranspose1dStream(Backend backend, ConvTranspose1d layer, ConvTranspose1dParams params,
             Activation inputActivation) {
+        super(inputActivation);
         Validation.requireNonNull("backend", backend);
         if (params.outputSize().isPresent()) {
             throw new IllegalArgumentException("outputSize (" + params.outputSize().getAsInt() + ") depends on the"
@@ -54,7 +53,6 @@ final class ConvTranspose1dStream extends LayerStream {
         this.kernelSize = layer.weight().dim(2);
         this.padLeft = params.streamPadLeft(kernelSize);
         this.effectiveKernel = (long) params.dilation() * (kernelSize - 1) + 1;
-        this.inputActivation = inputActivation;
     }
 
     /** The layout of the layer's input and output. */
@@ -151,7 +149,7 @@ final class ConvTranspose1dStream extends LayerStream {
         }
         ConvProblem step = chunkShapes.window(Validation.toIntExact("window length", inputEnd - inputStart),
                 Validation.toIntExact("window padding", emitted + padLeft - inputStart * params.stride()),
-                Validation.toIntExact("outputs per step", end - emitted)).withInputActivation(inputActivation);
+                Validation.toIntExact("outputs per step", end - emitted));
         DeviceTensor result = adding(step.outputLength(), added -> backend.convTranspose1dWindow(
                 added == null ? step : step.withResidual(1), inputs, layer.weightFor(step.dtype()),
                 layer.biasFor(step.dtype()), added));

@@ -8,8 +8,14 @@ import java.util.function.UnaryOperator;
  * What the streams of one layer share: the input window kept on the backend, how far the input and the output
  * have come, and the life cycle (usable until {@link #finish()} or {@link #close()}). Each subclass decides
  * which outputs are final and computes them.
+ *
+ * <p>The window is kept activated: a layer that reads {@code activation(x)} (the activation a chain put before
+ * it) has each chunk activated as it joins the window, in the join's one pass, so its convolution reads the
+ * window as it is and no position is activated twice.
  */
 abstract class LayerStream implements ChunkStream, BlockStream {
+    /** Applied to every chunk as it joins the window: the activation a chain put before the layer. */
+    private final Activation inputActivation;
     /** Input positions pushed so far. */
     long pushed;
     /** Output positions returned so far. */
@@ -24,6 +30,10 @@ abstract class LayerStream implements ChunkStream, BlockStream {
      */
     SkipInput skip;
     private boolean closed;
+
+    LayerStream(Activation inputActivation) {
+        this.inputActivation = inputActivation;
+    }
 
     /** The positions a residual block's skip path adds to a stream's outputs, handed out in order. */
     interface SkipInput {
@@ -67,14 +77,15 @@ abstract class LayerStream implements ChunkStream, BlockStream {
     }
 
     /**
-     * One push on the backend: joins the window from input position {@code first} with {@code chunk}, lets
+     * One push on the backend: joins the window from input position {@code first} with {@code chunk} (activated),
+     * lets
      * {@code step} compute the new outputs from that joined window (null for none), and keeps the joined window
      * for the next push; on failure the stream is left as it was.
      */
     DeviceTensor advance(StreamingBackend backend, Layout layout, DeviceTensor chunk, long first, long total,
             UnaryOperator<DeviceTensor> step) {
         DeviceTensor joined = backend.joinLength(window, Validation.toIntExact("history", first - windowStart), chunk,
-                layout);
+                layout, inputActivation);
         DeviceTensor result;
         try {
             result = step.apply(joined);

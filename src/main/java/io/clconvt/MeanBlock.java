@@ -65,15 +65,15 @@ final class MeanBlock extends Block {
             streams.add(branch.open(backend));
         }
         Layout layout = layout();
+        PositionQueue[] waiting = new PositionQueue[streams.size()];
+        for (int i = 0; i < waiting.length; i++) {
+            waiting[i] = new PositionQueue(backend, layout);
+        }
         return new BlockStream() {
-            /** Each branch's outputs that not every branch has reached yet; null when there are none. */
-            private final DeviceTensor[] waiting = new DeviceTensor[streams.size()];
-
             @Override
             public DeviceTensor pushDevice(DeviceTensor chunk) {
                 for (int i = 0; i < streams.size(); i++) {
-                    waiting[i] = BlockChunkStream.concatenate(backend, waiting[i], streams.get(i).pushDevice(chunk),
-                            layout);
+                    append(i, streams.get(i).pushDevice(chunk));
                 }
                 return emit();
             }
@@ -81,12 +81,11 @@ final class MeanBlock extends Block {
             @Override
             public DeviceTensor finishDevice() {
                 for (int i = 0; i < streams.size(); i++) {
-                    waiting[i] = BlockChunkStream.concatenate(backend, waiting[i], streams.get(i).finishDevice(),
-                            layout);
+                    append(i, streams.get(i).finishDevice());
                 }
                 DeviceTensor result = emit();
-                for (DeviceTensor left : waiting) {
-                    if (left != null) {
+                for (PositionQueue left : waiting) {
+                    if (left.length() > 0) {
                         if (result != null) {
                             result.close();
                         }
@@ -96,24 +95,26 @@ final class MeanBlock extends Block {
                 return result;
             }
 
+            /** Queues branch {@code i}'s new outputs (null for none), which the queue closes. */
+            private void append(int i, DeviceTensor outputs) {
+                if (outputs != null) {
+                    waiting[i].adopt(outputs);
+                }
+            }
+
             /** The mean of the positions every branch has given. */
             private DeviceTensor emit() {
                 int ready = Integer.MAX_VALUE;
-                for (DeviceTensor w : waiting) {
-                    ready = Math.min(ready, BlockChunkStream.length(w, layout));
+                for (PositionQueue queue : waiting) {
+                    ready = Math.min(ready, queue.length());
                 }
                 if (ready == 0) {
                     return null;
                 }
                 List<DeviceTensor> parts = new ArrayList<>();
                 try {
-                    for (int i = 0; i < waiting.length; i++) {
-                        int length = BlockChunkStream.length(waiting[i], layout);
-                        parts.add(backend.sliceLength(waiting[i], 0, ready, layout));
-                        DeviceTensor rest = length > ready
-                                ? backend.sliceLength(waiting[i], ready, length - ready, layout) : null;
-                        waiting[i].close();
-                        waiting[i] = rest;
+                    for (PositionQueue queue : waiting) {
+                        parts.add(queue.take(ready));
                     }
                     return mean(backend, parts);
                 } finally {
@@ -123,11 +124,8 @@ final class MeanBlock extends Block {
 
             @Override
             public void close() {
-                for (int i = 0; i < waiting.length; i++) {
-                    if (waiting[i] != null) {
-                        waiting[i].close();
-                        waiting[i] = null;
-                    }
+                for (PositionQueue queue : waiting) {
+                    queue.close();
                 }
                 streams.forEach(BlockStream::close);
             }

@@ -34,7 +34,7 @@ final class ResidualBlock extends Block {
     @Override
     BlockStream open(StreamingBackend backend) {
         Layout layout = layout();
-        SkipQueue queue = new SkipQueue(backend, layout);
+        PositionQueue queue = new PositionQueue(backend, layout);
         boolean fused = branch.addsResidual();
         BlockStream branchStream;
         try {
@@ -79,63 +79,6 @@ final class ResidualBlock extends Block {
                 branchStream.close();
             }
         };
-    }
-
-    /** Input positions whose branch output has not arrived yet, on the backend, handed out in order. */
-    private static final class SkipQueue implements LayerStream.SkipInput, AutoCloseable {
-        private final StreamingBackend backend;
-        private final Layout layout;
-        /** The queued positions; null when there are none. */
-        private DeviceTensor waiting;
-
-        SkipQueue(StreamingBackend backend, Layout layout) {
-            this.backend = backend;
-            this.layout = layout;
-        }
-
-        void append(DeviceTensor chunk) {
-            DeviceTensor queued = backend.joinLength(waiting, 0, chunk, layout);
-            close();
-            waiting = queued;
-        }
-
-        int length() {
-            return waiting == null ? 0 : BlockChunkStream.length(waiting, layout);
-        }
-
-        /** The first {@code length} queued positions; the whole queue without a copy when that is all of it. */
-        @Override
-        public DeviceTensor take(int length) {
-            int queued = length();
-            if (length > queued) {
-                throw new IllegalStateException("a residual branch must keep the length of its input: " + length
-                        + " outputs for " + queued + " queued positions");
-            }
-            if (length == queued) {
-                DeviceTensor all = waiting;
-                waiting = null;
-                return all;
-            }
-            DeviceTensor rest = backend.sliceLength(waiting, length, queued - length, layout);
-            DeviceTensor first;
-            try {
-                first = backend.sliceLength(waiting, 0, length, layout);
-            } catch (RuntimeException e) {
-                rest.close();
-                throw e;
-            }
-            close();
-            waiting = rest;
-            return first;
-        }
-
-        @Override
-        public void close() {
-            if (waiting != null) {
-                waiting.close();
-                waiting = null;
-            }
-        }
     }
 
     @Override

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.clconvt.internal.StreamingBackend;
 import io.clconvt.internal.opencl.ClBuffer;
 import io.clconvt.testing.OpenClSupport;
 import io.clconvt.testing.TestTensors;
@@ -157,6 +158,75 @@ class DeviceResidentTest {
         assertThrows(IllegalStateException.class,
                 () -> backend.convTranspose1d(leftOpen, UP1.weight(), UP1.bias(), UP1.params()));
         leftOpen.close();
+    }
+
+    /**
+     * A stream's window join: the head's kept positions as stored, then the tail through the activation, in every
+     * dtype and both layouts. The values are eighths and the slope 1/2, so every activated value is exact in every
+     * dtype and the expected tensor is computed here, element by element.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void aJoinActivatesOnlyTheTail(Supplier<Backend> open) {
+        Activation halfSlope = Activation.leakyRelu(0.5);
+        try (Backend backend = open.get()) {
+            StreamingBackend streaming = (StreamingBackend) backend;
+            for (DType dtype : DType.values()) {
+                for (Layout layout : Layout.values()) {
+                    for (Activation activation : new Activation[] {Activation.NONE, halfSlope}) {
+                        int[] headShape = layout == Layout.NCL ? new int[] {2, 3, 7} : new int[] {2, 7, 3};
+                        int[] tailShape = layout == Layout.NCL ? new int[] {2, 3, 4} : new int[] {2, 4, 3};
+                        Tensor head = eighths(headShape, 0).to(dtype);
+                        Tensor tail = eighths(tailShape, 5).to(dtype);
+                        double[] expected = new double[2 * 3 * 9];
+                        for (int n = 0; n < 2; n++) {
+                            for (int c = 0; c < 3; c++) {
+                                for (int t = 0; t < 9; t++) {
+                                    double value = t < 5 ? at(head, layout, n, c, t + 2) : activation.apply(
+                                            at(tail, layout, n, c, t - 5));
+                                    expected[layout == Layout.NCL ? (n * 3 + c) * 9 + t : (n * 9 + t) * 3 + c] = value;
+                                }
+                            }
+                        }
+                        String what = dtype + " " + layout + " " + activation;
+                        try (DeviceTensor h = backend.upload(head); DeviceTensor tl = backend.upload(tail);
+                                DeviceTensor joined = streaming.joinLength(h, 2, tl, layout, activation)) {
+                            Tensor result = joined.download();
+                            assertArrayEquals(layout == Layout.NCL ? new int[] {2, 3, 9} : new int[] {2, 9, 3},
+                                    result.shape(), what);
+                            assertEquals(dtype, result.dtype(), what);
+                            assertArrayEquals(expected, result.toDoubleArray(), what);
+                            assertArrayEquals(tail.toDoubleArray(), tl.download().toDoubleArray(), what
+                                    + ": the tail is left as it was");
+                        }
+                    }
+                }
+            }
+            try (DeviceTensor h = backend.upload(eighths(new int[] {1, 3, 7}, 0));
+                    DeviceTensor other = backend.upload(eighths(new int[] {1, 2, 4}, 0))) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> streaming.joinLength(h, 2, other, Layout.NCL, halfSlope));
+                assertTrue(e.getMessage().contains("[1, 3, 7]") && e.getMessage().contains("[1, 2, 4]"),
+                        e.getMessage());
+            }
+        }
+    }
+
+    /** Values k / 8 for k = -20, -19, ... from {@code start} on, cycling: negatives, zero and positives. */
+    private static Tensor eighths(int[] shape, int start) {
+        double[] values = new double[shape[0] * shape[1] * shape[2]];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = ((start + i * 7) % 41 - 20) / 8.0;
+        }
+        return Tensor.of(values, shape);
+    }
+
+    /** Element (n, channel, position) of {@code x}, laid out as {@code layout}. */
+    private static double at(Tensor x, Layout layout, int n, int c, int t) {
+        int[] shape = x.shape();
+        double[] values = x.toDoubleArray();
+        return layout == Layout.NCL ? values[(n * shape[1] + c) * shape[2] + t]
+                : values[(n * shape[1] + t) * shape[2] + c];
     }
 
     @Test

@@ -59,7 +59,38 @@ public interface StreamingBackend extends Backend {
      * head is null), followed by {@code tail}. Both have the same rank, dtype and other dimensions, laid out
      * as {@code layout} says; neither is closed.
      */
-    public DeviceTensor joinLength(DeviceTensor head, int from, DeviceTensor tail, Layout layout);
+    default DeviceTensor joinLength(DeviceTensor head, int from, DeviceTensor tail, Layout layout) {
+        return joinLength(head, from, tail, layout, Activation.NONE);
+    }
+
+    /**
+     * {@link #joinLength(DeviceTensor, int, DeviceTensor, Layout)} with {@code tailActivation} applied to the
+     * tail's values (rounded to the dtype) as they are joined: a stream keeps the window its convolution reads
+     * activated, and activates each new chunk once.
+     */
+    DeviceTensor joinLength(DeviceTensor head, int from, DeviceTensor tail, Layout layout, Activation tailActivation);
+
+    /** Refuses a {@link #joinLength} of tensors that differ in dtype, rank or any dimension but the length. */
+    static void requireJoinable(DeviceTensor head, int from, DeviceTensor tail, Layout layout) {
+        if (head == null) {
+            return;
+        }
+        int[] first = head.shape();
+        int[] second = tail.shape();
+        int axis = lengthAxis(second.length, layout);
+        boolean same = first.length == second.length && head.dtype() == tail.dtype();
+        for (int i = 0; same && i < first.length; i++) {
+            same = i == axis || first[i] == second[i];
+        }
+        if (!same) {
+            throw new IllegalArgumentException("cannot join " + head.dtype() + " " + Arrays.toString(first) + " with "
+                    + tail.dtype() + " " + Arrays.toString(second) + " along the length axis: dtypes, ranks and other"
+                    + " dimensions must match");
+        }
+        if (from < 0 || from > first[axis]) {
+            throw new IllegalArgumentException("from (" + from + ") is outside the head's length " + first[axis]);
+        }
+    }
 
     /**
      * A new device tensor {@code y = activation(alpha * a + beta * b)}, {@code b} null for none, of

@@ -171,17 +171,39 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
         return gradients.convTranspose1dBackward(gradOutput, x, weight, withBias, params);
     }
 
-    /** Two device-side rectangle copies into a new buffer: the stream's history never leaves the device. */
+    /**
+     * Into a new buffer, so that the stream's history never leaves the device: two rectangle copies, or one
+     * splice kernel that activates the tail as it copies (an activation pass and two copies would be three
+     * commands; on POCL a copy costs about a quarter of a small kernel's launch, so plain joins stay copies).
+     */
     @Override
-    public synchronized DeviceTensor joinLength(DeviceTensor head, int from, DeviceTensor tail, Layout layout) {
+    public synchronized DeviceTensor joinLength(DeviceTensor head, int from, DeviceTensor tail, Layout layout,
+            Activation tailActivation) {
         ResidentTensor second = owned(tail);
         ResidentTensor first = head == null ? null : owned(head);
+        Validation.requireNonNull("tailActivation", tailActivation);
+        StreamingBackend.requireJoinable(head, from, tail, layout);
         requireOpen();
         second.requireOpen();
         if (first != null) {
             first.requireOpen();
         }
-        return track(ResidentTensor.joined(this, buffers, first, from, second, layout));
+        if (tailActivation == Activation.NONE) {
+            return track(ResidentTensor.joined(this, buffers, first, from, second, layout));
+        }
+        int[] shape = second.shape.clone();
+        int axis = StreamingBackend.lengthAxis(shape.length, layout);
+        int rows = ResidentTensor.rows(shape, axis);
+        int position = ResidentTensor.positionElements(shape, axis);
+        int tailLength = shape[axis];
+        int headLength = first == null ? 0 : first.shape[axis] - from;
+        shape[axis] = headLength + tailLength;
+        ClBuffer joined = enqueueInto(second.dtype, (long) rows * position * shape[axis], null,
+                y -> ElementwiseKernel.enqueueSplice(context, programs, second.dtype, rows,
+                        first == null ? null : first.buffer, first == null ? 0 : first.shape[axis] * position,
+                        from * position, headLength * position, second.buffer, tailLength * position, tailActivation,
+                        y, context.device().maxWorkGroupSize()));
+        return track(new ResidentTensor(this, joined, second.dtype, shape));
     }
 
     @Override

@@ -52,14 +52,8 @@ final class ResidentTensor implements DeviceTensor {
         int[] shape = model.shape.clone();
         int lengthAxis = StreamingBackend.lengthAxis(shape.length, layout);
         int tailLength = second == null ? 0 : shape[lengthAxis];
-        long rows = 1;
-        for (int axis = 0; axis < lengthAxis; axis++) {
-            rows *= shape[axis];
-        }
-        long positionBytes = model.dtype.byteSize(); // bytes per position: the dimensions after the length axis
-        for (int axis = lengthAxis + 1; axis < shape.length; axis++) {
-            positionBytes *= shape[axis];
-        }
+        long rows = rows(shape, lengthAxis);
+        long positionBytes = (long) positionElements(shape, lengthAxis) * model.dtype.byteSize();
         shape[lengthAxis] = headLength + tailLength;
         long joinedRow = shape[lengthAxis] * positionBytes;
         ClBuffer joined = buffers.acquire(Math.max(1, rows * joinedRow));
@@ -77,6 +71,24 @@ final class ResidentTensor implements DeviceTensor {
             throw e;
         }
         return new ResidentTensor(owner, joined, model.dtype, shape);
+    }
+
+    /** How many rows of positions a tensor of {@code shape} has: the product of the dimensions before the length axis. */
+    static int rows(int[] shape, int lengthAxis) {
+        int rows = 1;
+        for (int axis = 0; axis < lengthAxis; axis++) {
+            rows *= shape[axis];
+        }
+        return rows;
+    }
+
+    /** Elements per position: the product of the dimensions after the length axis. */
+    static int positionElements(int[] shape, int lengthAxis) {
+        int elements = 1;
+        for (int axis = lengthAxis + 1; axis < shape.length; axis++) {
+            elements *= shape[axis];
+        }
+        return elements;
     }
 
     OpenClBackend owner() {

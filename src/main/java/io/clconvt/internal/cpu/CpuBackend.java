@@ -115,11 +115,26 @@ public final class CpuBackend implements StreamingBackend {
     }
 
     @Override
-    public DeviceTensor joinLength(DeviceTensor head, int from, DeviceTensor tail, Layout layout) {
-        Tensor second = owned(tail).tensor();
+    public DeviceTensor joinLength(DeviceTensor head, int from, DeviceTensor tail, Layout layout,
+            Activation tailActivation) {
+        Tensor second = activated(owned(tail).tensor(), tailActivation);
         Tensor first = head == null ? null : owned(head).tensor();
+        StreamingBackend.requireJoinable(head, from, tail, layout);
         return new HeapTensor(this, ApiAccess.joinLength(first, from, second,
                 StreamingBackend.lengthAxis(second.rank(), layout)));
+    }
+
+    /** {@code activation} of every value of {@code x}, rounded to its dtype; x itself when it is none. */
+    private static Tensor activated(Tensor x, Activation activation) {
+        Validation.requireNonNull("activation", activation);
+        if (activation == Activation.NONE) {
+            return x;
+        }
+        double[] values = x.toDoubleArray();
+        for (int i = 0; i < values.length; i++) {
+            values[i] = activation.apply(values[i]);
+        }
+        return Planes.round(values, x.dtype(), x.shape());
     }
 
     @Override

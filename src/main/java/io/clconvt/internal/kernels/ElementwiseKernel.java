@@ -13,7 +13,8 @@ import org.jocl.cl_kernel;
 /**
  * {@code kernels/elementwise.cl}: {@code y = f(alpha * a + beta * b)} over whole tensors, for the residual
  * sums, branch means and activations of a layer graph that no convolution fuses (one program per dtype and
- * activation), and the thinning of a strided convolution computed at stride 1.
+ * activation), the thinning of a strided convolution computed at stride 1, and the join of a stream's window
+ * with its next chunk.
  */
 public final class ElementwiseKernel {
     public static final String SOURCE_FILE = "elementwise.cl";
@@ -24,6 +25,7 @@ public final class ElementwiseKernel {
     }
 
     public static final String TAKE_EVERY = "take_every";
+    public static final String SPLICE = "splice";
 
     public static ProgramKey program(DType dtype, Activation activation) {
         return new ProgramKey(SOURCE_FILE, KERNEL_NAME, BuildOptions.storage(dtype) + BuildOptions.activation(activation));
@@ -49,6 +51,31 @@ public final class ElementwiseKernel {
         long localSize = Math.min(LOCAL_SIZE, maxLocalSize);
         long globalSize = (elements + localSize - 1) / localSize * localSize;
         return context.enqueue(kernel, TAKE_EVERY, new long[] {globalSize}, new long[] {localSize});
+    }
+
+    /**
+     * Enqueues the join of {@code rows} rows into y: {@code headCount} elements of {@code head}'s row from
+     * {@code headOffset} on (its rows {@code headPitch} apart; head may be null when headCount is 0), then the
+     * {@code tailCount} elements of {@code tail}'s row through {@code tailActivation}.
+     */
+    public static cl_event enqueueSplice(ClContext context, ProgramCache programs, DType dtype, int rows,
+            ClBuffer head, int headPitch, int headOffset, int headCount, ClBuffer tail, int tailCount,
+            Activation tailActivation, ClBuffer y, long maxLocalSize) {
+        cl_kernel kernel = programs.kernel(new ProgramKey(SOURCE_FILE, SPLICE,
+                BuildOptions.storage(dtype) + BuildOptions.activation(tailActivation)));
+        programs.arguments(kernel)
+                .buffer(head)
+                .buffer(tail)
+                .buffer(y)
+                .integer(headPitch)
+                .integer(headOffset)
+                .integer(headCount)
+                .integer(tailCount)
+                .real(dtype, tailActivation.slope());
+        int rowLength = headCount + tailCount;
+        long localSize = Math.min(LOCAL_SIZE, maxLocalSize);
+        long globalSize = (rowLength + localSize - 1) / localSize * localSize;
+        return context.enqueue(kernel, SPLICE, new long[] {globalSize, rows}, new long[] {localSize, 1});
     }
 
     /** Enqueues {@code y = activation(alpha * a + beta * b)} over {@code elements}, {@code b} null for none. */

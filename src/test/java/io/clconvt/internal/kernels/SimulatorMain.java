@@ -179,9 +179,12 @@ public final class SimulatorMain {
                         cpu.convTranspose1dBackward(gy, call[0], call[1], true, up.params()),
                         cpu.convTranspose1dBackward(Accuracy.absolute(gy), Accuracy.absolute(call[0]),
                                 Accuracy.absolute(call[1]), true, up.params()), what);
-                Block graph = Block.chain(Block.activation(Activation.leakyRelu(0.1)), Block.residual(Block.of(
-                        Conv1d.of(TestTensors.random(random, DType.FLOAT32, 1, 6, 6, 3), null,
-                                Conv1dParams.builder().padding(1).layout(Layout.NLC).build()))),
+                // The branch's convolution reads leaky ReLU of its input: streamed, each chunk is activated as it
+                // joins the window the convolution keeps (the splice kernel), and the second push joins history.
+                Block graph = Block.chain(Block.activation(Activation.leakyRelu(0.1)), Block.residual(Block.chain(
+                        Block.activation(Activation.leakyRelu(0.2)), Block.of(Conv1d.of(TestTensors.random(random,
+                                DType.FLOAT32, 1, 6, 6, 3), null, Conv1dParams.builder().padding(1)
+                                .layout(Layout.NLC).build())))),
                         Block.activation(Activation.TANH));
                 Tensor y = graph.forward(backend, call[0]);
                 double difference = Tensor.maxRelativeDifference(y, graph.forward(cpu, call[0]));
@@ -190,6 +193,7 @@ public final class SimulatorMain {
                 }
                 try (ChunkStream stream = graph.stream(backend)) {
                     stream.push(TestTensors.random(random, DType.FLOAT32, 1, 2, 5, 6));
+                    stream.push(TestTensors.random(random, DType.FLOAT32, 1, 2, 3, 6));
                     stream.finish();
                 }
                 System.out.println("ok " + what + ", a layer graph and its stream");

@@ -1,0 +1,75 @@
+package io.clconvt;
+
+import io.clconvt.internal.StreamingBackend;
+
+/**
+ * Stream positions on the backend waiting to be taken in order: a residual block's skip path waiting for its
+ * branch, a mean's branch outputs waiting for the other branches. Taking moves a read offset and leaves the rest
+ * where it is, and the next append joins from that offset on, so a push costs one command to append and one to
+ * take (a copy of the taken positions; none when they are the whole queue).
+ */
+final class PositionQueue implements LayerStream.SkipInput, AutoCloseable {
+    private final StreamingBackend backend;
+    private final Layout layout;
+    /** The queue is the positions of {@code held} from {@code offset} on; null when it is empty. */
+    private DeviceTensor held;
+    private int offset;
+
+    PositionQueue(StreamingBackend backend, Layout layout) {
+        this.backend = backend;
+        this.layout = layout;
+    }
+
+    /** Appends {@code chunk}'s positions, which stays open. */
+    void append(DeviceTensor chunk) {
+        DeviceTensor joined = backend.joinLength(held, offset, chunk, layout);
+        close();
+        held = joined;
+    }
+
+    /** Appends {@code chunk}'s positions and closes it, or keeps it as the whole queue when the queue is empty. */
+    void adopt(DeviceTensor chunk) {
+        if (length() > 0) {
+            try (chunk) {
+                append(chunk);
+            }
+            return;
+        }
+        close();
+        held = chunk;
+    }
+
+    int length() {
+        return held == null ? 0 : BlockChunkStream.length(held, layout) - offset;
+    }
+
+    /** The first {@code length} queued positions, in a tensor the caller closes. */
+    @Override
+    public DeviceTensor take(int length) {
+        int queued = length();
+        if (length > queued) {
+            throw new IllegalStateException("a residual branch must keep the length of its input: " + length
+                    + " outputs for " + queued + " queued positions");
+        }
+        if (offset == 0 && length == queued) {
+            DeviceTensor all = held;
+            held = null;
+            return all;
+        }
+        DeviceTensor first = backend.sliceLength(held, offset, length, layout);
+        offset += length;
+        if (length == queued) {
+            close();
+        }
+        return first;
+    }
+
+    @Override
+    public void close() {
+        if (held != null) {
+            held.close();
+            held = null;
+        }
+        offset = 0;
+    }
+}
