@@ -114,26 +114,55 @@ final class ChainBlock extends Block {
         }
         // Which streams have had input: one that never had any has nothing to finish.
         boolean[] fed = new boolean[streams.size()];
+        boolean[] takesWindow = windowHandOffs(streams);
         return new BlockStream() {
+            /**
+             * Each stream's new outputs are the next one's chunk; where the next one takes windows, the producer
+             * gives its outputs from the consumer's next window start on (its history computed again), and the
+             * consumer keeps them as its window instead of joining them.
+             */
             @Override
             public DeviceTensor pushDevice(DeviceTensor chunk) {
+                long[] emitFrom = emitFrom();
                 DeviceTensor current = chunk;
                 for (int i = 0; i < streams.size(); i++) {
                     if (current == null) {
                         return null;
                     }
                     DeviceTensor next;
-                    try {
-                        fed[i] = true;
-                        next = streams.get(i).pushDevice(current);
-                    } finally {
-                        if (current != chunk) {
-                            current.close();
+                    fed[i] = true;
+                    if (takesWindow[i]) {
+                        next = ((LayerStream) streams.get(i)).pushWindowDevice(current, emitFrom[i - 1], emitFrom[i]);
+                    } else {
+                        try {
+                            next = i + 1 < streams.size() && takesWindow[i + 1]
+                                    ? ((LayerStream) streams.get(i)).pushDevice(current, emitFrom[i])
+                                    : streams.get(i).pushDevice(current);
+                        } finally {
+                            if (current != chunk) {
+                                current.close();
+                            }
                         }
                     }
                     current = next;
                 }
                 return current;
+            }
+
+            /**
+             * Where each layer stream's outputs of this push begin, from the last back: a stream that hands its
+             * outputs on gives them from where its consumer's window must start for the consumer's own outputs.
+             */
+            private long[] emitFrom() {
+                long[] from = new long[streams.size()];
+                for (int i = streams.size() - 1; i >= 0; i--) {
+                    if (i + 1 < streams.size() && takesWindow[i + 1]) {
+                        from[i] = ((LayerStream) streams.get(i + 1)).windowStartFor(from[i + 1]);
+                    } else if (streams.get(i) instanceof LayerStream stream) {
+                        from[i] = stream.emitted;
+                    }
+                }
+                return from;
             }
 
             /** Each block's last pushes, then its finish, joined, are what the next one receives before it ends. */
@@ -169,6 +198,20 @@ final class ChainBlock extends Block {
                 streams.forEach(BlockStream::close);
             }
         };
+    }
+
+    /**
+     * Which streams take their predecessor's outputs as their whole window: a layer stream that reads its input
+     * as it is, after a layer stream without a skip path (whose outputs can be given again). A stream that takes
+     * windows is always fed by the chain, so a chunk that is not a window never reaches it while it does.
+     */
+    private static boolean[] windowHandOffs(List<BlockStream> streams) {
+        boolean[] takes = new boolean[streams.size()];
+        for (int i = 1; i < streams.size(); i++) {
+            takes[i] = streams.get(i - 1) instanceof LayerStream producer && producer.skip == null
+                    && streams.get(i) instanceof LayerStream consumer && consumer.takesWindows();
+        }
+        return takes;
     }
 
     @Override

@@ -69,16 +69,44 @@ final class Conv1dStream extends LayerStream {
         return download(result, shapes.dtype(), shapes.shape(shapes.outChannels(), 0));
     }
 
-    /** {@link #push(Tensor)} for a chunk on the backend, which stays open: the new final outputs, or null. */
+    /** {@link #push(Tensor)} for a chunk on the backend, which stays open: its outputs from emitFrom, or null. */
     @Override
-    public synchronized DeviceTensor pushDevice(DeviceTensor chunk) {
+    synchronized DeviceTensor pushDevice(DeviceTensor chunk, long emitFrom) {
         Validation.requireNonNull("chunk", chunk);
         Conv1dProblem chunkShapes = check(chunk.shape(), chunk.dtype());
+        long from = requireEmitFrom(emitFrom);
         long total = pushed + chunkShapes.inputLength();
-        long first = incremental ? Math.min(firstInputFor(emitted), pushed) : windowStart;
+        long first = incremental ? Math.min(firstInputFor(from), pushed) : windowStart;
         DeviceTensor result = advance(backend, params.layout(), chunk, first, total,
-                joined -> incremental ? compute(chunkShapes, joined, first, total, finalOutputs(total)) : null);
+                joined -> incremental ? compute(chunkShapes, joined, first, total, from, finalOutputs(total)) : null);
         shapes = chunkShapes;
+        return result;
+    }
+
+    @Override
+    boolean takesWindows() {
+        return incremental && super.takesWindows();
+    }
+
+    @Override
+    synchronized DeviceTensor pushWindowDevice(DeviceTensor window, long start, long emitFrom) {
+        Validation.requireNonNull("window", window);
+        Conv1dProblem windowShapes;
+        long from;
+        try {
+            if (!takesWindows()) {
+                throw new IllegalStateException("this stream joins its chunks itself");
+            }
+            windowShapes = check(window.shape(), window.dtype());
+            from = requireEmitFrom(emitFrom);
+        } catch (RuntimeException e) {
+            window.close();
+            throw e;
+        }
+        long total = start + windowShapes.inputLength();
+        DeviceTensor result = adopt(window, start, total, from,
+                adopted -> compute(windowShapes, adopted, start, total, from, finalOutputs(total)));
+        shapes = windowShapes;
         return result;
     }
 
@@ -89,7 +117,7 @@ final class Conv1dStream extends LayerStream {
         if (pushed == 0) {
             throw new IllegalStateException("finish() before any push: the stream has no input");
         }
-        DeviceTensor result = incremental ? compute(shapes, window, windowStart, pushed, totalOutputLength())
+        DeviceTensor result = incremental ? compute(shapes, window, windowStart, pushed, emitted, totalOutputLength())
                 : whole();
         finished = true;
         release();
@@ -136,15 +164,18 @@ final class Conv1dStream extends LayerStream {
         return reach / params.stride() + 1;
     }
 
-    /** Outputs [emitted, end) from the inputs [inputStart, inputEnd) in {@code inputs}; null if there are none. */
+    /**
+     * Outputs [from, end) from the inputs [inputStart, inputEnd) in {@code inputs}, from at most {@code emitted}
+     * (earlier outputs again for a consumer that takes them as its window); null if none is new.
+     */
     private DeviceTensor compute(Conv1dProblem chunkShapes, DeviceTensor inputs, long inputStart, long inputEnd,
-            long end) {
+            long from, long end) {
         if (end <= emitted) {
             return null;
         }
         Conv1dProblem step = chunkShapes.window(Validation.toIntExact("window length", inputEnd - inputStart),
-                Validation.toIntExact("window padding", left + inputStart - emitted * params.stride()),
-                Validation.toIntExact("outputs per step", end - emitted));
+                Validation.toIntExact("window padding", left + inputStart - from * params.stride()),
+                Validation.toIntExact("outputs per step", end - from));
         DeviceTensor result = run(step, inputs);
         emitted = end;
         return result;
@@ -160,8 +191,8 @@ final class Conv1dStream extends LayerStream {
         return Math.max(emitted, Math.min(lastRead, shortest) / params.stride() + 1);
     }
 
-    /** The first input position output {@code output} reads. */
-    private long firstInputFor(long output) {
+    @Override
+    long firstInputFor(long output) {
         return Math.max(0, output * params.stride() - left);
     }
 }

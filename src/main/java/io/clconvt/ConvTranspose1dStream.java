@@ -99,17 +99,40 @@ final class ConvTranspose1dStream extends LayerStream {
     }
 
     /**
-     * {@link #push} for a chunk already on the backend, which stays open: the new final outputs, or null when
-     * there are none.
+     * {@link #push} for a chunk already on the backend, which stays open: its outputs from emitFrom on, or null
+     * when none is new.
      */
     @Override
-    public synchronized DeviceTensor pushDevice(DeviceTensor chunk) {
+    synchronized DeviceTensor pushDevice(DeviceTensor chunk, long emitFrom) {
         ConvProblem chunkShapes = check(chunk.shape(), chunk.dtype());
+        long from = requireEmitFrom(emitFrom);
         long total = pushed + chunkShapes.inputLength();
-        long first = Math.min(firstInputFor(emitted), pushed);
+        long first = Math.min(firstInputFor(from), pushed);
         DeviceTensor result = advance(backend, params.layout(), chunk, first, total,
-                joined -> compute(chunkShapes, joined, first, total, finalOutputs(total)));
+                joined -> compute(chunkShapes, joined, first, total, from, finalOutputs(total)));
         shapes = chunkShapes;
+        return result;
+    }
+
+    @Override
+    synchronized DeviceTensor pushWindowDevice(DeviceTensor window, long start, long emitFrom) {
+        Validation.requireNonNull("window", window);
+        ConvProblem windowShapes;
+        long from;
+        try {
+            if (!takesWindows()) {
+                throw new IllegalStateException("this stream joins its chunks itself");
+            }
+            windowShapes = check(window.shape(), window.dtype());
+            from = requireEmitFrom(emitFrom);
+        } catch (RuntimeException e) {
+            window.close();
+            throw e;
+        }
+        long total = start + windowShapes.inputLength();
+        DeviceTensor result = adopt(window, start, total, from,
+                adopted -> compute(windowShapes, adopted, start, total, from, finalOutputs(total)));
+        shapes = windowShapes;
         return result;
     }
 
@@ -121,7 +144,7 @@ final class ConvTranspose1dStream extends LayerStream {
             throw new IllegalStateException("finish() before any push: the stream has no input");
         }
         long length = totalOutputLength(pushed);
-        DeviceTensor result = compute(shapes, window, windowStart, pushed, length);
+        DeviceTensor result = compute(shapes, window, windowStart, pushed, emitted, length);
         finished = true;
         release();
         return result;
@@ -141,15 +164,18 @@ final class ConvTranspose1dStream extends LayerStream {
         return length;
     }
 
-    /** Outputs [emitted, end) from the inputs [inputStart, inputEnd) in {@code inputs}; null if there are none. */
+    /**
+     * Outputs [from, end) from the inputs [inputStart, inputEnd) in {@code inputs}, from at most {@code emitted}
+     * (earlier outputs again for a consumer that takes them as its window); null if none is new.
+     */
     private DeviceTensor compute(ConvProblem chunkShapes, DeviceTensor inputs, long inputStart, long inputEnd,
-            long end) {
+            long from, long end) {
         if (end == emitted) {
             return null;
         }
         ConvProblem step = chunkShapes.window(Validation.toIntExact("window length", inputEnd - inputStart),
-                Validation.toIntExact("window padding", emitted + padLeft - inputStart * params.stride()),
-                Validation.toIntExact("outputs per step", end - emitted));
+                Validation.toIntExact("window padding", from + padLeft - inputStart * params.stride()),
+                Validation.toIntExact("outputs per step", end - from));
         DeviceTensor result = adding(step.outputLength(), added -> backend.convTranspose1dWindow(
                 added == null ? step : step.withResidual(1), inputs, layer.weightFor(step.dtype()),
                 layer.biasFor(step.dtype()), added));
@@ -165,7 +191,8 @@ final class ConvTranspose1dStream extends LayerStream {
     }
 
     /** The first input position that reaches output {@code output} or a later one. */
-    private long firstInputFor(long output) {
+    @Override
+    long firstInputFor(long output) {
         long t = output + padLeft;
         long stride = params.stride();
         long reaching = Math.floorDiv(t - effectiveKernel + 1 + stride - 1, stride);

@@ -23,6 +23,8 @@ abstract class LayerStream implements ChunkStream, BlockStream {
     /** Input positions [windowStart, pushed) on the backend; null before the first push and after the end. */
     DeviceTensor window;
     long windowStart;
+    /** Where the last step's outputs began: a step never gives outputs from before it. */
+    private long lastEmitFrom;
     boolean finished;
     /**
      * What the layer's epilogue adds to its outputs, in order (a residual block's skip path), or null: each step
@@ -77,6 +79,81 @@ abstract class LayerStream implements ChunkStream, BlockStream {
     }
 
     /**
+     * {@link #pushDevice} of {@code chunk} giving the outputs from position {@code emitFrom} on: {@code emitted}
+     * for the new outputs only, or earlier ones again for a consumer that takes the result as its whole next
+     * window ({@link #pushWindowDevice}). emitFrom never goes back: each push's is at least the last one's.
+     */
+    abstract DeviceTensor pushDevice(DeviceTensor chunk, long emitFrom);
+
+    @Override
+    public synchronized DeviceTensor pushDevice(DeviceTensor chunk) {
+        return pushDevice(chunk, emitted);
+    }
+
+    /**
+     * Whether this stream can take a producer's outputs as its whole next window: it computes outputs from a
+     * window of its input that it keeps, and reads that window as it is (no activation to apply as it joins).
+     */
+    boolean takesWindows() {
+        return inputActivation == Activation.NONE;
+    }
+
+    /**
+     * The first input position this stream's next step reads when it gives its outputs from {@code emitFrom} on:
+     * where a window handed to it must start.
+     */
+    long windowStartFor(long emitFrom) {
+        return Math.min(firstInputFor(emitFrom), pushed);
+    }
+
+    /** The first input position that output {@code output} (or, for a transposed convolution, a later one) reads. */
+    abstract long firstInputFor(long output);
+
+    /**
+     * A push whose input comes as the whole next window: positions [start, start + length) of this stream's
+     * input, from {@link #windowStartFor windowStartFor(emitFrom)} on, the positions before {@code pushed} computed
+     * again by the producer. Saves the join (two copies) for the few outputs the producer computes again. The stream takes
+     * {@code window} (closed on failure) and gives its outputs from {@code emitFrom} on, as {@link #pushDevice}.
+     */
+    abstract DeviceTensor pushWindowDevice(DeviceTensor window, long start, long emitFrom);
+
+    /**
+     * {@link #pushWindowDevice}'s bookkeeping: checks where {@code window} starts, lets {@code step} compute from
+     * it, and keeps it as the window; on failure closes it and leaves the stream as it was.
+     */
+    DeviceTensor adopt(DeviceTensor window, long start, long total, long emitFrom, UnaryOperator<DeviceTensor> step) {
+        DeviceTensor result;
+        try {
+            if (start != windowStartFor(emitFrom) || total <= pushed) {
+                throw new IllegalStateException("a window of input positions [" + start + ", " + total + ") does not"
+                        + " continue this stream, which has " + pushed + " and reads from " + windowStartFor(emitFrom));
+            }
+            result = step.apply(window);
+        } catch (RuntimeException e) {
+            window.close();
+            throw e;
+        }
+        release();
+        this.window = window;
+        windowStart = start;
+        pushed = total;
+        return result;
+    }
+
+    /**
+     * The outputs a step gives from {@code emitFrom} on, checked: not after the new ones, never before the last
+     * step's, and only without a skip path (whose positions each output takes once).
+     */
+    long requireEmitFrom(long emitFrom) {
+        if (emitFrom > emitted || emitFrom < lastEmitFrom || (emitFrom < emitted && skip != null)) {
+            throw new IllegalStateException("cannot give outputs from " + emitFrom + ": " + emitted + " given, the last"
+                    + " step from " + lastEmitFrom + (skip != null ? ", and a skip path adds to each output once" : ""));
+        }
+        lastEmitFrom = emitFrom;
+        return emitFrom;
+    }
+
+    /**
      * One push on the backend: joins the window from input position {@code first} with {@code chunk} (activated),
      * lets
      * {@code step} compute the new outputs from that joined window (null for none), and keeps the joined window
@@ -84,6 +161,10 @@ abstract class LayerStream implements ChunkStream, BlockStream {
      */
     DeviceTensor advance(StreamingBackend backend, Layout layout, DeviceTensor chunk, long first, long total,
             UnaryOperator<DeviceTensor> step) {
+        if (window != null && first < windowStart) {
+            throw new IllegalStateException("input position " + first + " is no longer kept (the window starts at "
+                    + windowStart + ")");
+        }
         DeviceTensor joined = backend.joinLength(window, Validation.toIntExact("history", first - windowStart), chunk,
                 layout, inputActivation);
         DeviceTensor result;

@@ -151,6 +151,31 @@ class BlockTest {
                 new SplittableRandom(25), 5));
     }
 
+    /**
+     * A chain whose layers hand their new outputs on as the next layer's whole window (the producer gives the
+     * consumer's history again instead of the consumer joining it): a dilated convolution writing an activation,
+     * a strided one, a transposed convolution on either side of a plain one; then a reflect-padded layer (which
+     * computes at finish) and a layer reading an activation, which join their chunks themselves.
+     */
+    @TestFactory
+    Stream<DynamicTest> aChainOfLayersHandingOnWindowsStreamsExactly() {
+        Block block = Block.chain(
+                Block.of(new Conv1d(3, 4, 3, Conv1dParams.builder().padding(2).dilation(2).build(), true, 31)),
+                Block.activation(SLOPE),
+                Block.of(new Conv1d(4, 4, 4, Conv1dParams.builder().stride(2).padding(1).build(), true, 32)),
+                Block.of(new ConvTranspose1d(4, 4, 4, ConvTranspose1dParams.builder().stride(2).padding(1).build(),
+                        true, 33)),
+                Block.of(new Conv1d(4, 4, 3, Conv1dParams.builder().padding(1).build(), true, 34)),
+                Block.of(new Conv1d(4, 4, 3, Conv1dParams.builder().padding(1).paddingMode(PaddingMode.REFLECT)
+                        .build(), true, 35)),
+                Block.activation(SLOPE), Block.activation(Activation.TANH),
+                Block.of(new Conv1d(4, 4, 3, Conv1dParams.builder().padding(1).build(), true, 36)));
+        String graph = block.toString();
+        assertTrue(graph.contains(Activation.TANH + " -> Conv1d("), "the last layer reads the activation: " + graph);
+        return onBothBackends(backend -> assertStreamsEqualTheOneShotCall(backend, block, 3,
+                new SplittableRandom(37), 5));
+    }
+
     /** A residual branch that shortens its input leaves skip positions without an output: finish says so. */
     @TestFactory
     Stream<DynamicTest> aStreamedResidualRefusesABranchThatShortensItsInput() {

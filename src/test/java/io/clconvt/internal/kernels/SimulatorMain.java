@@ -28,6 +28,7 @@ import io.clconvt.internal.plan.KernelVariant;
 import io.clconvt.internal.plan.LaunchPlan;
 import io.clconvt.testing.Accuracy;
 import io.clconvt.testing.TestTensors;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -196,6 +197,18 @@ public final class SimulatorMain {
                     stream.push(TestTensors.random(random, DType.FLOAT32, 1, 2, 3, 6));
                     stream.finish();
                 }
+                // NCL: a join's rows are channels, eight to a work-group.
+                Block ncl = Block.chain(Block.activation(Activation.leakyRelu(0.1)), Block.of(Conv1d.of(
+                        TestTensors.random(random, DType.FLOAT32, 1, 8, 8, 3), null,
+                        Conv1dParams.builder().padding(1).build())));
+                Tensor first = TestTensors.random(random, DType.FLOAT32, 1, 1, 8, 5);
+                Tensor second = TestTensors.random(random, DType.FLOAT32, 1, 1, 8, 4);
+                try (ChunkStream stream = ncl.stream(backend); ChunkStream reference = ncl.stream(cpu)) {
+                    for (Tensor chunk : new Tensor[] {first, second}) {
+                        requireClose(stream.push(chunk), reference.push(chunk), "NCL stream push");
+                    }
+                    requireClose(stream.finish(), reference.finish(), "NCL stream finish");
+                }
                 System.out.println("ok " + what + ", a layer graph and its stream");
             } catch (AssertionError | RuntimeException e) {
                 System.out.println("FAIL " + what + " or the layer graph: " + e);
@@ -209,6 +222,15 @@ public final class SimulatorMain {
      * Every gradient within the gamma bound (see {@link Accuracy}) of the longest sum any of these small calls
      * makes: 2 samples x 17 positions x 3 taps x 6 channels products at most, an upper bound for each gradient.
      */
+    /** Throws unless {@code actual} has {@code expected}'s shape and values within FLOAT32 rounding of short sums. */
+    private static void requireClose(Tensor actual, Tensor expected, String what) {
+        if (!Arrays.equals(actual.shape(), expected.shape())
+                || !(Tensor.maxRelativeDifference(actual, expected) < 1e-5)) {
+            throw new AssertionError(what + ": " + Arrays.toString(actual.shape()) + " against "
+                    + Arrays.toString(expected.shape()));
+        }
+    }
+
     private static void assertGradientsClose(ConvGradients actual, ConvGradients expected, ConvGradients magnitude,
             String what) {
         long bound = 2L * 17 * 3 * 6;
