@@ -111,9 +111,10 @@ abstract class LayerStream implements ChunkStream, BlockStream {
 
     /**
      * A push whose input comes as the whole next window: positions [start, start + length) of this stream's
-     * input, from {@link #windowStartFor windowStartFor(emitFrom)} on, the positions before {@code pushed} computed
-     * again by the producer. Saves the join (two copies) for the few outputs the producer computes again. The stream takes
-     * {@code window} (closed on failure) and gives its outputs from {@code emitFrom} on, as {@link #pushDevice}.
+     * input, from {@link #windowStartFor windowStartFor(emitFrom)} on, the positions before {@code pushed}
+     * computed again by the producer. Saves the join (two copies) for the few outputs the producer computes
+     * again. The stream takes {@code window} (closed on failure) and gives its outputs from {@code emitFrom} on,
+     * as {@link #pushDevice}.
      */
     abstract DeviceTensor pushWindowDevice(DeviceTensor window, long start, long emitFrom);
 
@@ -125,8 +126,9 @@ abstract class LayerStream implements ChunkStream, BlockStream {
         DeviceTensor result;
         try {
             if (start != windowStartFor(emitFrom) || total <= pushed) {
-                throw new IllegalStateException("a window of input positions [" + start + ", " + total + ") does not"
-                        + " continue this stream, which has " + pushed + " and reads from " + windowStartFor(emitFrom));
+                throw new IllegalStateException("a window of input positions [" + start + ", " + total
+                        + ") does not continue this stream, which has " + pushed + " and reads from "
+                        + windowStartFor(emitFrom));
             }
             result = step.apply(window);
         } catch (RuntimeException e) {
@@ -146,8 +148,9 @@ abstract class LayerStream implements ChunkStream, BlockStream {
      */
     long requireEmitFrom(long emitFrom) {
         if (emitFrom > emitted || emitFrom < lastEmitFrom || (emitFrom < emitted && skip != null)) {
-            throw new IllegalStateException("cannot give outputs from " + emitFrom + ": " + emitted + " given, the last"
-                    + " step from " + lastEmitFrom + (skip != null ? ", and a skip path adds to each output once" : ""));
+            throw new IllegalStateException("cannot give outputs from " + emitFrom + ": " + emitted + " given, the"
+                    + " last step from " + lastEmitFrom
+                    + (skip != null ? ", and a skip path adds to each output once" : ""));
         }
         lastEmitFrom = emitFrom;
         return emitFrom;
@@ -155,9 +158,8 @@ abstract class LayerStream implements ChunkStream, BlockStream {
 
     /**
      * One push on the backend: joins the window from input position {@code first} with {@code chunk} (activated),
-     * lets
-     * {@code step} compute the new outputs from that joined window (null for none), and keeps the joined window
-     * for the next push; on failure the stream is left as it was.
+     * lets {@code step} compute the new outputs from that joined window (null for none), and keeps the joined
+     * window for the next push; on failure the stream is left as it was.
      */
     DeviceTensor advance(StreamingBackend backend, Layout layout, DeviceTensor chunk, long first, long total,
             UnaryOperator<DeviceTensor> step) {

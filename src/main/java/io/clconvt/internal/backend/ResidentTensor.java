@@ -73,7 +73,7 @@ final class ResidentTensor implements DeviceTensor {
         return new ResidentTensor(owner, joined, model.dtype, shape);
     }
 
-    /** How many rows of positions a tensor of {@code shape} has: the product of the dimensions before the length axis. */
+    /** The rows of positions of a tensor of {@code shape}: the product of the dimensions before the length axis. */
     static int rows(int[] shape, int lengthAxis) {
         int rows = 1;
         for (int axis = 0; axis < lengthAxis; axis++) {
