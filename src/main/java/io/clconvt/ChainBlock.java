@@ -132,11 +132,11 @@ final class ChainBlock extends Block {
                     DeviceTensor next;
                     fed[i] = true;
                     if (takesWindow[i]) {
-                        next = ((LayerStream) streams.get(i)).pushWindowDevice(current, emitFrom[i - 1], emitFrom[i]);
+                        next = ((LayerStream<?>) streams.get(i)).pushWindowDevice(current, emitFrom[i - 1], emitFrom[i]);
                     } else {
                         try {
                             next = i + 1 < streams.size() && takesWindow[i + 1]
-                                    ? ((LayerStream) streams.get(i)).pushDevice(current, emitFrom[i])
+                                    ? ((LayerStream<?>) streams.get(i)).pushDevice(current, emitFrom[i])
                                     : streams.get(i).pushDevice(current);
                         } finally {
                             if (current != chunk) {
@@ -157,8 +157,8 @@ final class ChainBlock extends Block {
                 long[] from = new long[streams.size()];
                 for (int i = streams.size() - 1; i >= 0; i--) {
                     if (i + 1 < streams.size() && takesWindow[i + 1]) {
-                        from[i] = ((LayerStream) streams.get(i + 1)).windowStartFor(from[i + 1]);
-                    } else if (streams.get(i) instanceof LayerStream stream) {
+                        from[i] = ((LayerStream<?>) streams.get(i + 1)).windowStartFor(from[i + 1]);
+                    } else if (streams.get(i) instanceof LayerStream<?> stream) {
                         from[i] = stream.emitted;
                     }
                 }
@@ -208,8 +208,8 @@ final class ChainBlock extends Block {
     private static boolean[] windowHandOffs(List<BlockStream> streams) {
         boolean[] takes = new boolean[streams.size()];
         for (int i = 1; i < streams.size(); i++) {
-            takes[i] = streams.get(i - 1) instanceof LayerStream producer && producer.skip == null
-                    && streams.get(i) instanceof LayerStream consumer && consumer.takesWindows();
+            takes[i] = streams.get(i - 1) instanceof LayerStream<?> producer && producer.skip == null
+                    && streams.get(i) instanceof LayerStream<?> consumer && consumer.takesWindows();
         }
         return takes;
     }

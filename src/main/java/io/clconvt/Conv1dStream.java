@@ -3,7 +3,6 @@ package io.clconvt;
 import io.clconvt.internal.Conv1dProblem;
 import io.clconvt.internal.StreamingBackend;
 import io.clconvt.internal.Validation;
-import java.util.Arrays;
 
 /**
  * The {@link ChunkStream} of one {@link Conv1d} layer.
@@ -20,8 +19,7 @@ import java.util.Arrays;
  * need the whole length to validate the padding (reflect): a stream of such a layer keeps every chunk on the
  * backend and computes the whole output at finish, which equals the one-shot call.
  */
-final class Conv1dStream extends LayerStream {
-    private final StreamingBackend backend;
+final class Conv1dStream extends LayerStream<Conv1dProblem> {
     private final Conv1d layer;
     private final Conv1dParams params;
     private final int left;
@@ -29,12 +27,8 @@ final class Conv1dStream extends LayerStream {
     private final long span;
     private final boolean incremental;
 
-    /** Channels, batch, rank and dtype, fixed by the first chunk; null before it. */
-    private Conv1dProblem shapes;
-
     Conv1dStream(StreamingBackend backend, Conv1d layer, Conv1dParams params, Activation inputActivation) {
-        super(inputActivation);
-        this.backend = backend;
+        super(backend, inputActivation);
         this.layer = layer;
         this.params = params;
         int kernelSize = layer.weight().dim(2);
@@ -45,30 +39,6 @@ final class Conv1dStream extends LayerStream {
         this.incremental = params.paddingMode() == PaddingMode.ZEROS;
     }
 
-    @Override
-    public synchronized Tensor push(Tensor chunk) {
-        Validation.requireNonNull("chunk", chunk);
-        Conv1dProblem chunkShapes = check(chunk.shape(), chunk.dtype());
-        try (DeviceTensor input = backend.upload(chunk)) {
-            return download(chunkShapes, pushDevice(input));
-        }
-    }
-
-    @Override
-    public synchronized Tensor finish() {
-        requireUsable();
-        if (pushed == 0) {
-            throw new IllegalStateException("finish() before any push: the stream has no input");
-        }
-        Conv1dProblem chunkShapes = shapes;
-        return download(chunkShapes, finishDevice());
-    }
-
-    /** The step's result on the host, or an empty tensor of the output's shape when it is null. */
-    private static Tensor download(Conv1dProblem shapes, DeviceTensor result) {
-        return download(result, shapes.dtype(), shapes.shape(shapes.outChannels(), 0));
-    }
-
     /** {@link #push(Tensor)} for a chunk on the backend, which stays open: its outputs from emitFrom, or null. */
     @Override
     synchronized DeviceTensor pushDevice(DeviceTensor chunk, long emitFrom) {
@@ -77,7 +47,7 @@ final class Conv1dStream extends LayerStream {
         long from = requireEmitFrom(emitFrom);
         long total = pushed + chunkShapes.inputLength();
         long first = incremental ? Math.min(firstInputFor(from), pushed) : windowStart;
-        DeviceTensor result = advance(backend, params.layout(), chunk, first, total,
+        DeviceTensor result = advance(params.layout(), chunk, first, total,
                 joined -> incremental ? compute(chunkShapes, joined, first, total, from, finalOutputs(total)) : null);
         shapes = chunkShapes;
         return result;
@@ -86,28 +56,6 @@ final class Conv1dStream extends LayerStream {
     @Override
     boolean takesWindows() {
         return incremental && super.takesWindows();
-    }
-
-    @Override
-    synchronized DeviceTensor pushWindowDevice(DeviceTensor window, long start, long emitFrom) {
-        Validation.requireNonNull("window", window);
-        Conv1dProblem windowShapes;
-        long from;
-        try {
-            if (!takesWindows()) {
-                throw new IllegalStateException("this stream joins its chunks itself");
-            }
-            windowShapes = check(window.shape(), window.dtype());
-            from = requireEmitFrom(emitFrom);
-        } catch (RuntimeException e) {
-            window.close();
-            throw e;
-        }
-        long total = start + windowShapes.inputLength();
-        DeviceTensor result = adopt(window, start, total, from,
-                adopted -> compute(windowShapes, adopted, start, total, from, finalOutputs(total)));
-        shapes = windowShapes;
-        return result;
     }
 
     /** {@link #finish()} keeping the result on the backend: the remaining outputs, or null when there are none. */
@@ -140,18 +88,10 @@ final class Conv1dStream extends LayerStream {
                 inputs, layer.weightFor(step.dtype()), layer.biasFor(step.dtype()), added));
     }
 
-    private Conv1dProblem check(int[] shape, DType dtype) {
-        requireUsable();
-        Validation.requireNonNull("chunk dtype", dtype);
-        DType parameters = shapes == null ? dtype : shapes.dtype();
-        Conv1dProblem candidate = Conv1dProblem.resolveShapes(shape, dtype, layer.weightFor(parameters),
-                layer.biasFor(parameters), params);
-        if (shapes != null && (candidate.batched() != shapes.batched() || candidate.batch() != shapes.batch())) {
-            throw new IllegalArgumentException("chunk " + candidate.dtype() + " " + Arrays.toString(shape)
-                    + " does not continue the stream's " + shapes.dtype() + " " + Arrays.toString(shapes.inputShape())
-                    + " chunks: rank, batch, channels and dtype must stay the same");
-        }
-        return candidate;
+    @Override
+    Conv1dProblem resolve(int[] shape, DType dtype, DType parameters) {
+        return Conv1dProblem.resolveShapes(shape, dtype, layer.weightFor(parameters), layer.biasFor(parameters),
+                params);
     }
 
     /** The whole input's output length, refused below 1 as the one-shot call refuses it. */
@@ -164,11 +104,8 @@ final class Conv1dStream extends LayerStream {
         return reach / params.stride() + 1;
     }
 
-    /**
-     * Outputs [from, end) from the inputs [inputStart, inputEnd) in {@code inputs}, from at most {@code emitted}
-     * (earlier outputs again for a consumer that takes them as its window); null if none is new.
-     */
-    private DeviceTensor compute(Conv1dProblem chunkShapes, DeviceTensor inputs, long inputStart, long inputEnd,
+    @Override
+    DeviceTensor compute(Conv1dProblem chunkShapes, DeviceTensor inputs, long inputStart, long inputEnd,
             long from, long end) {
         if (end <= emitted) {
             return null;
@@ -181,8 +118,8 @@ final class Conv1dStream extends LayerStream {
         return result;
     }
 
-    /** How many outputs are final after {@code inputs} positions. */
-    private long finalOutputs(long inputs) {
+    @Override
+    long finalOutputs(long inputs) {
         long lastRead = inputs - 1 + left - span;
         long shortest = inputs + left + right - span - 1;
         if (lastRead < 0 || shortest < 0) {

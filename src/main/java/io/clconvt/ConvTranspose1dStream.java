@@ -1,9 +1,7 @@
 package io.clconvt;
 
 import io.clconvt.internal.ConvProblem;
-import io.clconvt.internal.StreamingBackend;
 import io.clconvt.internal.Validation;
-import java.util.Arrays;
 
 /**
  * The {@link ChunkStream} of one {@link ConvTranspose1d} layer.
@@ -24,16 +22,12 @@ import java.util.Arrays;
  * keeps the last step's input window (history plus chunk) on the backend and joins the part from the next
  * step's first position with the next chunk, on the device.
  */
-final class ConvTranspose1dStream extends LayerStream {
-    private final StreamingBackend backend;
+final class ConvTranspose1dStream extends LayerStream<ConvProblem> {
     private final ConvTranspose1d layer;
     private final ConvTranspose1dParams params;
     private final int kernelSize;
     private final int padLeft;
     private final long effectiveKernel;
-
-    /** Channels, batch, rank and dtype, fixed by the first chunk; null before it. */
-    private ConvProblem shapes;
 
     ConvTranspose1dStream(Backend backend, ConvTranspose1d layer, ConvTranspose1dParams params) {
         this(backend, layer, params, Activation.NONE);
@@ -41,13 +35,11 @@ final class ConvTranspose1dStream extends LayerStream {
 
     ConvTranspose1dStream(Backend backend, ConvTranspose1d layer, ConvTranspose1dParams params,
             Activation inputActivation) {
-        super(inputActivation);
-        Validation.requireNonNull("backend", backend);
+        super(ConvTranspose1d.engine(backend), inputActivation);
         if (params.outputSize().isPresent()) {
             throw new IllegalArgumentException("outputSize (" + params.outputSize().getAsInt() + ") depends on the"
                     + " whole input length and cannot stream; use outputPadding, or compute the whole input at once");
         }
-        this.backend = ConvTranspose1d.engine(backend);
         this.layer = layer;
         this.params = params;
         this.kernelSize = layer.weight().dim(2);
@@ -60,44 +52,6 @@ final class ConvTranspose1dStream extends LayerStream {
         return params.layout();
     }
 
-    @Override
-    public synchronized Tensor push(Tensor chunk) {
-        Validation.requireNonNull("chunk", chunk);
-        ConvProblem chunkShapes = check(chunk.shape(), chunk.dtype());
-        try (DeviceTensor input = backend.upload(chunk)) {
-            return download(chunkShapes, pushDevice(input));
-        }
-    }
-
-    @Override
-    public synchronized Tensor finish() {
-        return download(shapes, finishDevice());
-    }
-
-    /** The step's result on the host, or an empty tensor of the output's shape when it is null. */
-    private static Tensor download(ConvProblem shapes, DeviceTensor result) {
-        return download(result, shapes.dtype(), shapes.shape(shapes.outChannels(), 0));
-    }
-
-    /**
-     * Checks a chunk of {@code shape} and {@code dtype} against the layer and the first chunk, changing
-     * nothing: the problem of that chunk alone, window still open.
-     */
-    synchronized ConvProblem check(int[] shape, DType dtype) {
-        requireUsable();
-        Validation.requireNonNull("chunk dtype", dtype);
-        // The first chunk's dtype picks the parameters; another dtype is refused before converting them.
-        DType parameters = shapes == null ? dtype : shapes.dtype();
-        ConvProblem candidate = ConvProblem.resolveShapes(shape, dtype, layer.weightFor(parameters),
-                layer.biasFor(parameters), params);
-        if (shapes != null && (candidate.batched() != shapes.batched() || candidate.batch() != shapes.batch())) {
-            throw new IllegalArgumentException("chunk " + candidate.dtype() + " " + Arrays.toString(shape)
-                    + " does not continue the stream's " + shapes.dtype() + " " + Arrays.toString(shapes.inputShape())
-                    + " chunks: rank, batch, channels and dtype must stay the same");
-        }
-        return candidate;
-    }
-
     /**
      * {@link #push} for a chunk already on the backend, which stays open: its outputs from emitFrom on, or null
      * when none is new.
@@ -108,32 +62,16 @@ final class ConvTranspose1dStream extends LayerStream {
         long from = requireEmitFrom(emitFrom);
         long total = pushed + chunkShapes.inputLength();
         long first = Math.min(firstInputFor(from), pushed);
-        DeviceTensor result = advance(backend, params.layout(), chunk, first, total,
+        DeviceTensor result = advance(params.layout(), chunk, first, total,
                 joined -> compute(chunkShapes, joined, first, total, from, finalOutputs(total)));
         shapes = chunkShapes;
         return result;
     }
 
     @Override
-    synchronized DeviceTensor pushWindowDevice(DeviceTensor window, long start, long emitFrom) {
-        Validation.requireNonNull("window", window);
-        ConvProblem windowShapes;
-        long from;
-        try {
-            if (!takesWindows()) {
-                throw new IllegalStateException("this stream joins its chunks itself");
-            }
-            windowShapes = check(window.shape(), window.dtype());
-            from = requireEmitFrom(emitFrom);
-        } catch (RuntimeException e) {
-            window.close();
-            throw e;
-        }
-        long total = start + windowShapes.inputLength();
-        DeviceTensor result = adopt(window, start, total, from,
-                adopted -> compute(windowShapes, adopted, start, total, from, finalOutputs(total)));
-        shapes = windowShapes;
-        return result;
+    ConvProblem resolve(int[] shape, DType dtype, DType parameters) {
+        return ConvProblem.resolveShapes(shape, dtype, layer.weightFor(parameters), layer.biasFor(parameters),
+                params);
     }
 
     /** {@link #finish} keeping the result on the backend: the remaining outputs, or null when there are none. */
@@ -164,11 +102,8 @@ final class ConvTranspose1dStream extends LayerStream {
         return length;
     }
 
-    /**
-     * Outputs [from, end) from the inputs [inputStart, inputEnd) in {@code inputs}, from at most {@code emitted}
-     * (earlier outputs again for a consumer that takes them as its window); null if none is new.
-     */
-    private DeviceTensor compute(ConvProblem chunkShapes, DeviceTensor inputs, long inputStart, long inputEnd,
+    @Override
+    DeviceTensor compute(ConvProblem chunkShapes, DeviceTensor inputs, long inputStart, long inputEnd,
             long from, long end) {
         if (end == emitted) {
             return null;
@@ -183,8 +118,8 @@ final class ConvTranspose1dStream extends LayerStream {
         return result;
     }
 
-    /** How many outputs are final after {@code inputs} positions. */
-    private long finalOutputs(long inputs) {
+    @Override
+    long finalOutputs(long inputs) {
         long reached = inputs * params.stride() - padLeft;
         long shortest = params.streamOutputLength(inputs, kernelSize);
         return Math.max(emitted, Math.max(0, Math.min(reached, shortest)));

@@ -81,7 +81,7 @@ final class LayerBlock extends Block {
     @Override
     BlockStream openAdding(StreamingBackend backend, LayerStream.SkipInput skip, Activation activation) {
         requireAddsResidual();
-        LayerStream stream = (LayerStream) withActivation(activation).open(backend);
+        LayerStream<?> stream = (LayerStream<?>) withActivation(activation).open(backend);
         stream.skip = skip;
         return stream;
     }

@@ -1,7 +1,9 @@
 package io.clconvt;
 
+import io.clconvt.internal.ConvShapes;
 import io.clconvt.internal.StreamingBackend;
 import io.clconvt.internal.Validation;
+import java.util.Arrays;
 import java.util.function.UnaryOperator;
 
 /**
@@ -13,7 +15,8 @@ import java.util.function.UnaryOperator;
  * it) has each chunk activated as it joins the window, in the join's one pass, so its convolution reads the
  * window as it is and no position is activated twice.
  */
-abstract class LayerStream implements ChunkStream, BlockStream {
+abstract class LayerStream<P extends ConvShapes> implements ChunkStream, BlockStream {
+    final StreamingBackend backend;
     /** Applied to every chunk as it joins the window: the activation a chain put before the layer. */
     private final Activation inputActivation;
     /** Input positions pushed so far. */
@@ -23,6 +26,8 @@ abstract class LayerStream implements ChunkStream, BlockStream {
     /** Input positions [windowStart, pushed) on the backend; null before the first push and after the end. */
     DeviceTensor window;
     long windowStart;
+    /** Channels, batch, rank and dtype, fixed by the first chunk; null before it. */
+    P shapes;
     /** Where the last step's outputs began: a step never gives outputs from before it. */
     private long lastEmitFrom;
     boolean finished;
@@ -33,8 +38,23 @@ abstract class LayerStream implements ChunkStream, BlockStream {
     SkipInput skip;
     private boolean closed;
 
-    LayerStream(Activation inputActivation) {
+    LayerStream(StreamingBackend backend, Activation inputActivation) {
+        this.backend = backend;
         this.inputActivation = inputActivation;
+    }
+
+    @Override
+    public synchronized Tensor push(Tensor chunk) {
+        Validation.requireNonNull("chunk", chunk);
+        check(chunk.shape(), chunk.dtype()); // refused before the upload
+        try (DeviceTensor input = backend.upload(chunk)) {
+            return download(pushDevice(input));
+        }
+    }
+
+    @Override
+    public synchronized Tensor finish() {
+        return download(finishDevice());
     }
 
     /** The positions a residual block's skip path adds to a stream's outputs, handed out in order. */
@@ -113,24 +133,25 @@ abstract class LayerStream implements ChunkStream, BlockStream {
      * A push whose input comes as the whole next window: positions [start, start + length) of this stream's
      * input, from {@link #windowStartFor windowStartFor(emitFrom)} on, the positions before {@code pushed}
      * computed again by the producer. Saves the join (two copies) for the few outputs the producer computes
-     * again. The stream takes {@code window} (closed on failure) and gives its outputs from {@code emitFrom} on,
-     * as {@link #pushDevice}.
+     * again. The stream takes {@code window} (closed on failure, which leaves the stream as it was) and gives its
+     * outputs from {@code emitFrom} on, as {@link #pushDevice}.
      */
-    abstract DeviceTensor pushWindowDevice(DeviceTensor window, long start, long emitFrom);
-
-    /**
-     * {@link #pushWindowDevice}'s bookkeeping: checks where {@code window} starts, lets {@code step} compute from
-     * it, and keeps it as the window; on failure closes it and leaves the stream as it was.
-     */
-    DeviceTensor adopt(DeviceTensor window, long start, long total, long emitFrom, UnaryOperator<DeviceTensor> step) {
+    synchronized DeviceTensor pushWindowDevice(DeviceTensor window, long start, long emitFrom) {
+        Validation.requireNonNull("window", window);
         DeviceTensor result;
+        P windowShapes;
         try {
+            if (!takesWindows()) {
+                throw new IllegalStateException("this stream joins its chunks itself");
+            }
+            windowShapes = check(window.shape(), window.dtype());
+            long total = start + windowShapes.inputLength();
             if (start != windowStartFor(emitFrom) || total <= pushed) {
                 throw new IllegalStateException("a window of input positions [" + start + ", " + total
                         + ") does not continue this stream, which has " + pushed + " and reads from "
                         + windowStartFor(emitFrom));
             }
-            result = step.apply(window);
+            result = compute(windowShapes, window, start, total, requireEmitFrom(emitFrom), finalOutputs(total));
         } catch (RuntimeException e) {
             window.close();
             throw e;
@@ -138,9 +159,40 @@ abstract class LayerStream implements ChunkStream, BlockStream {
         release();
         this.window = window;
         windowStart = start;
-        pushed = total;
+        pushed = start + windowShapes.inputLength();
+        shapes = windowShapes;
         return result;
     }
+
+    /**
+     * Checks a chunk of {@code shape} and {@code dtype} against the layer and the first chunk, changing
+     * nothing: the problem of that chunk alone.
+     */
+    synchronized P check(int[] shape, DType dtype) {
+        requireUsable();
+        Validation.requireNonNull("chunk dtype", dtype);
+        // The first chunk's dtype picks the parameters; another dtype is refused before converting them.
+        P candidate = resolve(shape, dtype, shapes == null ? dtype : shapes.dtype());
+        if (shapes != null && (candidate.batched() != shapes.batched() || candidate.batch() != shapes.batch())) {
+            throw new IllegalArgumentException("chunk " + candidate.dtype() + " " + Arrays.toString(shape)
+                    + " does not continue the stream's " + shapes.dtype() + " " + Arrays.toString(shapes.inputShape())
+                    + " chunks: rank, batch, channels and dtype must stay the same");
+        }
+        return candidate;
+    }
+
+    /** The layer's problem on a chunk of {@code shape} and {@code dtype}, with its parameters in {@code parameters}. */
+    abstract P resolve(int[] shape, DType dtype, DType parameters);
+
+    /**
+     * Outputs [from, end) from the inputs [inputStart, inputEnd) in {@code inputs}, from at most {@code emitted}
+     * (earlier outputs again for a consumer that takes them as its window); null if none is new.
+     */
+    abstract DeviceTensor compute(P chunkShapes, DeviceTensor inputs, long inputStart, long inputEnd, long from,
+            long end);
+
+    /** How many outputs are final after {@code inputs} positions. */
+    abstract long finalOutputs(long inputs);
 
     /**
      * The outputs a step gives from {@code emitFrom} on, checked: not after the new ones, never before the last
@@ -161,8 +213,7 @@ abstract class LayerStream implements ChunkStream, BlockStream {
      * lets {@code step} compute the new outputs from that joined window (null for none), and keeps the joined
      * window for the next push; on failure the stream is left as it was.
      */
-    DeviceTensor advance(StreamingBackend backend, Layout layout, DeviceTensor chunk, long first, long total,
-            UnaryOperator<DeviceTensor> step) {
+    DeviceTensor advance(Layout layout, DeviceTensor chunk, long first, long total, UnaryOperator<DeviceTensor> step) {
         if (window != null && first < windowStart) {
             throw new IllegalStateException("input position " + first + " is no longer kept (the window starts at "
                     + windowStart + ")");
@@ -183,10 +234,10 @@ abstract class LayerStream implements ChunkStream, BlockStream {
         return result;
     }
 
-    /** A step's result on the host, or an empty tensor of {@code dtype} and {@code emptyShape} when it is null. */
-    static Tensor download(DeviceTensor result, DType dtype, int[] emptyShape) {
+    /** A step's result on the host, or an empty tensor of the output's shape when it is null. */
+    private Tensor download(DeviceTensor result) {
         if (result == null) {
-            return Tensor.empty(dtype, emptyShape);
+            return Tensor.empty(shapes.dtype(), shapes.shape(shapes.outChannels(), 0));
         }
         try (result) {
             return result.download();
