@@ -63,21 +63,41 @@ __kernel void take_every(
 }
 
 // Each of y's rows (the positions of one channel in NCL, of one batch item in NLC; headCount + tailCount elements)
-// (one per index of the second dimension; the first runs along the row) is headCount elements of a's row from headOffset on, copied as stored (a's rows are headPitch apart), then the
-// tailCount elements of b's row through ACTIVATE: a stream keeps its window activated for the convolution that
-// reads it, so only the new chunk needs the activation, once.
+// (one per index of the second dimension below rows; the first runs along the row) is headCount elements of a's
+// row from headOffset on, copied as stored (a's rows are headPitch apart), then the tailCount elements of b's row
+// through ACTIVATE: a stream keeps its window activated for the convolution that reads it, so only the new chunk
+// needs the activation, once. With y2 (else NULL), the second dimension's indices from rows on make a second join
+// of the same tail in the same pass, copied as stored: head2Count elements of a2's row from head2Offset on (rows
+// head2Pitch apart), then the tail. That is a residual block's skip queue taking each chunk its branch's first
+// layer joins.
 __kernel void splice(
     __global const bits_t* restrict a,      // or NULL when headCount is 0
     __global const store_t* restrict b,
     __global store_t* restrict y,
+    const int rows,
     const int headPitch,
     const int headOffset,
     const int headCount,
     const int tailCount,
-    const real slope)
+    const real slope,
+    __global const bits_t* restrict a2,     // or NULL when head2Count is 0
+    __global bits_t* restrict y2,           // or NULL for one join
+    const int head2Pitch,
+    const int head2Offset,
+    const int head2Count)
 {
     const int at = get_global_id(0);
     const int row = get_global_id(1);
+    __global const bits_t* tail = (__global const bits_t*)b;
+    if (row >= rows) {
+        const int r = row - rows;
+        const int rowLength2 = head2Count + tailCount;
+        if (at < rowLength2) {
+            y2[(long)r * rowLength2 + at] = at < head2Count ? a2[(long)r * head2Pitch + head2Offset + at]
+                    : tail[(long)r * tailCount + at - head2Count];
+        }
+        return;
+    }
     const int rowLength = headCount + tailCount;
     if (at >= rowLength) {
         return;
@@ -87,7 +107,7 @@ __kernel void splice(
         ((__global bits_t*)y)[i] = a[(long)row * headPitch + headOffset + at];
     } else {
 #if ACTIVATION == 0
-        ((__global bits_t*)y)[i] = ((__global const bits_t*)b)[(long)row * tailCount + at - headCount];
+        ((__global bits_t*)y)[i] = tail[(long)row * tailCount + at - headCount];
 #else
         STORE(y, i, ACTIVATE(LOAD(b, (long)row * tailCount + at - headCount), slope, real));
 #endif

@@ -13,4 +13,12 @@ interface BlockStream extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * Asks the stream to append each chunk pushed to it to {@code queue} itself, in the same pass as its own first
+     * join (a residual block's skip queue); false where it does not, and the caller appends.
+     */
+    default boolean carry(PositionQueue queue) {
+        return false;
+    }
 }

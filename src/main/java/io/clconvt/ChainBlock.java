@@ -165,6 +165,12 @@ final class ChainBlock extends Block {
                 return from;
             }
 
+            /** The chain's chunks are its first stream's. */
+            @Override
+            public boolean carry(PositionQueue queue) {
+                return streams.get(0).carry(queue);
+            }
+
             /** Each block's last pushes, then its finish, joined, are what the next one receives before it ends. */
             @Override
             public DeviceTensor finishDevice() {

@@ -36,6 +36,8 @@ abstract class LayerStream<P extends ConvShapes> implements ChunkStream, BlockSt
      * takes as many positions as it computes outputs.
      */
     SkipInput skip;
+    /** The queue this stream appends each chunk it joins to, in the same kernel (see {@link #carry}); or null. */
+    private PositionQueue rider;
     private boolean closed;
 
     LayerStream(StreamingBackend backend, Activation inputActivation) {
@@ -108,6 +110,16 @@ abstract class LayerStream<P extends ConvShapes> implements ChunkStream, BlockSt
     @Override
     public synchronized DeviceTensor pushDevice(DeviceTensor chunk) {
         return pushDevice(chunk, emitted);
+    }
+
+    /** Where its join is a kernel anyway (the chunk is activated as it joins), the queue rides along in it. */
+    @Override
+    public boolean carry(PositionQueue queue) {
+        if (inputActivation == Activation.NONE || rider != null) {
+            return false;
+        }
+        rider = queue;
+        return true;
     }
 
     /**
@@ -218,8 +230,16 @@ abstract class LayerStream<P extends ConvShapes> implements ChunkStream, BlockSt
             throw new IllegalStateException("input position " + first + " is no longer kept (the window starts at "
                     + windowStart + ")");
         }
-        DeviceTensor joined = backend.joinLength(window, Validation.toIntExact("history", first - windowStart), chunk,
-                layout, inputActivation);
+        int history = Validation.toIntExact("history", first - windowStart);
+        DeviceTensor joined;
+        if (rider == null) {
+            joined = backend.joinLength(window, history, chunk, layout, inputActivation);
+        } else {
+            DeviceTensor[] both = backend.joinLengthTwice(window, history, chunk, layout, inputActivation,
+                    rider.head(), rider.from());
+            joined = both[0];
+            rider.replace(both[1]);
+        }
         DeviceTensor result;
         try {
             result = step.apply(joined);

@@ -39,6 +39,25 @@ final class PositionQueue implements LayerStream.SkipInput, AutoCloseable {
         held = chunk;
     }
 
+    /** The tensor holding the queue's positions, from {@link #from()} on; null when the queue is empty. */
+    DeviceTensor head() {
+        return held;
+    }
+
+    /** Where the queue's positions begin in {@link #head()}. */
+    int from() {
+        return offset;
+    }
+
+    /**
+     * Takes {@code joined}, the queue's positions followed by a new chunk (a join from {@link #head()} and
+     * {@link #from()} that someone else made in a pass of their own), as the whole queue.
+     */
+    void replace(DeviceTensor joined) {
+        close();
+        held = joined;
+    }
+
     int length() {
         return held == null ? 0 : BlockChunkStream.length(held, layout) - offset;
     }

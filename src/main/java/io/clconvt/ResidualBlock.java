@@ -43,10 +43,14 @@ final class ResidualBlock extends Block {
             queue.close();
             throw e;
         }
+        // Where the branch's first layer activates its chunks as they join, the queue takes them in that kernel.
+        boolean carried = branchStream.carry(queue);
         return new BlockStream() {
             @Override
             public DeviceTensor pushDevice(DeviceTensor chunk) {
-                queue.append(chunk);
+                if (!carried) {
+                    queue.append(chunk);
+                }
                 return add(branchStream.pushDevice(chunk));
             }
 

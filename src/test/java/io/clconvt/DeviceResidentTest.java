@@ -162,7 +162,7 @@ class DeviceResidentTest {
 
     /**
      * A stream's window join: the head's kept positions as stored, then the tail through the activation, in every
-     * dtype and both layouts. The values are eighths and the slope 1/2, so every activated value is exact in every
+     * dtype and both layouts; and beside it, in the same pass, a second join of the same tail as it is. The values are eighths and the slope 1/2, so every activated value is exact in every
      * dtype and the expected tensor is computed here, element by element.
      */
     @ParameterizedTest(name = "{0}")
@@ -188,6 +188,16 @@ class DeviceResidentTest {
                                 }
                             }
                         }
+                        // The second join of joinLengthTwice: positions 5 and 6 of head, then the tail as it is.
+                        double[] other = new double[2 * 3 * 6];
+                        for (int n = 0; n < 2; n++) {
+                            for (int c = 0; c < 3; c++) {
+                                for (int t = 0; t < 6; t++) {
+                                    other[layout == Layout.NCL ? (n * 3 + c) * 6 + t : (n * 6 + t) * 3 + c] = t < 2
+                                            ? at(head, layout, n, c, t + 5) : at(tail, layout, n, c, t - 2);
+                                }
+                            }
+                        }
                         String what = dtype + " " + layout + " " + activation;
                         try (DeviceTensor h = backend.upload(head); DeviceTensor tl = backend.upload(tail);
                                 DeviceTensor joined = streaming.joinLength(h, 2, tl, layout, activation)) {
@@ -198,6 +208,20 @@ class DeviceResidentTest {
                             assertArrayEquals(expected, result.toDoubleArray(), what);
                             assertArrayEquals(tail.toDoubleArray(), tl.download().toDoubleArray(), what
                                     + ": the tail is left as it was");
+                            DeviceTensor[] both = streaming.joinLengthTwice(h, 2, tl, layout, activation, h, 5);
+                            try (DeviceTensor first = both[0]; DeviceTensor second = both[1]) {
+                                assertArrayEquals(expected, first.download().toDoubleArray(), what + ", twice");
+                                assertArrayEquals(layout == Layout.NCL ? new int[] {2, 3, 6} : new int[] {2, 6, 3},
+                                        second.shape(), what + ", twice");
+                                assertArrayEquals(other, second.download().toDoubleArray(), what + ", twice: other");
+                            }
+                            DeviceTensor[] fromNothing = streaming.joinLengthTwice(h, 2, tl, layout, activation, null,
+                                    0);
+                            try (DeviceTensor first = fromNothing[0]; DeviceTensor second = fromNothing[1]) {
+                                assertArrayEquals(expected, first.download().toDoubleArray(), what + ", twice");
+                                assertArrayEquals(tail.toDoubleArray(), second.download().toDoubleArray(),
+                                        what + ", twice: the tail alone");
+                            }
                         }
                     }
                 }

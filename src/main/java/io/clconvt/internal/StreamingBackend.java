@@ -70,6 +70,15 @@ public interface StreamingBackend extends Backend {
      */
     DeviceTensor joinLength(DeviceTensor head, int from, DeviceTensor tail, Layout layout, Activation tailActivation);
 
+    /**
+     * Two joins of one tail, in one pass where the backend can: {@code joinLength(head, from, tail, layout,
+     * tailActivation)} and {@code joinLength(otherHead, otherFrom, tail, layout)} (the tail as it is). A residual
+     * block's skip queue takes each chunk its branch's first layer joins, in that layer's join. Both results are
+     * new; no input is closed.
+     */
+    DeviceTensor[] joinLengthTwice(DeviceTensor head, int from, DeviceTensor tail, Layout layout,
+            Activation tailActivation, DeviceTensor otherHead, int otherFrom);
+
     /** Refuses a {@link #joinLength} of tensors that differ in dtype, rank or any dimension but the length. */
     static void requireJoinable(DeviceTensor head, int from, DeviceTensor tail, Layout layout) {
         if (head == null) {

@@ -179,31 +179,83 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
     @Override
     public synchronized DeviceTensor joinLength(DeviceTensor head, int from, DeviceTensor tail, Layout layout,
             Activation tailActivation) {
-        ResidentTensor second = owned(tail);
-        ResidentTensor first = head == null ? null : owned(head);
         Validation.requireNonNull("tailActivation", tailActivation);
         StreamingBackend.requireJoinable(head, from, tail, layout);
-        requireOpen();
-        second.requireOpen();
-        if (first != null) {
-            first.requireOpen();
-        }
+        ResidentTensor second = owned(tail);
+        ResidentTensor first = head == null ? null : owned(head);
+        requireOpen(first, second);
         if (tailActivation == Activation.NONE) {
             return track(ResidentTensor.joined(this, buffers, first, from, second, layout));
         }
-        int[] shape = second.shape.clone();
-        int axis = StreamingBackend.lengthAxis(shape.length, layout);
-        int rows = ResidentTensor.rows(shape, axis);
-        int position = ResidentTensor.positionElements(shape, axis);
-        int tailLength = shape[axis];
-        int headLength = first == null ? 0 : first.shape[axis] - from;
-        shape[axis] = headLength + tailLength;
-        ClBuffer joined = enqueueInto(second.dtype, (long) rows * position * shape[axis], null,
-                y -> ElementwiseKernel.enqueueSplice(context, programs, second.dtype, rows,
-                        first == null ? null : first.buffer, first == null ? 0 : first.shape[axis] * position,
-                        from * position, headLength * position, second.buffer, tailLength * position, tailActivation,
-                        y, context.device().maxWorkGroupSize()));
-        return track(new ResidentTensor(this, joined, second.dtype, shape));
+        return splice(first, from, second, layout, tailActivation, null, 0, false)[0];
+    }
+
+    /** One splice kernel for both joins. */
+    @Override
+    public synchronized DeviceTensor[] joinLengthTwice(DeviceTensor head, int from, DeviceTensor tail, Layout layout,
+            Activation tailActivation, DeviceTensor otherHead, int otherFrom) {
+        Validation.requireNonNull("tailActivation", tailActivation);
+        StreamingBackend.requireJoinable(head, from, tail, layout);
+        StreamingBackend.requireJoinable(otherHead, otherFrom, tail, layout);
+        ResidentTensor second = owned(tail);
+        ResidentTensor first = head == null ? null : owned(head);
+        ResidentTensor other = otherHead == null ? null : owned(otherHead);
+        requireOpen(first, second);
+        if (other != null) {
+            other.requireOpen();
+        }
+        return splice(first, from, second, layout, tailActivation, other, otherFrom, true);
+    }
+
+    private void requireOpen(ResidentTensor head, ResidentTensor tail) {
+        requireOpen();
+        tail.requireOpen();
+        if (head != null) {
+            head.requireOpen();
+        }
+    }
+
+    /**
+     * {@code head} from {@code from} on, then {@code tail} through {@code tailActivation}; and, unless
+     * {@code withOther} is false, {@code other} (null for none) from {@code otherFrom} on, then {@code tail} as it
+     * is; in one splice kernel.
+     */
+    private DeviceTensor[] splice(ResidentTensor head, int from, ResidentTensor tail, Layout layout,
+            Activation tailActivation, ResidentTensor other, int otherFrom, boolean withOther) {
+        int axis = StreamingBackend.lengthAxis(tail.shape.length, layout);
+        int rows = ResidentTensor.rows(tail.shape, axis);
+        int position = ResidentTensor.positionElements(tail.shape, axis);
+        int tailLength = tail.shape[axis];
+        int[] shape = lengthened(tail.shape, axis, head == null ? 0 : head.shape[axis] - from);
+        int[] otherShape = lengthened(tail.shape, axis, other == null ? 0 : other.shape[axis] - otherFrom);
+        ClBuffer otherJoined = withOther
+                ? buffers.acquire((long) rows * position * otherShape[axis] * tail.dtype.byteSize()) : null;
+        ClBuffer joined;
+        try {
+            ElementwiseKernel.SecondJoin second = withOther ? new ElementwiseKernel.SecondJoin(
+                    other == null ? null : other.buffer, other == null ? 0 : other.shape[axis] * position,
+                    otherFrom * position, (otherShape[axis] - tailLength) * position, otherJoined) : null;
+            joined = enqueueInto(tail.dtype, (long) rows * position * shape[axis], null,
+                    y -> ElementwiseKernel.enqueueSplice(context, programs, tail.dtype, rows,
+                            head == null ? null : head.buffer, head == null ? 0 : head.shape[axis] * position,
+                            from * position, (shape[axis] - tailLength) * position, tail.buffer,
+                            tailLength * position, tailActivation, y, second, context.device().maxWorkGroupSize()));
+        } catch (RuntimeException e) {
+            if (otherJoined != null) {
+                buffers.release(otherJoined);
+            }
+            throw e;
+        }
+        DeviceTensor first = track(new ResidentTensor(this, joined, tail.dtype, shape));
+        return withOther ? new DeviceTensor[] {first, track(new ResidentTensor(this, otherJoined, tail.dtype,
+                otherShape))} : new DeviceTensor[] {first};
+    }
+
+    /** {@code shape} with {@code extra} more positions along its length axis. */
+    private static int[] lengthened(int[] shape, int axis, int extra) {
+        int[] longer = shape.clone();
+        longer[axis] += extra;
+        return longer;
     }
 
     @Override

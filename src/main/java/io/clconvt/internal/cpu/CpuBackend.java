@@ -124,6 +124,14 @@ public final class CpuBackend implements StreamingBackend {
                 StreamingBackend.lengthAxis(second.rank(), layout)));
     }
 
+    @Override
+    public DeviceTensor[] joinLengthTwice(DeviceTensor head, int from, DeviceTensor tail, Layout layout,
+            Activation tailActivation, DeviceTensor otherHead, int otherFrom) {
+        StreamingBackend.requireJoinable(otherHead, otherFrom, tail, layout);
+        DeviceTensor first = joinLength(head, from, tail, layout, tailActivation);
+        return new DeviceTensor[] {first, joinLength(otherHead, otherFrom, tail, layout)};
+    }
+
     /** {@code activation} of every value of {@code x}, rounded to its dtype; x itself when it is none. */
     private static Tensor activated(Tensor x, Activation activation) {
         Validation.requireNonNull("activation", activation);

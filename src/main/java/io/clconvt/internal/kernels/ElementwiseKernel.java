@@ -57,30 +57,46 @@ public final class ElementwiseKernel {
     /**
      * Enqueues the join of {@code rows} rows into y: {@code headCount} elements of {@code head}'s row from
      * {@code headOffset} on (its rows {@code headPitch} apart; head may be null when headCount is 0), then the
-     * {@code tailCount} elements of {@code tail}'s row through {@code tailActivation}.
+     * {@code tailCount} elements of {@code tail}'s row through {@code tailActivation}; and, where {@code second}
+     * is not null, a second join of the same tail, as it is, in the same kernel.
      */
     public static cl_event enqueueSplice(ClContext context, ProgramCache programs, DType dtype, int rows,
             ClBuffer head, int headPitch, int headOffset, int headCount, ClBuffer tail, int tailCount,
-            Activation tailActivation, ClBuffer y, long maxLocalSize) {
+            Activation tailActivation, ClBuffer y, SecondJoin second, long maxLocalSize) {
         cl_kernel kernel = programs.kernel(new ProgramKey(SOURCE_FILE, SPLICE,
                 BuildOptions.storage(dtype) + BuildOptions.activation(tailActivation)));
         programs.arguments(kernel)
                 .buffer(head)
                 .buffer(tail)
                 .buffer(y)
+                .integer(rows)
                 .integer(headPitch)
                 .integer(headOffset)
                 .integer(headCount)
                 .integer(tailCount)
-                .real(dtype, tailActivation.slope());
-        int rowLength = headCount + tailCount;
+                .real(dtype, tailActivation.slope())
+                .buffer(second == null ? null : second.head())
+                .buffer(second == null ? null : second.y())
+                .integer(second == null ? 0 : second.headPitch())
+                .integer(second == null ? 0 : second.headOffset())
+                .integer(second == null ? 0 : second.headCount());
+        int rowLength = Math.max(headCount, second == null ? 0 : second.headCount()) + tailCount;
         long localSize = Math.min(LOCAL_SIZE, maxLocalSize);
         long globalSize = (rowLength + localSize - 1) / localSize * localSize;
+        int allRows = second == null ? rows : 2 * rows;
         // Up to 8 rows a work-group: a push's windows are short rows (a few dozen positions), and POCL's kernel took
         // 15-20% longer with one row a group (1.5-2.5 against 1.3-1.8 ms for a V1 push's 36 joins).
-        long rowsPerGroup = Math.min(Math.min(Integer.lowestOneBit(rows), SPLICE_ROWS),
+        long rowsPerGroup = Math.min(Math.min(Integer.lowestOneBit(allRows), SPLICE_ROWS),
                 Long.highestOneBit(Math.max(1, maxLocalSize / localSize)));
-        return context.enqueue(kernel, SPLICE, new long[] {globalSize, rows}, new long[] {localSize, rowsPerGroup});
+        return context.enqueue(kernel, SPLICE, new long[] {globalSize, allRows},
+                new long[] {localSize, rowsPerGroup});
+    }
+
+    /**
+     * The second join of {@link #enqueueSplice}: {@code headCount} elements of {@code head}'s row from
+     * {@code headOffset} on (rows {@code headPitch} apart; head null when headCount is 0), then the tail, into y.
+     */
+    public record SecondJoin(ClBuffer head, int headPitch, int headOffset, int headCount, ClBuffer y) {
     }
 
     /** Enqueues {@code y = activation(alpha * a + beta * b)} over {@code elements}, {@code b} null for none. */
