@@ -4,9 +4,9 @@ import io.clconvt.internal.StreamingBackend;
 
 /**
  * Stream positions on the backend waiting to be taken in order: a residual block's skip path waiting for its
- * branch, a mean's branch outputs waiting for the other branches. Taking moves a read offset and leaves the rest
- * where it is, and the next append joins from that offset on, so a push costs one command to append and one to
- * take (a copy of the taken positions; none when they are the whole queue).
+ * branch, a mean's branch outputs waiting for the other branches. Taking copies the taken positions (none when
+ * they are the whole queue) and moves a read offset, leaving the rest where it is; the next append joins from that
+ * offset on (two copies, or a share of a kernel where a branch's first join carries the queue: {@link #replace}).
  */
 final class PositionQueue implements LayerStream.SkipInput, AutoCloseable {
     private final StreamingBackend backend;
@@ -67,8 +67,8 @@ final class PositionQueue implements LayerStream.SkipInput, AutoCloseable {
     public DeviceTensor take(int length) {
         int queued = length();
         if (length > queued) {
-            throw new IllegalStateException("a residual branch must keep the length of its input: " + length
-                    + " outputs for " + queued + " queued positions");
+            throw new IllegalStateException("cannot take " + length + " positions from a queue of " + queued
+                    + ": a residual branch must keep the length of its input");
         }
         if (offset == 0 && length == queued) {
             DeviceTensor all = held;
