@@ -61,10 +61,7 @@ final class Conv1dStream extends LayerStream<Conv1dProblem> {
     /** {@link #finish()} keeping the result on the backend: the remaining outputs, or null when there are none. */
     @Override
     public synchronized DeviceTensor finishDevice() {
-        requireUsable();
-        if (pushed == 0) {
-            throw new IllegalStateException("finish() before any push: the stream has no input");
-        }
+        requireStarted();
         DeviceTensor result = incremental ? compute(shapes, window, windowStart, pushed, emitted, totalOutputLength())
                 : whole();
         finished = true;

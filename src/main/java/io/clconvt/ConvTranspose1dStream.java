@@ -77,10 +77,7 @@ final class ConvTranspose1dStream extends LayerStream<ConvProblem> {
     /** {@link #finish} keeping the result on the backend: the remaining outputs, or null when there are none. */
     @Override
     public synchronized DeviceTensor finishDevice() {
-        requireUsable();
-        if (pushed == 0) {
-            throw new IllegalStateException("finish() before any push: the stream has no input");
-        }
+        requireStarted();
         long length = totalOutputLength(pushed);
         DeviceTensor result = compute(shapes, window, windowStart, pushed, emitted, length);
         finished = true;

@@ -28,8 +28,6 @@ abstract class LayerStream<P extends ConvShapes> implements ChunkStream, BlockSt
     long windowStart;
     /** Channels, batch, rank and dtype, fixed by the first chunk; null before it. */
     P shapes;
-    /** Where the last step's outputs began: a step never gives outputs from before it. */
-    private long lastEmitFrom;
     boolean finished;
     /**
      * What the layer's epilogue adds to its outputs, in order (a residual block's skip path), or null: each step
@@ -78,6 +76,14 @@ abstract class LayerStream<P extends ConvShapes> implements ChunkStream, BlockSt
         }
     }
 
+    /** {@link #requireUsable}, and at least one push: what finish needs. */
+    void requireStarted() {
+        requireUsable();
+        if (pushed == 0) {
+            throw new IllegalStateException("finish() before any push: the stream has no input");
+        }
+    }
+
     void requireUsable() {
         if (closed) {
             throw new IllegalStateException("the stream is closed");
@@ -103,7 +109,7 @@ abstract class LayerStream<P extends ConvShapes> implements ChunkStream, BlockSt
     /**
      * {@link #pushDevice} of {@code chunk} giving the outputs from position {@code emitFrom} on: {@code emitted}
      * for the new outputs only, or earlier ones again for a consumer that takes the result as its whole next
-     * window ({@link #pushWindowDevice}). emitFrom never goes back: each push's is at least the last one's.
+     * window ({@link #pushWindowDevice}); never from before the first input the kept window holds.
      */
     abstract DeviceTensor pushDevice(DeviceTensor chunk, long emitFrom);
 
@@ -152,12 +158,13 @@ abstract class LayerStream<P extends ConvShapes> implements ChunkStream, BlockSt
         Validation.requireNonNull("window", window);
         DeviceTensor result;
         P windowShapes;
+        long total;
         try {
             if (!takesWindows()) {
                 throw new IllegalStateException("this stream joins its chunks itself");
             }
             windowShapes = check(window.shape(), window.dtype());
-            long total = start + windowShapes.inputLength();
+            total = start + windowShapes.inputLength();
             if (start != windowStartFor(emitFrom) || total <= pushed) {
                 throw new IllegalStateException("a window of input positions [" + start + ", " + total
                         + ") does not continue this stream, which has " + pushed + " and reads from "
@@ -171,7 +178,7 @@ abstract class LayerStream<P extends ConvShapes> implements ChunkStream, BlockSt
         release();
         this.window = window;
         windowStart = start;
-        pushed = start + windowShapes.inputLength();
+        pushed = total;
         shapes = windowShapes;
         return result;
     }
@@ -207,16 +214,15 @@ abstract class LayerStream<P extends ConvShapes> implements ChunkStream, BlockSt
     abstract long finalOutputs(long inputs);
 
     /**
-     * The outputs a step gives from {@code emitFrom} on, checked: not after the new ones, never before the last
-     * step's, and only without a skip path (whose positions each output takes once).
+     * The outputs a step gives from {@code emitFrom} on, checked: not after the new ones, and again only without a
+     * skip path (whose positions each output takes once). A start the kept window no longer reaches is refused by
+     * {@link #advance}.
      */
     long requireEmitFrom(long emitFrom) {
-        if (emitFrom > emitted || emitFrom < lastEmitFrom || (emitFrom < emitted && skip != null)) {
-            throw new IllegalStateException("cannot give outputs from " + emitFrom + ": " + emitted + " given, the"
-                    + " last step from " + lastEmitFrom
+        if (emitFrom > emitted || (emitFrom < emitted && skip != null)) {
+            throw new IllegalStateException("cannot give outputs from " + emitFrom + ": " + emitted + " given"
                     + (skip != null ? ", and a skip path adds to each output once" : ""));
         }
-        lastEmitFrom = emitFrom;
         return emitFrom;
     }
 

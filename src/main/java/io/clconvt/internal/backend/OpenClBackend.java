@@ -180,9 +180,9 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
     public synchronized DeviceTensor joinLength(DeviceTensor head, int from, DeviceTensor tail, Layout layout,
             Activation tailActivation) {
         Validation.requireNonNull("tailActivation", tailActivation);
-        StreamingBackend.requireJoinable(head, from, tail, layout);
         ResidentTensor second = owned(tail);
         ResidentTensor first = head == null ? null : owned(head);
+        StreamingBackend.requireJoinable(head, from, tail, layout);
         requireOpen(first, second);
         if (tailActivation == Activation.NONE) {
             return track(ResidentTensor.joined(this, buffers, first, from, second, layout));
@@ -195,11 +195,11 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
     public synchronized DeviceTensor[] joinLengthTwice(DeviceTensor head, int from, DeviceTensor tail, Layout layout,
             Activation tailActivation, DeviceTensor otherHead, int otherFrom) {
         Validation.requireNonNull("tailActivation", tailActivation);
-        StreamingBackend.requireJoinable(head, from, tail, layout);
-        StreamingBackend.requireJoinable(otherHead, otherFrom, tail, layout);
         ResidentTensor second = owned(tail);
         ResidentTensor first = head == null ? null : owned(head);
         ResidentTensor other = otherHead == null ? null : owned(otherHead);
+        StreamingBackend.requireJoinable(head, from, tail, layout);
+        StreamingBackend.requireJoinable(otherHead, otherFrom, tail, layout);
         requireOpen(first, second);
         if (other != null) {
             other.requireOpen();

@@ -117,9 +117,12 @@ public final class CpuBackend implements StreamingBackend {
     @Override
     public DeviceTensor joinLength(DeviceTensor head, int from, DeviceTensor tail, Layout layout,
             Activation tailActivation) {
-        Tensor second = activated(owned(tail).tensor(), tailActivation);
-        Tensor first = head == null ? null : owned(head).tensor();
+        Validation.requireNonNull("tailActivation", tailActivation);
+        Tensor tailValues = owned(tail).tensor();
         StreamingBackend.requireJoinable(head, from, tail, layout);
+        Tensor second = tailActivation == Activation.NONE ? tailValues
+                : combined(tailValues, 1, null, 0, tailActivation);
+        Tensor first = head == null ? null : owned(head).tensor();
         return new HeapTensor(this, ApiAccess.joinLength(first, from, second,
                 StreamingBackend.lengthAxis(second.rank(), layout)));
     }
@@ -127,22 +130,10 @@ public final class CpuBackend implements StreamingBackend {
     @Override
     public DeviceTensor[] joinLengthTwice(DeviceTensor head, int from, DeviceTensor tail, Layout layout,
             Activation tailActivation, DeviceTensor otherHead, int otherFrom) {
+        owned(tail);
         StreamingBackend.requireJoinable(otherHead, otherFrom, tail, layout);
         DeviceTensor first = joinLength(head, from, tail, layout, tailActivation);
         return new DeviceTensor[] {first, joinLength(otherHead, otherFrom, tail, layout)};
-    }
-
-    /** {@code activation} of every value of {@code x}, rounded to its dtype; x itself when it is none. */
-    private static Tensor activated(Tensor x, Activation activation) {
-        Validation.requireNonNull("activation", activation);
-        if (activation == Activation.NONE) {
-            return x;
-        }
-        double[] values = x.toDoubleArray();
-        for (int i = 0; i < values.length; i++) {
-            values[i] = activation.apply(values[i]);
-        }
-        return Planes.round(values, x.dtype(), x.shape());
     }
 
     @Override
@@ -151,12 +142,17 @@ public final class CpuBackend implements StreamingBackend {
         Tensor second = b == null ? null : owned(b).tensor();
         StreamingBackend.requireSameShape(a, b);
         Validation.requireNonNull("activation", activation);
-        double[] values = first.toDoubleArray();
-        double[] others = second == null ? null : second.toDoubleArray();
+        return new HeapTensor(this, combined(first, alpha, second, beta, activation));
+    }
+
+    /** {@code activation(alpha * a + beta * b)}, b null for none, computed in double and rounded to a's dtype. */
+    private static Tensor combined(Tensor a, double alpha, Tensor b, double beta, Activation activation) {
+        double[] values = a.toDoubleArray();
+        double[] others = b == null ? null : b.toDoubleArray();
         for (int i = 0; i < values.length; i++) {
             values[i] = activation.apply(alpha * values[i] + (others == null ? 0 : beta * others[i]));
         }
-        return new HeapTensor(this, Planes.round(values, first.dtype(), first.shape()));
+        return Planes.round(values, a.dtype(), a.shape());
     }
 
     @Override
