@@ -162,70 +162,25 @@ class DeviceResidentTest {
 
     /**
      * A stream's window join: the head's kept positions as stored, then the tail through the activation, in every
-     * dtype and both layouts; and beside it, in the same pass, a second join of the same tail as it is. The values are eighths and the slope 1/2, so every activated value is exact in every
-     * dtype and the expected tensor is computed here, element by element.
+     * dtype and both layouts; and beside it, in the same pass, a second join of the same tail as it is. Short rows,
+     * and rows long enough that the device joins whole vectors of the head and of the tail on either side of the
+     * seam and a remainder at the row's end. The values are eighths and the slope 1/2, so every activated value is
+     * exact in every dtype and the expected tensor is computed here, element by element.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
     void aJoinActivatesOnlyTheTail(Supplier<Backend> open) {
         Activation halfSlope = Activation.leakyRelu(0.5);
         try (Backend backend = open.get()) {
-            StreamingBackend streaming = (StreamingBackend) backend;
             for (DType dtype : DType.values()) {
                 for (Layout layout : Layout.values()) {
                     for (Activation activation : new Activation[] {Activation.NONE, halfSlope}) {
-                        int[] headShape = layout == Layout.NCL ? new int[] {2, 3, 7} : new int[] {2, 7, 3};
-                        int[] tailShape = layout == Layout.NCL ? new int[] {2, 3, 4} : new int[] {2, 4, 3};
-                        Tensor head = eighths(headShape, 0).to(dtype);
-                        Tensor tail = eighths(tailShape, 5).to(dtype);
-                        double[] expected = new double[2 * 3 * 9];
-                        for (int n = 0; n < 2; n++) {
-                            for (int c = 0; c < 3; c++) {
-                                for (int t = 0; t < 9; t++) {
-                                    double value = t < 5 ? at(head, layout, n, c, t + 2) : activation.apply(
-                                            at(tail, layout, n, c, t - 5));
-                                    expected[layout == Layout.NCL ? (n * 3 + c) * 9 + t : (n * 9 + t) * 3 + c] = value;
-                                }
-                            }
-                        }
-                        // The second join of joinLengthTwice: positions 5 and 6 of head, then the tail as it is.
-                        double[] other = new double[2 * 3 * 6];
-                        for (int n = 0; n < 2; n++) {
-                            for (int c = 0; c < 3; c++) {
-                                for (int t = 0; t < 6; t++) {
-                                    other[layout == Layout.NCL ? (n * 3 + c) * 6 + t : (n * 6 + t) * 3 + c] = t < 2
-                                            ? at(head, layout, n, c, t + 5) : at(tail, layout, n, c, t - 2);
-                                }
-                            }
-                        }
-                        String what = dtype + " " + layout + " " + activation;
-                        try (DeviceTensor h = backend.upload(head); DeviceTensor tl = backend.upload(tail);
-                                DeviceTensor joined = streaming.joinLength(h, 2, tl, layout, activation)) {
-                            Tensor result = joined.download();
-                            assertArrayEquals(layout == Layout.NCL ? new int[] {2, 3, 9} : new int[] {2, 9, 3},
-                                    result.shape(), what);
-                            assertEquals(dtype, result.dtype(), what);
-                            assertArrayEquals(expected, result.toDoubleArray(), what);
-                            assertArrayEquals(tail.toDoubleArray(), tl.download().toDoubleArray(), what
-                                    + ": the tail is left as it was");
-                            DeviceTensor[] both = streaming.joinLengthTwice(h, 2, tl, layout, activation, h, 5);
-                            try (DeviceTensor first = both[0]; DeviceTensor second = both[1]) {
-                                assertArrayEquals(expected, first.download().toDoubleArray(), what + ", twice");
-                                assertArrayEquals(layout == Layout.NCL ? new int[] {2, 3, 6} : new int[] {2, 6, 3},
-                                        second.shape(), what + ", twice");
-                                assertArrayEquals(other, second.download().toDoubleArray(), what + ", twice: other");
-                            }
-                            DeviceTensor[] fromNothing = streaming.joinLengthTwice(h, 2, tl, layout, activation, null,
-                                    0);
-                            try (DeviceTensor first = fromNothing[0]; DeviceTensor second = fromNothing[1]) {
-                                assertArrayEquals(expected, first.download().toDoubleArray(), what + ", twice");
-                                assertArrayEquals(tail.toDoubleArray(), second.download().toDoubleArray(),
-                                        what + ", twice: the tail alone");
-                            }
-                        }
+                        checkJoins(backend, dtype, layout, activation, 7, 2, 4, 5);
+                        checkJoins(backend, dtype, layout, activation, 26, 3, 19, 9);
                     }
                 }
             }
+            StreamingBackend streaming = (StreamingBackend) backend;
             try (DeviceTensor h = backend.upload(eighths(new int[] {1, 3, 7}, 0));
                     DeviceTensor other = backend.upload(eighths(new int[] {1, 2, 4}, 0))) {
                 IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -234,6 +189,67 @@ class DeviceResidentTest {
                         e.getMessage());
             }
         }
+    }
+
+    /**
+     * Joins head (batch 2, 3 channels, {@code headLength} positions) from {@code from} on with a tail of
+     * {@code tailLength} positions, once alone and once beside a second join from {@code otherFrom} on.
+     */
+    private static void checkJoins(Backend backend, DType dtype, Layout layout, Activation activation, int headLength,
+            int from, int tailLength, int otherFrom) {
+        StreamingBackend streaming = (StreamingBackend) backend;
+        int length = headLength - from + tailLength;
+        int otherLength = headLength - otherFrom + tailLength;
+        Tensor head = eighths(shape(layout, headLength), 0).to(dtype);
+        Tensor tail = eighths(shape(layout, tailLength), 5).to(dtype);
+        double[] expected = new double[2 * 3 * length];
+        double[] other = new double[2 * 3 * otherLength];
+        for (int n = 0; n < 2; n++) {
+            for (int c = 0; c < 3; c++) {
+                for (int t = 0; t < length; t++) {
+                    expected[index(layout, n, c, t, length)] = t < headLength - from ? at(head, layout, n, c, t + from)
+                            : activation.apply(at(tail, layout, n, c, t - (headLength - from)));
+                }
+                for (int t = 0; t < otherLength; t++) {
+                    int kept = headLength - otherFrom;
+                    other[index(layout, n, c, t, otherLength)] = t < kept ? at(head, layout, n, c, t + otherFrom)
+                            : at(tail, layout, n, c, t - kept);
+                }
+            }
+        }
+        String what = dtype + " " + layout + " " + activation + ", head " + headLength + " from " + from + ", tail "
+                + tailLength;
+        try (DeviceTensor h = backend.upload(head); DeviceTensor tl = backend.upload(tail);
+                DeviceTensor joined = streaming.joinLength(h, from, tl, layout, activation)) {
+            Tensor result = joined.download();
+            assertArrayEquals(shape(layout, length), result.shape(), what);
+            assertEquals(dtype, result.dtype(), what);
+            assertArrayEquals(expected, result.toDoubleArray(), what);
+            assertArrayEquals(tail.toDoubleArray(), tl.download().toDoubleArray(),
+                    what + ": the tail is left as it was");
+            DeviceTensor[] both = streaming.joinLengthTwice(h, from, tl, layout, activation, h, otherFrom);
+            try (DeviceTensor first = both[0]; DeviceTensor second = both[1]) {
+                assertArrayEquals(expected, first.download().toDoubleArray(), what + ", twice");
+                assertArrayEquals(shape(layout, otherLength), second.shape(), what + ", twice");
+                assertArrayEquals(other, second.download().toDoubleArray(), what + ", twice: other");
+            }
+            DeviceTensor[] fromNothing = streaming.joinLengthTwice(h, from, tl, layout, activation, null, 0);
+            try (DeviceTensor first = fromNothing[0]; DeviceTensor second = fromNothing[1]) {
+                assertArrayEquals(expected, first.download().toDoubleArray(), what + ", twice");
+                assertArrayEquals(tail.toDoubleArray(), second.download().toDoubleArray(),
+                        what + ", twice: the tail alone");
+            }
+        }
+    }
+
+    /** Batch 2, 3 channels, {@code length} positions, laid out as {@code layout}. */
+    private static int[] shape(Layout layout, int length) {
+        return layout == Layout.NCL ? new int[] {2, 3, length} : new int[] {2, length, 3};
+    }
+
+    /** The flat index of (n, c, t) in a tensor of {@link #shape}. */
+    private static int index(Layout layout, int n, int c, int t, int length) {
+        return layout == Layout.NCL ? (n * 3 + c) * length + t : (n * length + t) * 3 + c;
     }
 
     /** Values k / 8 for k = -20, -19, ... from {@code start} on, cycling: negatives, zero and positives. */
