@@ -68,8 +68,10 @@ __kernel void take_every(
 // through ACTIVATE: a stream keeps its window activated for the convolution that reads it, so only the new chunk
 // needs the activation, once. With y2 (else NULL), the second dimension's indices from rows on make a second join
 // of the same tail in the same pass, copied as stored: head2Count elements of a2's row from head2Offset on (rows
-// head2Pitch apart), then the tail. That is a residual block's skip queue taking each chunk its branch's first
-// layer joins.
+// head2Pitch apart), then the tail; its first split2 elements of each row go to y2's row, the rest to y3's (NULL
+// when split2 is the whole row). That is a residual block's skip queue taking each chunk its branch's first layer
+// joins, split where the branch's last layer will take its positions, so that they need no copy of their own.
+
 // Each work-item joins SPLICE_WIDTH consecutive elements of a row: one vector load and store where they lie
 // wholly in the head or wholly in the tail, element by element only across the seam and at the row's end.
 // POCL ran the one-element-per-work-item form at about 1.2 ns an element and core.
@@ -95,7 +97,7 @@ __kernel void take_every(
             if (at + j < headCount) {                                                                         \
                 y[j] = head[j];                                                                               \
             } else {                                                                                          \
-                TAIL_ELEMENT(j);                                                                              \
+                TAIL_ELEMENT;                                                                                 \
             }                                                                                                 \
         }                                                                                                     \
     }
@@ -114,7 +116,9 @@ __kernel void splice(
     __global bits_t* restrict y2,           // or NULL for one join
     const int head2Pitch,
     const int head2Offset,
-    const int head2Count)
+    const int head2Count,
+    const int split2,
+    __global bits_t* restrict y3)           // or NULL when split2 is the whole row
 {
     const int at = get_global_id(0) * SPLICE_WIDTH;
     const int row = get_global_id(1);
@@ -126,12 +130,29 @@ __kernel void splice(
             return;
         }
         const int count = min(SPLICE_WIDTH, rowLength2 - at);
-        __global bits_t* out = y2 + (long)r * rowLength2 + at;
         __global const bits_t* head = a2 + (long)r * head2Pitch + head2Offset + at;
         __global const bits_t* from = tail + (long)r * tailCount + at - head2Count;
-#define COPIED_VECTOR CONCAT(vstore, SPLICE_WIDTH)(CONCAT(vload, SPLICE_WIDTH)(0, from), 0, out)
-#define COPIED_ELEMENT(j) out[j] = from[j]
-        JOIN_PIECE(out, head, from, at, head2Count, count, COPIED_VECTOR, COPIED_ELEMENT)
+        // The row's first split2 elements go to y2's row, the others to y3's.
+        __global bits_t* frontRow = y2 + (long)r * split2;
+        __global bits_t* restRow = y3 + (long)r * (rowLength2 - split2);
+#define COPIED_VECTOR(out) CONCAT(vstore, SPLICE_WIDTH)(CONCAT(vload, SPLICE_WIDTH)(0, from), 0, out)
+#define COPIED_ELEMENT(out) out[j] = from[j]
+        if (at + count <= split2) {
+            __global bits_t* out = frontRow + at;
+            JOIN_PIECE(out, head, from, at, head2Count, count, COPIED_VECTOR(out), COPIED_ELEMENT(out))
+        } else if (at >= split2) {
+            __global bits_t* out = restRow + (at - split2);
+            JOIN_PIECE(out, head, from, at, head2Count, count, COPIED_VECTOR(out), COPIED_ELEMENT(out))
+        } else {
+            for (int j = 0; j < count; ++j) {
+                const bits_t v = at + j < head2Count ? head[j] : from[j];
+                if (at + j < split2) {
+                    frontRow[at + j] = v;
+                } else {
+                    restRow[at + j - split2] = v;
+                }
+            }
+        }
         return;
     }
     const int rowLength = headCount + tailCount;
@@ -143,13 +164,13 @@ __kernel void splice(
     __global const bits_t* head = a + (long)row * headPitch + headOffset + at;
     __global const bits_t* from = tail + (long)row * tailCount + at - headCount;
 #if ACTIVATION == 0
-    JOIN_PIECE(out, head, from, at, headCount, count, COPIED_VECTOR, COPIED_ELEMENT)
+    JOIN_PIECE(out, head, from, at, headCount, count, COPIED_VECTOR(out), COPIED_ELEMENT(out))
 #else
     __global store_t* activatedOut = y + (long)row * rowLength + at;
     __global const store_t* activatedFrom = b + (long)row * tailCount + at - headCount;
 #define ACTIVATED_VECTOR \
     VSTOREN(SPLICE_WIDTH, ACTIVATE(VLOADN(SPLICE_WIDTH, 0, activatedFrom), slope, REAL_PIECE), 0, activatedOut)
-#define ACTIVATED_ELEMENT(j) STORE(activatedOut, j, ACTIVATE(LOAD(activatedFrom, j), slope, real))
+#define ACTIVATED_ELEMENT STORE(activatedOut, j, ACTIVATE(LOAD(activatedFrom, j), slope, real))
     JOIN_PIECE(out, head, from, at, headCount, count, ACTIVATED_VECTOR, ACTIVATED_ELEMENT)
 #endif
 }

@@ -241,10 +241,11 @@ abstract class LayerStream<P extends ConvShapes> implements ChunkStream, BlockSt
         if (rider == null) {
             joined = backend.joinLength(window, history, chunk, layout, inputActivation);
         } else {
-            DeviceTensor[] both = backend.joinLengthTwice(window, history, chunk, layout, inputActivation,
-                    rider.head(), rider.from());
+            DeviceTensor queued = rider.head();
+            DeviceTensor[] both = backend.joinLengthTwice(window, history, chunk, layout, inputActivation, queued,
+                    rider.from(), rider.splitFor(BlockChunkStream.length(chunk, layout)));
             joined = both[0];
-            rider.replace(both[1]);
+            rider.replace(both[1], both[2]);
         }
         DeviceTensor result;
         try {

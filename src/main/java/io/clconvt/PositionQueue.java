@@ -5,15 +5,22 @@ import io.clconvt.internal.StreamingBackend;
 /**
  * Stream positions on the backend waiting to be taken in order: a residual block's skip path waiting for its
  * branch, a mean's branch outputs waiting for the other branches. Taking copies the taken positions (none when
- * they are the whole queue) and moves a read offset, leaving the rest where it is; the next append joins from that
- * offset on (two copies, or a share of a kernel where a branch's first join carries the queue: {@link #replace}).
+ * they are the whole queue, or a front split off for this take) and moves a read offset, leaving the rest where it
+ * is; the next append joins from that offset on (two copies, or a share of a kernel where a branch's first join
+ * carries the queue: {@link #replace}).
  */
 final class PositionQueue implements LayerStream.SkipInput, AutoCloseable {
     private final StreamingBackend backend;
     private final Layout layout;
-    /** The queue is the positions of {@code held} from {@code offset} on; null when it is empty. */
+    /**
+     * The queue is {@code front}'s positions (null for none), then those of {@code held} from {@code offset} on
+     * (null when there are none).
+     */
+    private DeviceTensor front;
     private DeviceTensor held;
     private int offset;
+    /** The positions the last take left queued, or -1 before the first take. */
+    private int leftByLastTake = -1;
 
     PositionQueue(StreamingBackend backend, Layout layout) {
         this.backend = backend;
@@ -22,7 +29,7 @@ final class PositionQueue implements LayerStream.SkipInput, AutoCloseable {
 
     /** Appends {@code chunk}'s positions, which stays open. */
     void append(DeviceTensor chunk) {
-        DeviceTensor joined = backend.joinLength(held, offset, chunk, layout);
+        DeviceTensor joined = backend.joinLength(head(), offset, chunk, layout);
         close();
         held = joined;
     }
@@ -39,8 +46,19 @@ final class PositionQueue implements LayerStream.SkipInput, AutoCloseable {
         held = chunk;
     }
 
-    /** The tensor holding the queue's positions, from {@link #from()} on; null when the queue is empty. */
+    /**
+     * The tensor holding the queue's positions, from {@link #from()} on; null when the queue is empty. A front the
+     * last take did not take is joined back first (two copies).
+     */
     DeviceTensor head() {
+        if (front != null) {
+            DeviceTensor joined = backend.joinLength(front, 0, held, layout);
+            held.close();
+            front.close();
+            front = null;
+            held = joined;
+            offset = 0;
+        }
         return held;
     }
 
@@ -50,16 +68,34 @@ final class PositionQueue implements LayerStream.SkipInput, AutoCloseable {
     }
 
     /**
-     * Takes {@code joined}, the queue's positions followed by a new chunk (a join from {@link #head()} and
-     * {@link #from()} that someone else made in a pass of their own), as the whole queue.
+     * Where a join that appends {@code chunkLength} positions should split the queue it makes (see
+     * {@link #replace}): before the positions the last take left, which is how many every take leaves once a stream
+     * runs (a residual branch's look-ahead), so that the next take is the front as it is. The whole length before
+     * the first take, or where that would leave the front empty.
      */
-    void replace(DeviceTensor joined) {
+    int splitFor(int chunkLength) {
+        int total = length() + chunkLength;
+        return leftByLastTake >= 0 && leftByLastTake < total ? total - leftByLastTake : total;
+    }
+
+    /**
+     * Takes the queue's positions followed by a new chunk (a join from {@link #head()} and {@link #from()} that
+     * someone else made in a pass of their own), as the whole queue: {@code joinedFront}'s positions, then those of
+     * {@code joinedRest} (null for none).
+     */
+    void replace(DeviceTensor joinedFront, DeviceTensor joinedRest) {
         close();
-        held = joined;
+        if (joinedRest == null) {
+            held = joinedFront;
+        } else {
+            front = joinedFront;
+            held = joinedRest;
+        }
     }
 
     int length() {
-        return held == null ? 0 : BlockChunkStream.length(held, layout) - offset;
+        return (front == null ? 0 : BlockChunkStream.length(front, layout))
+                + (held == null ? 0 : BlockChunkStream.length(held, layout) - offset);
     }
 
     /** The first {@code length} queued positions, in a tensor the caller closes. */
@@ -70,6 +106,13 @@ final class PositionQueue implements LayerStream.SkipInput, AutoCloseable {
             throw new IllegalStateException("cannot take " + length + " positions from a queue of " + queued
                     + ": a residual branch must keep the length of its input");
         }
+        leftByLastTake = queued - length;
+        if (front != null && length == BlockChunkStream.length(front, layout)) {
+            DeviceTensor taken = front;
+            front = null;
+            return taken;
+        }
+        head();
         if (offset == 0 && length == queued) {
             DeviceTensor all = held;
             held = null;
@@ -85,6 +128,10 @@ final class PositionQueue implements LayerStream.SkipInput, AutoCloseable {
 
     @Override
     public void close() {
+        if (front != null) {
+            front.close();
+            front = null;
+        }
         if (held != null) {
             held.close();
             held = null;

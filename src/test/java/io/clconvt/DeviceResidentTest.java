@@ -3,6 +3,7 @@ package io.clconvt;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -227,17 +228,37 @@ class DeviceResidentTest {
             assertArrayEquals(expected, result.toDoubleArray(), what);
             assertArrayEquals(tail.toDoubleArray(), tl.download().toDoubleArray(),
                     what + ": the tail is left as it was");
-            DeviceTensor[] both = streaming.joinLengthTwice(h, from, tl, layout, activation, h, otherFrom);
-            try (DeviceTensor first = both[0]; DeviceTensor second = both[1]) {
-                assertArrayEquals(expected, first.download().toDoubleArray(), what + ", twice");
-                assertArrayEquals(shape(layout, otherLength), second.shape(), what + ", twice");
-                assertArrayEquals(other, second.download().toDoubleArray(), what + ", twice: other");
+            // The second join whole, split after its first position, and split inside the tail's positions.
+            for (int split : new int[] {otherLength, 1, headLength - otherFrom + tailLength / 2 + 1}) {
+                DeviceTensor[] both = streaming.joinLengthTwice(h, from, tl, layout, activation, h, otherFrom, split);
+                String twice = what + ", twice, split after " + split;
+                try (DeviceTensor first = both[0]; DeviceTensor front = both[1]; DeviceTensor rest = both[2]) {
+                    assertArrayEquals(expected, first.download().toDoubleArray(), twice);
+                    assertArrayEquals(shape(layout, split), front.shape(), twice);
+                    assertArrayEquals(positions(other, layout, otherLength, 0, split), front.download()
+                            .toDoubleArray(), twice + ": front");
+                    if (split == otherLength) {
+                        assertNull(rest, twice);
+                    } else {
+                        assertArrayEquals(shape(layout, otherLength - split), rest.shape(), twice);
+                        assertArrayEquals(positions(other, layout, otherLength, split, otherLength - split),
+                                rest.download().toDoubleArray(), twice + ": rest");
+                    }
+                }
             }
-            DeviceTensor[] fromNothing = streaming.joinLengthTwice(h, from, tl, layout, activation, null, 0);
+            DeviceTensor[] fromNothing = streaming.joinLengthTwice(h, from, tl, layout, activation, null, 0,
+                    tailLength);
             try (DeviceTensor first = fromNothing[0]; DeviceTensor second = fromNothing[1]) {
                 assertArrayEquals(expected, first.download().toDoubleArray(), what + ", twice");
                 assertArrayEquals(tail.toDoubleArray(), second.download().toDoubleArray(),
                         what + ", twice: the tail alone");
+                assertNull(fromNothing[2], what);
+            }
+            for (int split : new int[] {0, otherLength + 1}) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> streaming
+                        .joinLengthTwice(h, from, tl, layout, activation, h, otherFrom, split), what);
+                assertTrue(e.getMessage().contains("otherSplit") && e.getMessage().contains("" + split),
+                        e.getMessage());
             }
         }
     }
@@ -245,6 +266,19 @@ class DeviceResidentTest {
     /** Batch 2, 3 channels, {@code length} positions, laid out as {@code layout}. */
     private static int[] shape(Layout layout, int length) {
         return layout == Layout.NCL ? new int[] {2, 3, length} : new int[] {2, length, 3};
+    }
+
+    /** Positions [from, from + count) of {@code values}, a tensor of {@link #shape}(layout, length), flattened. */
+    private static double[] positions(double[] values, Layout layout, int length, int from, int count) {
+        double[] slice = new double[2 * 3 * count];
+        for (int n = 0; n < 2; n++) {
+            for (int c = 0; c < 3; c++) {
+                for (int t = 0; t < count; t++) {
+                    slice[index(layout, n, c, t, count)] = values[index(layout, n, c, from + t, length)];
+                }
+            }
+        }
+        return slice;
     }
 
     /** The flat index of (n, c, t) in a tensor of {@link #shape}. */

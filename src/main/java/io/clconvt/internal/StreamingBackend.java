@@ -72,12 +72,24 @@ public interface StreamingBackend extends Backend {
 
     /**
      * Two joins of one tail, in one pass where the backend can: {@code joinLength(head, from, tail, layout,
-     * tailActivation)} and {@code joinLength(otherHead, otherFrom, tail, layout)} (the tail as it is). A residual
-     * block's skip queue takes each chunk its branch's first layer joins, in that layer's join. Both results are
-     * new; no input is closed.
+     * tailActivation)} and {@code joinLength(otherHead, otherFrom, tail, layout)} (the tail as it is), the second
+     * in two tensors: its first {@code otherSplit} positions and the rest (null when otherSplit is its whole
+     * length). A residual block's skip queue takes each chunk its branch's first layer joins, in that layer's join,
+     * split where the branch's last layer will take from it. All results are new; no input is closed.
      */
     DeviceTensor[] joinLengthTwice(DeviceTensor head, int from, DeviceTensor tail, Layout layout,
-            Activation tailActivation, DeviceTensor otherHead, int otherFrom);
+            Activation tailActivation, DeviceTensor otherHead, int otherFrom, int otherSplit);
+
+    /** Refuses a split of a second join outside its positions: at least one before it, any number after. */
+    static void requireSplit(int otherSplit, DeviceTensor otherHead, int otherFrom, DeviceTensor tail, Layout layout) {
+        int[] tailShape = tail.shape();
+        int axis = lengthAxis(tailShape.length, layout);
+        long length = (long) tailShape[axis] + (otherHead == null ? 0 : otherHead.shape()[axis] - otherFrom);
+        if (otherSplit < 1 || otherSplit > length) {
+            throw new IllegalArgumentException("otherSplit must be in [1, " + length + "] (the second join's "
+                    + "positions), got " + otherSplit);
+        }
+    }
 
     /** Refuses a {@link #joinLength} of tensors that differ in dtype, rank or any dimension but the length. */
     static void requireJoinable(DeviceTensor head, int from, DeviceTensor tail, Layout layout) {

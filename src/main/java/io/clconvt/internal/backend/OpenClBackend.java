@@ -187,24 +187,25 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
         if (tailActivation == Activation.NONE) {
             return track(ResidentTensor.joined(this, buffers, first, from, second, layout));
         }
-        return splice(first, from, second, layout, tailActivation, null, 0, false)[0];
+        return splice(first, from, second, layout, tailActivation, null, 0, 0)[0];
     }
 
     /** One splice kernel for both joins. */
     @Override
     public synchronized DeviceTensor[] joinLengthTwice(DeviceTensor head, int from, DeviceTensor tail, Layout layout,
-            Activation tailActivation, DeviceTensor otherHead, int otherFrom) {
+            Activation tailActivation, DeviceTensor otherHead, int otherFrom, int otherSplit) {
         Validation.requireNonNull("tailActivation", tailActivation);
         ResidentTensor second = owned(tail);
         ResidentTensor first = head == null ? null : owned(head);
         ResidentTensor other = otherHead == null ? null : owned(otherHead);
         StreamingBackend.requireJoinable(head, from, tail, layout);
         StreamingBackend.requireJoinable(otherHead, otherFrom, tail, layout);
+        StreamingBackend.requireSplit(otherSplit, otherHead, otherFrom, tail, layout);
         requireOpen(first, second);
         if (other != null) {
             other.requireOpen();
         }
-        return splice(first, from, second, layout, tailActivation, other, otherFrom, true);
+        return splice(first, from, second, layout, tailActivation, other, otherFrom, otherSplit);
     }
 
     private void requireOpen(ResidentTensor head, ResidentTensor tail) {
@@ -216,39 +217,56 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
     }
 
     /**
-     * {@code head} from {@code from} on, then {@code tail} through {@code tailActivation}; and, unless
-     * {@code withOther} is false, {@code other} (null for none) from {@code otherFrom} on, then {@code tail} as it
-     * is; in one splice kernel.
+     * {@code head} from {@code from} on, then {@code tail} through {@code tailActivation}; and, where
+     * {@code otherSplit} is not 0, {@code other} (null for none) from {@code otherFrom} on, then {@code tail} as it
+     * is, in two tensors split after otherSplit positions (the second null when that is all of them); in one splice
+     * kernel.
      */
     private DeviceTensor[] splice(ResidentTensor head, int from, ResidentTensor tail, Layout layout,
-            Activation tailActivation, ResidentTensor other, int otherFrom, boolean withOther) {
+            Activation tailActivation, ResidentTensor other, int otherFrom, int otherSplit) {
         int axis = StreamingBackend.lengthAxis(tail.shape.length, layout);
         int rows = ResidentTensor.rows(tail.shape, axis);
         int position = ResidentTensor.positionElements(tail.shape, axis);
         int tailLength = tail.shape[axis];
         int[] shape = lengthened(tail.shape, axis, head == null ? 0 : head.shape[axis] - from);
-        int[] otherShape = lengthened(tail.shape, axis, other == null ? 0 : other.shape[axis] - otherFrom);
-        ClBuffer otherJoined = withOther
-                ? buffers.acquire((long) rows * position * otherShape[axis] * tail.dtype.byteSize()) : null;
-        ClBuffer joined;
+        boolean withOther = otherSplit > 0;
+        int otherLength = tailLength + (other == null ? 0 : other.shape[axis] - otherFrom);
+        int[] frontShape = lengthened(tail.shape, axis, otherSplit - tailLength);
+        int[] restShape = lengthened(tail.shape, axis, otherLength - otherSplit - tailLength);
+        List<ClBuffer> acquired = new ArrayList<>();
         try {
+            ClBuffer front = withOther ? acquire(acquired, rows, position, otherSplit, tail.dtype) : null;
+            ClBuffer rest = withOther && otherSplit < otherLength
+                    ? acquire(acquired, rows, position, otherLength - otherSplit, tail.dtype) : null;
             ElementwiseKernel.SecondJoin second = withOther ? new ElementwiseKernel.SecondJoin(
                     other == null ? null : other.buffer, other == null ? 0 : other.shape[axis] * position,
-                    otherFrom * position, (otherShape[axis] - tailLength) * position, otherJoined) : null;
-            joined = enqueueInto(tail.dtype, (long) rows * position * shape[axis], null,
+                    otherFrom * position, (otherLength - tailLength) * position, front, otherSplit * position, rest)
+                    : null;
+            ClBuffer joined = enqueueInto(tail.dtype, (long) rows * position * shape[axis], null,
                     y -> ElementwiseKernel.enqueueSplice(context, programs, tail.dtype, rows,
                             head == null ? null : head.buffer, head == null ? 0 : head.shape[axis] * position,
                             from * position, (shape[axis] - tailLength) * position, tail.buffer,
                             tailLength * position, tailActivation, y, second, context.device().maxWorkGroupSize()));
-        } catch (RuntimeException e) {
-            if (otherJoined != null) {
-                buffers.release(otherJoined);
+            acquired.clear(); // every buffer now belongs to a tensor below
+            DeviceTensor first = track(new ResidentTensor(this, joined, tail.dtype, shape));
+            if (!withOther) {
+                return new DeviceTensor[] {first};
             }
-            throw e;
+            return new DeviceTensor[] {first, track(new ResidentTensor(this, front, tail.dtype, frontShape)),
+                    rest == null ? null : track(new ResidentTensor(this, rest, tail.dtype, restShape))};
+        } finally {
+            acquired.forEach(buffers::release);
         }
-        DeviceTensor first = track(new ResidentTensor(this, joined, tail.dtype, shape));
-        return withOther ? new DeviceTensor[] {first, track(new ResidentTensor(this, otherJoined, tail.dtype,
-                otherShape))} : new DeviceTensor[] {first};
+    }
+
+    /** A pooled buffer for {@code rows} rows of {@code positions} positions of {@code position} elements. */
+    private ClBuffer acquire(List<ClBuffer> acquired, int rows, int position, int positions, DType dtype) {
+        ClBuffer buffer = buffers.acquire((long) rows * position * positions * dtype.byteSize());
+        acquired.add(buffer);
+        if (poisonOutputs) {
+            buffer.poison(dtype);
+        }
+        return buffer;
     }
 
     /** {@code shape} with {@code extra} more positions along its length axis. */

@@ -129,11 +129,20 @@ public final class CpuBackend implements StreamingBackend {
 
     @Override
     public DeviceTensor[] joinLengthTwice(DeviceTensor head, int from, DeviceTensor tail, Layout layout,
-            Activation tailActivation, DeviceTensor otherHead, int otherFrom) {
+            Activation tailActivation, DeviceTensor otherHead, int otherFrom, int otherSplit) {
         owned(tail);
         StreamingBackend.requireJoinable(otherHead, otherFrom, tail, layout);
+        StreamingBackend.requireSplit(otherSplit, otherHead, otherFrom, tail, layout);
         DeviceTensor first = joinLength(head, from, tail, layout, tailActivation);
-        return new DeviceTensor[] {first, joinLength(otherHead, otherFrom, tail, layout)};
+        DeviceTensor other = joinLength(otherHead, otherFrom, tail, layout);
+        int length = other.shape()[StreamingBackend.lengthAxis(other.shape().length, layout)];
+        if (otherSplit == length) {
+            return new DeviceTensor[] {first, other, null};
+        }
+        try (other) {
+            return new DeviceTensor[] {first, sliceLength(other, 0, otherSplit, layout),
+                    sliceLength(other, otherSplit, length - otherSplit, layout)};
+        }
     }
 
     @Override

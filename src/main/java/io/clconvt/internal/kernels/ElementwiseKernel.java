@@ -60,7 +60,7 @@ public final class ElementwiseKernel {
      * Enqueues the join of {@code rows} rows into y: {@code headCount} elements of {@code head}'s row from
      * {@code headOffset} on (its rows {@code headPitch} apart; head may be null when headCount is 0), then the
      * {@code tailCount} elements of {@code tail}'s row through {@code tailActivation}; and, where {@code second}
-     * is not null, a second join of the same tail, as it is, in the same kernel.
+     * is not null, a second join of the same tail, as it is, in the same kernel, split in two.
      */
     public static cl_event enqueueSplice(ClContext context, ProgramCache programs, DType dtype, int rows,
             ClBuffer head, int headPitch, int headOffset, int headCount, ClBuffer tail, int tailCount,
@@ -82,7 +82,9 @@ public final class ElementwiseKernel {
                 .buffer(second == null ? null : second.y())
                 .integer(second == null ? 0 : second.headPitch())
                 .integer(second == null ? 0 : second.headOffset())
-                .integer(second == null ? 0 : second.headCount());
+                .integer(second == null ? 0 : second.headCount())
+                .integer(second == null ? 0 : second.split())
+                .buffer(second == null ? null : second.rest());
         int rowLength = Math.max(headCount, second == null ? 0 : second.headCount()) + tailCount;
         long pieces = (rowLength + SPLICE_WIDTH - 1) / SPLICE_WIDTH;
         // A row's pieces, rounded up to a power of two, when fewer than 64: a push's short windows would otherwise
@@ -100,9 +102,11 @@ public final class ElementwiseKernel {
 
     /**
      * The second join of {@link #enqueueSplice}: {@code headCount} elements of {@code head}'s row from
-     * {@code headOffset} on (rows {@code headPitch} apart; head null when headCount is 0), then the tail, into y.
+     * {@code headOffset} on (rows {@code headPitch} apart; head null when headCount is 0), then the tail; each joined
+     * row's first {@code split} elements into y's row, the others into rest's (null when split is the whole row).
      */
-    public record SecondJoin(ClBuffer head, int headPitch, int headOffset, int headCount, ClBuffer y) {
+    public record SecondJoin(ClBuffer head, int headPitch, int headOffset, int headCount, ClBuffer y, int split,
+            ClBuffer rest) {
     }
 
     /** Enqueues {@code y = activation(alpha * a + beta * b)} over {@code elements}, {@code b} null for none. */

@@ -181,7 +181,8 @@ public final class SimulatorMain {
                         cpu.convTranspose1dBackward(Accuracy.absolute(gy), Accuracy.absolute(call[0]),
                                 Accuracy.absolute(call[1]), true, up.params()), what);
                 // The branch's convolution reads leaky ReLU of its input: streamed, each chunk is activated as it
-                // joins the window the convolution keeps (the splice kernel), and the second push joins history.
+                // joins the window the convolution keeps (the splice kernel), and the second push joins history;
+                // the skip queue rides in the same kernel, split from the second push on where the branch takes.
                 Block graph = Block.chain(Block.activation(Activation.leakyRelu(0.1)), Block.residual(Block.chain(
                         Block.activation(Activation.leakyRelu(0.2)), Block.of(Conv1d.of(TestTensors.random(random,
                                 DType.FLOAT32, 1, 6, 6, 3), null, Conv1dParams.builder().padding(1)
@@ -192,10 +193,12 @@ public final class SimulatorMain {
                 if (!(difference < 1e-5)) { // tanh of a residual sum of 18-product convolutions, in FLOAT32
                     throw new AssertionError("graph: relative difference " + difference);
                 }
-                try (ChunkStream stream = graph.stream(backend)) {
-                    stream.push(TestTensors.random(random, DType.FLOAT32, 1, 2, 5, 6));
-                    stream.push(TestTensors.random(random, DType.FLOAT32, 1, 2, 3, 6));
-                    stream.finish();
+                try (ChunkStream stream = graph.stream(backend); ChunkStream reference = graph.stream(cpu)) {
+                    for (int length : new int[] {5, 3, 4}) {
+                        Tensor chunk = TestTensors.random(random, DType.FLOAT32, 1, 2, length, 6);
+                        requireClose(stream.push(chunk), reference.push(chunk), "residual stream push");
+                    }
+                    requireClose(stream.finish(), reference.finish(), "residual stream finish");
                 }
                 // NCL: a join's rows are channels, eight to a work-group.
                 Block ncl = Block.chain(Block.activation(Activation.leakyRelu(0.1)), Block.of(Conv1d.of(
