@@ -174,3 +174,53 @@ __kernel void splice(
     JOIN_PIECE(out, head, from, at, headCount, count, ACTIVATED_VECTOR, ACTIVATED_ELEMENT)
 #endif
 }
+
+// y's rows (rowLength elements each; the positions of one channel in NCL, of one batch item in NLC) are
+// ACTIVATE(scale * (the sum of the inputs' rows)), input i's row read from offset_i on, its rows pitch_i apart; the
+// inputs past `inputs` are NULL. A mean of branches whose outputs wait in queues reads each queue where its
+// positions begin, in one pass. SPLICE_WIDTH elements a work-item, as in splice.
+#define MEAN_TERM(i)                                                                                          \
+    if (i < inputs) {                                                                                         \
+        __global const store_t* row = a##i + (long)r * pitch##i + offset##i + at;                             \
+        if (count == SPLICE_WIDTH) {                                                                          \
+            sum += VLOADN(SPLICE_WIDTH, 0, row);                                                              \
+        } else {                                                                                              \
+            for (int j = 0; j < count; ++j) {                                                                 \
+                ((real*)&sum)[j] += LOAD(row, j);                                                             \
+            }                                                                                                 \
+        }                                                                                                     \
+    }
+
+__kernel void mean_rows(
+    const int rows,
+    const int rowLength,
+    const int inputs,                       // 1 to 4
+    __global const store_t* restrict a0, const int pitch0, const int offset0,
+    __global const store_t* restrict a1, const int pitch1, const int offset1,
+    __global const store_t* restrict a2, const int pitch2, const int offset2,
+    __global const store_t* restrict a3, const int pitch3, const int offset3,
+    const real scale,
+    const real slope,
+    __global store_t* restrict y)
+{
+    const int at = get_global_id(0) * SPLICE_WIDTH;
+    const int r = get_global_id(1);
+    if (r >= rows || at >= rowLength) {
+        return;
+    }
+    const int count = min(SPLICE_WIDTH, rowLength - at);
+    REAL_PIECE sum = (REAL_PIECE)0;
+    MEAN_TERM(0)
+    MEAN_TERM(1)
+    MEAN_TERM(2)
+    MEAN_TERM(3)
+    sum = ACTIVATE(scale * sum, slope, REAL_PIECE);
+    __global store_t* out = y + (long)r * rowLength + at;
+    if (count == SPLICE_WIDTH) {
+        VSTOREN(SPLICE_WIDTH, sum, 0, out);
+    } else {
+        for (int j = 0; j < count; ++j) {
+            STORE(out, j, ((const real*)&sum)[j]);
+        }
+    }
+}

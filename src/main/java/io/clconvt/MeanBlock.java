@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * {@code activation((b1(x) + ... + bn(x)) / n)} in n - 1 element-wise passes, the division and the activation
- * fused into the last. Streamed, each branch's outputs wait on the backend until every branch has given
- * those positions.
+ * {@code activation((b1(x) + ... + bn(x)) / n)} in one element-wise pass (up to four branches; one more for every
+ * three beyond). Streamed, each branch's outputs wait on the backend until every branch has given those positions,
+ * and the mean reads them where they wait.
  */
 final class MeanBlock extends Block {
     private final List<Block> branches;
@@ -33,29 +33,11 @@ final class MeanBlock extends Block {
             for (Block branch : branches) {
                 outputs.add(branch.apply(backend, x));
             }
-            return mean(backend, outputs);
+            return backend.mean(outputs, new int[outputs.size()],
+                    BlockChunkStream.length(outputs.get(0), layout()), layout(), activation);
         } finally {
             outputs.forEach(DeviceTensor::close);
         }
-    }
-
-    /** The mean of {@code parts} (which stay open) with the activation, as a new tensor. */
-    private DeviceTensor mean(StreamingBackend backend, List<DeviceTensor> parts) {
-        int n = parts.size();
-        if (n == 1) {
-            return backend.combine(parts.get(0), 1, null, 0, activation);
-        }
-        DeviceTensor sum = parts.get(0);
-        for (int i = 1; i < n; i++) {
-            boolean last = i == n - 1;
-            double scale = last ? 1.0 / n : 1;
-            DeviceTensor next = backend.combine(sum, scale, parts.get(i), scale, last ? activation : Activation.NONE);
-            if (sum != parts.get(0)) {
-                sum.close();
-            }
-            sum = next;
-        }
-        return sum;
     }
 
     @Override
@@ -111,15 +93,18 @@ final class MeanBlock extends Block {
                 if (ready == 0) {
                     return null;
                 }
+                // Each queue is read where its positions begin, then moves on: no copy.
                 List<DeviceTensor> parts = new ArrayList<>();
-                try {
-                    for (PositionQueue queue : waiting) {
-                        parts.add(queue.take(ready));
-                    }
-                    return mean(backend, parts);
-                } finally {
-                    parts.forEach(DeviceTensor::close);
+                int[] from = new int[waiting.length];
+                for (int i = 0; i < waiting.length; i++) {
+                    parts.add(waiting[i].head());
+                    from[i] = waiting[i].from();
                 }
+                DeviceTensor mean = backend.mean(parts, from, ready, layout, activation);
+                for (PositionQueue queue : waiting) {
+                    queue.drop(ready);
+                }
+                return mean;
             }
 
             @Override

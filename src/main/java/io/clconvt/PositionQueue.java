@@ -126,6 +126,22 @@ final class PositionQueue implements LayerStream.SkipInput, AutoCloseable {
         return first;
     }
 
+    /**
+     * Drops the first {@code length} queued positions, which someone read where {@link #head()} and
+     * {@link #from()} said: no copy.
+     */
+    void drop(int length) {
+        int queued = length();
+        if (length > queued) {
+            throw new IllegalStateException("cannot drop " + length + " positions from a queue of " + queued);
+        }
+        head();
+        offset += length;
+        if (length == queued) {
+            close();
+        }
+    }
+
     @Override
     public void close() {
         if (front != null) {

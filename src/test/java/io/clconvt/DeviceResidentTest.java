@@ -11,6 +11,8 @@ import io.clconvt.internal.StreamingBackend;
 import io.clconvt.internal.opencl.ClBuffer;
 import io.clconvt.testing.OpenClSupport;
 import io.clconvt.testing.TestTensors;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -188,6 +190,79 @@ class DeviceResidentTest {
                         () -> streaming.joinLength(h, 2, other, Layout.NCL, halfSlope));
                 assertTrue(e.getMessage().contains("[1, 3, 7]") && e.getMessage().contains("[1, 2, 4]"),
                         e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * The mean of one to eight parts, each read from a position of its own (a mean's branch queues), in every dtype
+     * and both layouts, with and without an activation: more than four parts take more than one pass on the device.
+     * The values are eighths, so every sum is exact and only the division by the part count and the dtype's
+     * rounding of the result stand between the device and the mean computed here in double.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void aMeanReadsEachPartWhereItsPositionsBegin(Supplier<Backend> open) {
+        int length = 19;
+        try (Backend backend = open.get()) {
+            StreamingBackend streaming = (StreamingBackend) backend;
+            for (DType dtype : DType.values()) {
+                double unit = switch (dtype) {
+                    case FLOAT64 -> 0x1p-52;
+                    case FLOAT32 -> 0x1p-23;
+                    case FLOAT16 -> 0x1p-10;
+                    case BFLOAT16 -> 0x1p-7;
+                };
+                for (Layout layout : Layout.values()) {
+                    for (Activation activation : new Activation[] {Activation.NONE, Activation.leakyRelu(0.5)}) {
+                        for (int n : new int[] {1, 2, 3, 4, 5, 8}) {
+                            List<Tensor> parts = new ArrayList<>();
+                            int[] from = new int[n];
+                            for (int i = 0; i < n; i++) {
+                                parts.add(eighths(shape(layout, length + 2 * i), 3 * i).to(dtype));
+                                from[i] = i;
+                            }
+                            List<DeviceTensor> uploaded = new ArrayList<>();
+                            String what = dtype + " " + layout + " " + activation + ", " + n + " parts";
+                            try {
+                                for (Tensor part : parts) {
+                                    uploaded.add(backend.upload(part));
+                                }
+                                try (DeviceTensor mean = streaming.mean(uploaded, from, length, layout, activation)) {
+                                    assertArrayEquals(shape(layout, length), mean.shape(), what);
+                                    assertEquals(dtype, mean.dtype(), what);
+                                    double[] actual = mean.download().toDoubleArray();
+                                    for (int b = 0; b < 2; b++) {
+                                        for (int c = 0; c < 3; c++) {
+                                            for (int t = 0; t < length; t++) {
+                                                double sum = 0;
+                                                for (int i = 0; i < n; i++) {
+                                                    sum += at(parts.get(i), layout, b, c, t + from[i]);
+                                                }
+                                                double expected = activation.apply(sum / n);
+                                                double got = actual[index(layout, b, c, t, length)];
+                                                assertTrue(Math.abs(got - expected) <= unit * Math.abs(expected),
+                                                        what + " at (" + b + ", " + c + ", " + t + "): " + got
+                                                                + " against " + expected);
+                                            }
+                                        }
+                                    }
+                                }
+                            } finally {
+                                uploaded.forEach(DeviceTensor::close);
+                            }
+                        }
+                    }
+                }
+            }
+            try (DeviceTensor a = backend.upload(eighths(new int[] {1, 3, 7}, 0));
+                    DeviceTensor b = backend.upload(eighths(new int[] {1, 3, 5}, 0))) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> streaming.mean(List.of(a, b), new int[] {0, 2}, 4, Layout.NCL, Activation.NONE));
+                assertTrue(e.getMessage().contains("[2, 6)"), e.getMessage());
+                e = assertThrows(IllegalArgumentException.class,
+                        () -> streaming.mean(List.of(a, b), new int[] {0}, 3, Layout.NCL, Activation.NONE));
+                assertTrue(e.getMessage().contains("2 parts and 1 starts"), e.getMessage());
             }
         }
     }

@@ -120,6 +120,28 @@ public interface StreamingBackend extends Backend {
      */
     public DeviceTensor combine(DeviceTensor a, double alpha, DeviceTensor b, double beta, Activation activation);
 
+    /**
+     * A new device tensor of {@code length} positions: {@code activation} of the mean of {@code parts}' positions,
+     * part i's from {@code from[i]} on (a mean of branches whose outputs wait in queues, read where each queue's
+     * positions begin). The parts share rank, dtype and every dimension but the length; none is closed.
+     */
+    DeviceTensor mean(List<DeviceTensor> parts, int[] from, int length, Layout layout, Activation activation);
+
+    /** Refuses a {@link #mean} of no parts, of parts that differ but in length, or of positions a part lacks. */
+    static void requireMean(List<DeviceTensor> parts, int[] from, int length, Layout layout) {
+        if (parts.isEmpty() || parts.size() != from.length) {
+            throw new IllegalArgumentException("a mean needs one start position per part and at least one part, got "
+                    + parts.size() + " parts and " + from.length + " starts");
+        }
+        if (length < 1) {
+            throw new IllegalArgumentException("a mean's length must be at least 1, got " + length);
+        }
+        for (int i = 0; i < parts.size(); i++) {
+            requireJoinable(parts.get(0), 0, parts.get(i), layout);
+            requireSlice(parts.get(i).shape(), from[i], length, layout);
+        }
+    }
+
     /** Positions [from, from + length) of {@code x} along its length axis, in a new device tensor. */
     public DeviceTensor sliceLength(DeviceTensor x, int from, int length, Layout layout);
 

@@ -295,6 +295,54 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
         return track(new ResidentTensor(this, output, first.dtype, first.shape.clone()));
     }
 
+    /** One pass of up to four parts; more go through partial sums, four, then three more a pass. */
+    @Override
+    public synchronized DeviceTensor mean(List<DeviceTensor> parts, int[] from, int length, Layout layout,
+            Activation activation) {
+        Validation.requireNonNull("activation", activation);
+        StreamingBackend.requireMean(parts, from, length, layout);
+        List<ResidentTensor> tensors = new ArrayList<>();
+        for (DeviceTensor part : parts) {
+            tensors.add(owned(part));
+        }
+        requireOpen();
+        tensors.forEach(ResidentTensor::requireOpen);
+        ResidentTensor first = tensors.get(0);
+        int axis = StreamingBackend.lengthAxis(first.shape.length, layout);
+        int rows = ResidentTensor.rows(first.shape, axis);
+        int position = ResidentTensor.positionElements(first.shape, axis);
+        int[] shape = first.shape.clone();
+        shape[axis] = length;
+        ClBuffer partial = null;
+        int next = 0;
+        while (next < tensors.size()) {
+            List<ElementwiseKernel.RowsInput> inputs = new ArrayList<>();
+            if (partial != null) {
+                inputs.add(new ElementwiseKernel.RowsInput(partial, length * position, 0));
+            }
+            while (inputs.size() < ElementwiseKernel.MEAN_INPUTS && next < tensors.size()) {
+                ResidentTensor part = tensors.get(next);
+                inputs.add(new ElementwiseKernel.RowsInput(part.buffer, part.shape[axis] * position,
+                        from[next] * position));
+                next++;
+            }
+            boolean last = next == tensors.size();
+            ClBuffer sum;
+            try {
+                sum = enqueueInto(first.dtype, (long) rows * position * length, null,
+                        y -> ElementwiseKernel.enqueueMean(context, programs, first.dtype, rows, length * position,
+                                inputs, last ? 1.0 / tensors.size() : 1, last ? activation : Activation.NONE, y,
+                                context.device().maxWorkGroupSize()));
+            } finally {
+                if (partial != null) {
+                    buffers.release(partial); // the queue is in order: the pass reads it before any reuse
+                }
+            }
+            partial = sum;
+        }
+        return track(new ResidentTensor(this, partial, first.dtype, shape));
+    }
+
     @Override
     public synchronized DeviceTensor sliceLength(DeviceTensor x, int from, int length, Layout layout) {
         ResidentTensor tensor = owned(x);

@@ -16,6 +16,7 @@ import io.clconvt.internal.ConvShapes;
 import io.clconvt.internal.StreamingBackend;
 import io.clconvt.internal.Validation;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.IntStream;
 
 /**
@@ -162,6 +163,31 @@ public final class CpuBackend implements StreamingBackend {
             values[i] = activation.apply(alpha * values[i] + (others == null ? 0 : beta * others[i]));
         }
         return Planes.round(values, a.dtype(), a.shape());
+    }
+
+    @Override
+    public DeviceTensor mean(List<DeviceTensor> parts, int[] from, int length, Layout layout, Activation activation) {
+        Validation.requireNonNull("activation", activation);
+        StreamingBackend.requireMean(parts, from, length, layout);
+        double[] sum = null;
+        for (int i = 0; i < parts.size(); i++) {
+            try (DeviceTensor slice = sliceLength(parts.get(i), from[i], length, layout)) {
+                double[] values = owned(slice).tensor().toDoubleArray();
+                if (sum == null) {
+                    sum = values;
+                } else {
+                    for (int e = 0; e < sum.length; e++) {
+                        sum[e] += values[e];
+                    }
+                }
+            }
+        }
+        for (int e = 0; e < sum.length; e++) {
+            sum[e] = activation.apply(sum[e] / parts.size());
+        }
+        int[] shape = parts.get(0).shape().clone();
+        shape[StreamingBackend.lengthAxis(shape.length, layout)] = length;
+        return new HeapTensor(this, Planes.round(sum, parts.get(0).dtype(), shape));
     }
 
     @Override

@@ -5,8 +5,10 @@ import io.clconvt.DType;
 import io.clconvt.Layout;
 import io.clconvt.internal.opencl.ClBuffer;
 import io.clconvt.internal.opencl.ClContext;
+import io.clconvt.internal.opencl.KernelArguments;
 import io.clconvt.internal.opencl.ProgramCache;
 import io.clconvt.internal.opencl.ProgramKey;
+import java.util.List;
 import org.jocl.cl_event;
 import org.jocl.cl_kernel;
 
@@ -29,6 +31,9 @@ public final class ElementwiseKernel {
 
     public static final String TAKE_EVERY = "take_every";
     public static final String SPLICE = "splice";
+    public static final String MEAN = "mean_rows";
+    /** The inputs one mean pass sums (elementwise.cl's mean_rows). */
+    public static final int MEAN_INPUTS = 4;
 
     public static ProgramKey program(DType dtype, Activation activation) {
         return new ProgramKey(SOURCE_FILE, KERNEL_NAME, BuildOptions.storage(dtype) + BuildOptions.activation(activation));
@@ -86,18 +91,58 @@ public final class ElementwiseKernel {
                 .integer(second == null ? 0 : second.split())
                 .buffer(second == null ? null : second.rest());
         int rowLength = Math.max(headCount, second == null ? 0 : second.headCount()) + tailCount;
+        return enqueueRows(context, kernel, SPLICE, second == null ? rows : 2 * rows, rowLength, maxLocalSize);
+    }
+
+    /**
+     * Enqueues a kernel whose work-items each take {@link #SPLICE_WIDTH} elements of one of {@code rows} rows of
+     * {@code rowLength} elements (the first dimension runs along a row, the second over the rows).
+     */
+    private static cl_event enqueueRows(ClContext context, cl_kernel kernel, String name, int rows, int rowLength,
+            long maxLocalSize) {
         long pieces = (rowLength + SPLICE_WIDTH - 1) / SPLICE_WIDTH;
         // A row's pieces, rounded up to a power of two, when fewer than 64: a push's short windows would otherwise
         // leave most of each work-group's work-items idle (a V1 push's first-stage joins: 38.5 against 55.7 us).
         long localSize = Math.min(Math.min(LOCAL_SIZE, Long.highestOneBit(2 * pieces - 1)), maxLocalSize);
         long globalSize = (pieces + localSize - 1) / localSize * localSize;
-        int allRows = second == null ? rows : 2 * rows;
         // Up to 8 rows a work-group: a push's windows are short rows (a few dozen positions), and POCL's kernel took
         // 15-20% longer with one row a group (1.5-2.5 against 1.3-1.8 ms for a V1 push's 36 joins).
-        long rowsPerGroup = Math.min(Math.min(Integer.lowestOneBit(allRows), SPLICE_ROWS),
+        long rowsPerGroup = Math.min(Math.min(Integer.lowestOneBit(rows), SPLICE_ROWS),
                 Long.highestOneBit(Math.max(1, maxLocalSize / localSize)));
-        return context.enqueue(kernel, SPLICE, new long[] {globalSize, allRows},
-                new long[] {localSize, rowsPerGroup});
+        return context.enqueue(kernel, name, new long[] {globalSize, rows}, new long[] {localSize, rowsPerGroup});
+    }
+
+    /** One input of {@link #enqueueMean}: its rows {@code pitch} elements apart, each read from {@code offset} on. */
+    public record RowsInput(ClBuffer buffer, int pitch, int offset) {
+    }
+
+    /**
+     * Enqueues {@code y = activation(scale * (the sum of the inputs))} over {@code rows} rows of {@code rowLength}
+     * elements, each input's rows where {@link RowsInput} says; 1 to {@link #MEAN_INPUTS} inputs.
+     */
+    public static cl_event enqueueMean(ClContext context, ProgramCache programs, DType dtype, int rows,
+            int rowLength, List<RowsInput> inputs, double scale, Activation activation, ClBuffer y,
+            long maxLocalSize) {
+        if (inputs.isEmpty() || inputs.size() > MEAN_INPUTS) {
+            throw new IllegalArgumentException("a mean pass takes 1 to " + MEAN_INPUTS + " inputs, got "
+                    + inputs.size());
+        }
+        cl_kernel kernel = programs.kernel(new ProgramKey(SOURCE_FILE, MEAN, BuildOptions.storage(dtype)
+                + BuildOptions.activation(activation) + " -DSPLICE_WIDTH=" + SPLICE_WIDTH));
+        KernelArguments arguments = programs.arguments(kernel)
+                .integer(rows)
+                .integer(rowLength)
+                .integer(inputs.size());
+        for (int i = 0; i < MEAN_INPUTS; i++) {
+            RowsInput input = i < inputs.size() ? inputs.get(i) : null;
+            arguments.buffer(input == null ? null : input.buffer())
+                    .integer(input == null ? 0 : input.pitch())
+                    .integer(input == null ? 0 : input.offset());
+        }
+        arguments.real(dtype, scale)
+                .real(dtype, activation.slope())
+                .buffer(y);
+        return enqueueRows(context, kernel, MEAN, rows, rowLength, maxLocalSize);
     }
 
     /**

@@ -212,6 +212,17 @@ public final class SimulatorMain {
                     }
                     requireClose(stream.finish(), reference.finish(), "NCL stream finish");
                 }
+                // A mean of two branches of different look-ahead: each push reads the longer queue from an offset.
+                Block mean = Block.mean(Block.of(Conv1d.of(TestTensors.random(random, DType.FLOAT32, 1, 8, 8, 3), null,
+                        Conv1dParams.builder().padding(1).build())), Block.of(Conv1d.of(TestTensors.random(random,
+                        DType.FLOAT32, 1, 8, 8, 5), null, Conv1dParams.builder().padding(2).build())));
+                try (ChunkStream stream = mean.stream(backend); ChunkStream reference = mean.stream(cpu)) {
+                    for (int length : new int[] {13, 11, 17}) { // rows of whole vectors and a remainder
+                        Tensor chunk = TestTensors.random(random, DType.FLOAT32, 1, 1, 8, length);
+                        requireClose(stream.push(chunk), reference.push(chunk), "mean stream push");
+                    }
+                    requireClose(stream.finish(), reference.finish(), "mean stream finish");
+                }
                 System.out.println("ok " + what + ", a layer graph and its stream");
             } catch (AssertionError | RuntimeException e) {
                 System.out.println("FAIL " + what + " or the layer graph: " + e);
