@@ -176,29 +176,37 @@ __kernel void splice(
 }
 
 // y's rows (rowLength elements each; the positions of one channel in NCL, of one batch item in NLC) are
-// ACTIVATE(scale * (the sum of the inputs' rows)), input i's row read from offset_i on, its rows pitch_i apart; the
-// inputs past `inputs` are NULL. A mean of branches whose outputs wait in queues reads each queue where its
-// positions begin, in one pass. SPLICE_WIDTH elements a work-item, as in splice.
+// ACTIVATE(scale * (the sum of the inputs' rows)); the inputs past `inputs` are NULL. Input i's row is count_i
+// elements of a_i's row from offset_i on (its rows pitch_i apart), then b_i's row (rows bPitch_i apart; NULL when
+// count_i covers the row). A mean of branches whose outputs wait in queues reads each queue where it waits, in
+// one pass. SPLICE_WIDTH elements a work-item, as in splice.
 #define MEAN_TERM(i)                                                                                          \
     if (i < inputs) {                                                                                         \
-        __global const store_t* row = a##i + (long)r * pitch##i + offset##i + at;                             \
-        if (count == SPLICE_WIDTH) {                                                                          \
-            sum += VLOADN(SPLICE_WIDTH, 0, row);                                                              \
+        __global const store_t* first = a##i + (long)r * pitch##i + offset##i + at;                           \
+        __global const store_t* then = b##i + (long)r * bPitch##i + at - count##i;                            \
+        if (count == SPLICE_WIDTH && at + SPLICE_WIDTH <= count##i) {                                         \
+            sum += VLOADN(SPLICE_WIDTH, 0, first);                                                            \
+        } else if (count == SPLICE_WIDTH && at >= count##i) {                                                 \
+            sum += VLOADN(SPLICE_WIDTH, 0, then);                                                             \
         } else {                                                                                              \
             for (int j = 0; j < count; ++j) {                                                                 \
-                ((real*)&sum)[j] += LOAD(row, j);                                                             \
+                ((real*)&sum)[j] += at + j < count##i ? LOAD(first, j) : LOAD(then, j);                       \
             }                                                                                                 \
         }                                                                                                     \
     }
+
+#define MEAN_INPUT(i) \
+    __global const store_t* restrict a##i, const int pitch##i, const int offset##i, const int count##i, \
+    __global const store_t* restrict b##i, const int bPitch##i
 
 __kernel void mean_rows(
     const int rows,
     const int rowLength,
     const int inputs,                       // 1 to 4
-    __global const store_t* restrict a0, const int pitch0, const int offset0,
-    __global const store_t* restrict a1, const int pitch1, const int offset1,
-    __global const store_t* restrict a2, const int pitch2, const int offset2,
-    __global const store_t* restrict a3, const int pitch3, const int offset3,
+    MEAN_INPUT(0),
+    MEAN_INPUT(1),
+    MEAN_INPUT(2),
+    MEAN_INPUT(3),
     const real scale,
     const real slope,
     __global store_t* restrict y)

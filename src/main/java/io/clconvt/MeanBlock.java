@@ -33,7 +33,7 @@ final class MeanBlock extends Block {
             for (Block branch : branches) {
                 outputs.add(branch.apply(backend, x));
             }
-            return backend.mean(outputs, new int[outputs.size()],
+            return backend.mean(outputs.stream().map(StreamingBackend.QueuedPositions::of).toList(),
                     BlockChunkStream.length(outputs.get(0), layout()), layout(), activation);
         } finally {
             outputs.forEach(DeviceTensor::close);
@@ -93,14 +93,12 @@ final class MeanBlock extends Block {
                 if (ready == 0) {
                     return null;
                 }
-                // Each queue is read where its positions begin, then moves on: no copy.
-                List<DeviceTensor> parts = new ArrayList<>();
-                int[] from = new int[waiting.length];
-                for (int i = 0; i < waiting.length; i++) {
-                    parts.add(waiting[i].head());
-                    from[i] = waiting[i].from();
+                // Each queue is read where its positions wait, then moves on: no copy.
+                List<StreamingBackend.QueuedPositions> parts = new ArrayList<>();
+                for (PositionQueue queue : waiting) {
+                    parts.add(queue.positions());
                 }
-                DeviceTensor mean = backend.mean(parts, from, ready, layout, activation);
+                DeviceTensor mean = backend.mean(parts, ready, layout, activation);
                 for (PositionQueue queue : waiting) {
                     queue.drop(ready);
                 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.clconvt.internal.StreamingBackend;
+import io.clconvt.internal.StreamingBackend.QueuedPositions;
 import io.clconvt.internal.opencl.ClBuffer;
 import io.clconvt.testing.OpenClSupport;
 import io.clconvt.testing.TestTensors;
@@ -195,14 +196,15 @@ class DeviceResidentTest {
     }
 
     /**
-     * The mean of one to eight parts, each read from a position of its own (a mean's branch queues), in every dtype
-     * and both layouts, with and without an activation: more than four parts take more than one pass on the device.
-     * The values are eighths, so every sum is exact and only the division by the part count and the dtype's
-     * rounding of the result stand between the device and the mean computed here in double.
+     * The mean of one to eight parts, each read where it waits (a mean's branch queues): the odd parts from an
+     * offset in one tensor and on into a second, the even ones from an offset in one; in every dtype and both
+     * layouts, with and without an activation; more than four parts take more than one pass on the device. The
+     * values are eighths, so every sum is exact and only the division by the part count and the dtype's rounding of
+     * the result stand between the device and the mean computed here in double.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
-    void aMeanReadsEachPartWhereItsPositionsBegin(Supplier<Backend> open) {
+    void aMeanReadsEachPartWhereItWaits(Supplier<Backend> open) {
         int length = 19;
         try (Backend backend = open.get()) {
             StreamingBackend streaming = (StreamingBackend) backend;
@@ -216,41 +218,7 @@ class DeviceResidentTest {
                 for (Layout layout : Layout.values()) {
                     for (Activation activation : new Activation[] {Activation.NONE, Activation.leakyRelu(0.5)}) {
                         for (int n : new int[] {1, 2, 3, 4, 5, 8}) {
-                            List<Tensor> parts = new ArrayList<>();
-                            int[] from = new int[n];
-                            for (int i = 0; i < n; i++) {
-                                parts.add(eighths(shape(layout, length + 2 * i), 3 * i).to(dtype));
-                                from[i] = i;
-                            }
-                            List<DeviceTensor> uploaded = new ArrayList<>();
-                            String what = dtype + " " + layout + " " + activation + ", " + n + " parts";
-                            try {
-                                for (Tensor part : parts) {
-                                    uploaded.add(backend.upload(part));
-                                }
-                                try (DeviceTensor mean = streaming.mean(uploaded, from, length, layout, activation)) {
-                                    assertArrayEquals(shape(layout, length), mean.shape(), what);
-                                    assertEquals(dtype, mean.dtype(), what);
-                                    double[] actual = mean.download().toDoubleArray();
-                                    for (int b = 0; b < 2; b++) {
-                                        for (int c = 0; c < 3; c++) {
-                                            for (int t = 0; t < length; t++) {
-                                                double sum = 0;
-                                                for (int i = 0; i < n; i++) {
-                                                    sum += at(parts.get(i), layout, b, c, t + from[i]);
-                                                }
-                                                double expected = activation.apply(sum / n);
-                                                double got = actual[index(layout, b, c, t, length)];
-                                                assertTrue(Math.abs(got - expected) <= unit * Math.abs(expected),
-                                                        what + " at (" + b + ", " + c + ", " + t + "): " + got
-                                                                + " against " + expected);
-                                            }
-                                        }
-                                    }
-                                }
-                            } finally {
-                                uploaded.forEach(DeviceTensor::close);
-                            }
+                            checkMean(backend, streaming, dtype, unit, layout, activation, n, length);
                         }
                     }
                 }
@@ -258,12 +226,62 @@ class DeviceResidentTest {
             try (DeviceTensor a = backend.upload(eighths(new int[] {1, 3, 7}, 0));
                     DeviceTensor b = backend.upload(eighths(new int[] {1, 3, 5}, 0))) {
                 IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                        () -> streaming.mean(List.of(a, b), new int[] {0, 2}, 4, Layout.NCL, Activation.NONE));
-                assertTrue(e.getMessage().contains("[2, 6)"), e.getMessage());
-                e = assertThrows(IllegalArgumentException.class,
-                        () -> streaming.mean(List.of(a, b), new int[] {0}, 3, Layout.NCL, Activation.NONE));
-                assertTrue(e.getMessage().contains("2 parts and 1 starts"), e.getMessage());
+                        () -> streaming.mean(List.of(new QueuedPositions(a, 2, null), QueuedPositions.of(b)), 6,
+                                Layout.NCL, Activation.NONE));
+                assertTrue(e.getMessage().contains("of 6 positions was given a part of 5"), e.getMessage());
+                e = assertThrows(IllegalArgumentException.class, () -> streaming.mean(List.of(), 3, Layout.NCL,
+                        Activation.NONE));
+                assertTrue(e.getMessage().contains("at least one part"), e.getMessage());
             }
+        }
+    }
+
+    private static void checkMean(Backend backend, StreamingBackend streaming, DType dtype, double unit,
+            Layout layout, Activation activation, int n, int length) {
+        // Part i: positions [i, ...) of firsts[i], then (odd i) all of thens[i], 5 + i of them from the first.
+        List<Tensor> firsts = new ArrayList<>();
+        List<Tensor> thens = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            boolean split = i % 2 == 1;
+            firsts.add(eighths(shape(layout, split ? i + 5 + i : i + length + 1), 3 * i).to(dtype));
+            thens.add(split ? eighths(shape(layout, length - (5 + i) + 2), 5 * i + 1).to(dtype) : null);
+        }
+        List<DeviceTensor> uploaded = new ArrayList<>();
+        String what = dtype + " " + layout + " " + activation + ", " + n + " parts";
+        try {
+            List<QueuedPositions> parts = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                DeviceTensor first = backend.upload(firsts.get(i));
+                uploaded.add(first);
+                DeviceTensor then = thens.get(i) == null ? null : backend.upload(thens.get(i));
+                if (then != null) {
+                    uploaded.add(then);
+                }
+                parts.add(new QueuedPositions(first, i, then));
+            }
+            try (DeviceTensor mean = streaming.mean(parts, length, layout, activation)) {
+                assertArrayEquals(shape(layout, length), mean.shape(), what);
+                assertEquals(dtype, mean.dtype(), what);
+                double[] actual = mean.download().toDoubleArray();
+                for (int b = 0; b < 2; b++) {
+                    for (int c = 0; c < 3; c++) {
+                        for (int t = 0; t < length; t++) {
+                            double sum = 0;
+                            for (int i = 0; i < n; i++) {
+                                int inFirst = firsts.get(i).shape()[layout == Layout.NCL ? 2 : 1] - i;
+                                sum += t < inFirst ? at(firsts.get(i), layout, b, c, t + i)
+                                        : at(thens.get(i), layout, b, c, t - inFirst);
+                            }
+                            double expected = activation.apply(sum / n);
+                            double got = actual[index(layout, b, c, t, length)];
+                            assertTrue(Math.abs(got - expected) <= unit * Math.abs(expected), what + " at (" + b
+                                    + ", " + c + ", " + t + "): " + got + " against " + expected);
+                        }
+                    }
+                }
+            }
+        } finally {
+            uploaded.forEach(DeviceTensor::close);
         }
     }
 

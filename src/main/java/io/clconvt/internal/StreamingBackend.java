@@ -121,24 +121,49 @@ public interface StreamingBackend extends Backend {
     public DeviceTensor combine(DeviceTensor a, double alpha, DeviceTensor b, double beta, Activation activation);
 
     /**
-     * A new device tensor of {@code length} positions: {@code activation} of the mean of {@code parts}' positions,
-     * part i's from {@code from[i]} on (a mean of branches whose outputs wait in queues, read where each queue's
-     * positions begin). The parts share rank, dtype and every dimension but the length; none is closed.
+     * A new device tensor of {@code length} positions: {@code activation} of the mean of the first {@code length}
+     * positions of each part (a mean of branches whose outputs wait in queues, read where they wait). The parts'
+     * tensors share rank, dtype and every dimension but the length; none is closed.
      */
-    DeviceTensor mean(List<DeviceTensor> parts, int[] from, int length, Layout layout, Activation activation);
+    DeviceTensor mean(List<QueuedPositions> parts, int length, Layout layout, Activation activation);
 
-    /** Refuses a {@link #mean} of no parts, of parts that differ but in length, or of positions a part lacks. */
-    static void requireMean(List<DeviceTensor> parts, int[] from, int length, Layout layout) {
-        if (parts.isEmpty() || parts.size() != from.length) {
-            throw new IllegalArgumentException("a mean needs one start position per part and at least one part, got "
-                    + parts.size() + " parts and " + from.length + " starts");
+    /**
+     * Positions where they wait: those of {@code first} from {@code from} on, then all of {@code then}'s (null for
+     * none).
+     */
+    record QueuedPositions(DeviceTensor first, int from, DeviceTensor then) {
+        /** All of {@code tensor}'s positions. */
+        public static QueuedPositions of(DeviceTensor tensor) {
+            return new QueuedPositions(tensor, 0, null);
+        }
+
+        /** How many positions of {@link #first} are in the queue, laid out as {@code layout} says. */
+        public int inFirst(Layout layout) {
+            return first.shape()[lengthAxis(first.shape().length, layout)] - from;
+        }
+    }
+
+    /** Refuses a {@link #mean} of no parts, of tensors that differ but in length, or of positions a part lacks. */
+    static void requireMean(List<QueuedPositions> parts, int length, Layout layout) {
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("a mean needs at least one part");
         }
         if (length < 1) {
             throw new IllegalArgumentException("a mean's length must be at least 1, got " + length);
         }
-        for (int i = 0; i < parts.size(); i++) {
-            requireJoinable(parts.get(0), 0, parts.get(i), layout);
-            requireSlice(parts.get(i).shape(), from[i], length, layout);
+        DeviceTensor shape = parts.get(0).first();
+        for (QueuedPositions part : parts) {
+            requireJoinable(shape, 0, part.first(), layout);
+            requireSlice(part.first().shape(), part.from(), 0, layout);
+            int queued = part.inFirst(layout);
+            if (part.then() != null) {
+                requireJoinable(shape, 0, part.then(), layout);
+                queued += part.then().shape()[lengthAxis(part.then().shape().length, layout)];
+            }
+            if (queued < length) {
+                throw new IllegalArgumentException("a mean of " + length + " positions was given a part of "
+                        + queued);
+            }
         }
     }
 

@@ -386,8 +386,9 @@ class HifiGanTest {
 
     /**
      * On OpenCL, generate leaves no device tensor open; a stream keeps its layers' histories on the device between
-     * pushes, as many after 30 more pushes as once every layer has had input, and releases them at finish, or at close when it is
-     * abandoned.
+     * pushes, no more over its last 15 one-frame pushes than over the 15 before (a queue holds its positions in one
+     * tensor or two, so the count varies from push to push within that bound), and releases them at finish, or at
+     * close when it is abandoned.
      */
     @Test
     void generateAndStreamsLeaveNothingOnTheDevice() {
@@ -404,10 +405,14 @@ class HifiGanTest {
             stream.push(HifiGanStreamTest.frames(longer, 0, 30));
             int histories = Diagnostics.residentTensors(backend);
             assertTrue(histories > before, "a stream keeps its histories on the device");
+            int[] most = new int[2];
             for (int frame = 30; frame < 60; frame++) {
                 stream.push(HifiGanStreamTest.frames(longer, frame, 1));
+                int half = (frame - 30) / 15;
+                most[half] = Math.max(most[half], Diagnostics.residentTensors(backend));
             }
-            assertEquals(histories, Diagnostics.residentTensors(backend), "device tensors after 30 more pushes");
+            assertTrue(most[1] <= most[0] && most[0] > before, "device tensors, most over pushes 31-45 and 46-60: "
+                    + most[0] + " and " + most[1]);
             stream.finish();
             assertEquals(before, Diagnostics.residentTensors(backend), "device tensors after finish");
         }

@@ -16,6 +16,7 @@ import io.clconvt.internal.ConvShapes;
 import io.clconvt.internal.DeviceCapabilities;
 import io.clconvt.internal.StreamingBackend;
 import io.clconvt.internal.StreamingBackend.Call;
+import io.clconvt.internal.StreamingBackend.QueuedPositions;
 import io.clconvt.internal.Validation;
 import io.clconvt.internal.cpu.CpuBackend;
 import io.clconvt.internal.kernels.Conv1dKernel;
@@ -297,41 +298,44 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
 
     /** One pass of up to four parts; more go through partial sums, four, then three more a pass. */
     @Override
-    public synchronized DeviceTensor mean(List<DeviceTensor> parts, int[] from, int length, Layout layout,
+    public synchronized DeviceTensor mean(List<QueuedPositions> parts, int length, Layout layout,
             Activation activation) {
         Validation.requireNonNull("activation", activation);
-        StreamingBackend.requireMean(parts, from, length, layout);
-        List<ResidentTensor> tensors = new ArrayList<>();
-        for (DeviceTensor part : parts) {
-            tensors.add(owned(part));
-        }
+        StreamingBackend.requireMean(parts, length, layout);
         requireOpen();
-        tensors.forEach(ResidentTensor::requireOpen);
-        ResidentTensor first = tensors.get(0);
-        int axis = StreamingBackend.lengthAxis(first.shape.length, layout);
-        int rows = ResidentTensor.rows(first.shape, axis);
-        int position = ResidentTensor.positionElements(first.shape, axis);
-        int[] shape = first.shape.clone();
+        for (QueuedPositions part : parts) {
+            owned(part.first()).requireOpen();
+            if (part.then() != null) {
+                owned(part.then()).requireOpen();
+            }
+        }
+        ResidentTensor shaped = owned(parts.get(0).first());
+        int axis = StreamingBackend.lengthAxis(shaped.shape.length, layout);
+        int rows = ResidentTensor.rows(shaped.shape, axis);
+        int position = ResidentTensor.positionElements(shaped.shape, axis);
+        int[] shape = shaped.shape.clone();
         shape[axis] = length;
         ClBuffer partial = null;
         int next = 0;
-        while (next < tensors.size()) {
+        while (next < parts.size()) {
             List<ElementwiseKernel.RowsInput> inputs = new ArrayList<>();
             if (partial != null) {
-                inputs.add(new ElementwiseKernel.RowsInput(partial, length * position, 0));
+                inputs.add(new ElementwiseKernel.RowsInput(partial, length * position, 0, length * position, null, 0));
             }
-            while (inputs.size() < ElementwiseKernel.MEAN_INPUTS && next < tensors.size()) {
-                ResidentTensor part = tensors.get(next);
-                inputs.add(new ElementwiseKernel.RowsInput(part.buffer, part.shape[axis] * position,
-                        from[next] * position));
-                next++;
+            while (inputs.size() < ElementwiseKernel.MEAN_INPUTS && next < parts.size()) {
+                QueuedPositions part = parts.get(next++);
+                ResidentTensor first = owned(part.first());
+                ResidentTensor then = part.then() == null ? null : owned(part.then());
+                inputs.add(new ElementwiseKernel.RowsInput(first.buffer, first.shape[axis] * position,
+                        part.from() * position, part.inFirst(layout) * position, then == null ? null : then.buffer,
+                        then == null ? 0 : then.shape[axis] * position));
             }
-            boolean last = next == tensors.size();
+            boolean last = next == parts.size();
             ClBuffer sum;
             try {
-                sum = enqueueInto(first.dtype, (long) rows * position * length, null,
-                        y -> ElementwiseKernel.enqueueMean(context, programs, first.dtype, rows, length * position,
-                                inputs, last ? 1.0 / tensors.size() : 1, last ? activation : Activation.NONE, y,
+                sum = enqueueInto(shaped.dtype, (long) rows * position * length, null,
+                        y -> ElementwiseKernel.enqueueMean(context, programs, shaped.dtype, rows, length * position,
+                                inputs, last ? 1.0 / parts.size() : 1, last ? activation : Activation.NONE, y,
                                 context.device().maxWorkGroupSize()));
             } finally {
                 if (partial != null) {
@@ -340,7 +344,7 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
             }
             partial = sum;
         }
-        return track(new ResidentTensor(this, partial, first.dtype, shape));
+        return track(new ResidentTensor(this, partial, shaped.dtype, shape));
     }
 
     @Override

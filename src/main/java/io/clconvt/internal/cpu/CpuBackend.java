@@ -14,6 +14,7 @@ import io.clconvt.internal.Conv1dProblem;
 import io.clconvt.internal.ConvProblem;
 import io.clconvt.internal.ConvShapes;
 import io.clconvt.internal.StreamingBackend;
+import io.clconvt.internal.StreamingBackend.QueuedPositions;
 import io.clconvt.internal.Validation;
 import java.util.Arrays;
 import java.util.List;
@@ -166,12 +167,13 @@ public final class CpuBackend implements StreamingBackend {
     }
 
     @Override
-    public DeviceTensor mean(List<DeviceTensor> parts, int[] from, int length, Layout layout, Activation activation) {
+    public DeviceTensor mean(List<QueuedPositions> parts, int length, Layout layout, Activation activation) {
         Validation.requireNonNull("activation", activation);
-        StreamingBackend.requireMean(parts, from, length, layout);
+        StreamingBackend.requireMean(parts, length, layout);
         double[] sum = null;
-        for (int i = 0; i < parts.size(); i++) {
-            try (DeviceTensor slice = sliceLength(parts.get(i), from[i], length, layout)) {
+        for (QueuedPositions part : parts) {
+            try (DeviceTensor slice = part.then() == null ? sliceLength(part.first(), part.from(), length, layout)
+                    : firstPositions(joinLength(part.first(), part.from(), part.then(), layout), length, layout)) {
                 double[] values = owned(slice).tensor().toDoubleArray();
                 if (sum == null) {
                     sum = values;
@@ -185,9 +187,16 @@ public final class CpuBackend implements StreamingBackend {
         for (int e = 0; e < sum.length; e++) {
             sum[e] = activation.apply(sum[e] / parts.size());
         }
-        int[] shape = parts.get(0).shape().clone();
+        int[] shape = parts.get(0).first().shape().clone();
         shape[StreamingBackend.lengthAxis(shape.length, layout)] = length;
-        return new HeapTensor(this, Planes.round(sum, parts.get(0).dtype(), shape));
+        return new HeapTensor(this, Planes.round(sum, parts.get(0).first().dtype(), shape));
+    }
+
+    /** The first {@code length} positions of {@code joined}, which is closed. */
+    private DeviceTensor firstPositions(DeviceTensor joined, int length, Layout layout) {
+        try (joined) {
+            return sliceLength(joined, 0, length, layout);
+        }
     }
 
     @Override

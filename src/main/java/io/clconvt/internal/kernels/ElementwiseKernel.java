@@ -112,8 +112,12 @@ public final class ElementwiseKernel {
         return context.enqueue(kernel, name, new long[] {globalSize, rows}, new long[] {localSize, rowsPerGroup});
     }
 
-    /** One input of {@link #enqueueMean}: its rows {@code pitch} elements apart, each read from {@code offset} on. */
-    public record RowsInput(ClBuffer buffer, int pitch, int offset) {
+    /**
+     * One input of {@link #enqueueMean}: {@code count} elements of each of {@code first}'s rows from {@code offset}
+     * on (its rows {@code pitch} apart), then {@code then}'s row (rows {@code thenPitch} apart; null when count covers
+     * the row).
+     */
+    public record RowsInput(ClBuffer first, int pitch, int offset, int count, ClBuffer then, int thenPitch) {
     }
 
     /**
@@ -135,9 +139,12 @@ public final class ElementwiseKernel {
                 .integer(inputs.size());
         for (int i = 0; i < MEAN_INPUTS; i++) {
             RowsInput input = i < inputs.size() ? inputs.get(i) : null;
-            arguments.buffer(input == null ? null : input.buffer())
+            arguments.buffer(input == null ? null : input.first())
                     .integer(input == null ? 0 : input.pitch())
-                    .integer(input == null ? 0 : input.offset());
+                    .integer(input == null ? 0 : input.offset())
+                    .integer(input == null ? 0 : input.count())
+                    .buffer(input == null ? null : input.then())
+                    .integer(input == null ? 0 : input.thenPitch());
         }
         arguments.real(dtype, scale)
                 .real(dtype, activation.slope())
