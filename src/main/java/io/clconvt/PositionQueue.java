@@ -150,11 +150,13 @@ final class PositionQueue implements LayerStream.SkipInput, AutoCloseable {
         }
     }
 
+    /** The positions queued, refusing to {@code what} more than that (a branch that lost positions). */
     private int requireQueued(int length, String what) {
         int queued = length();
         if (length > queued) {
             throw new IllegalStateException("cannot " + what + " " + length + " positions from a queue of " + queued
-                    + ": a residual branch must keep the length of its input");
+                    + ": a residual branch must keep the length of its input, and a mean's branches must give the"
+                    + " same positions");
         }
         return queued;
     }
