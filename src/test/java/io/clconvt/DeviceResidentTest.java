@@ -232,6 +232,12 @@ class DeviceResidentTest {
                 e = assertThrows(IllegalArgumentException.class, () -> streaming.mean(List.of(), 3, Layout.NCL,
                         Activation.NONE));
                 assertTrue(e.getMessage().contains("at least one part"), e.getMessage());
+                try (DeviceTensor fewerChannels = backend.upload(eighths(new int[] {1, 2, 7}, 0))) {
+                    e = assertThrows(IllegalArgumentException.class, () -> streaming.mean(List.of(
+                            QueuedPositions.of(a), QueuedPositions.of(fewerChannels)), 5, Layout.NCL, Activation.NONE));
+                    assertTrue(e.getMessage().contains("cannot average") && e.getMessage().contains("[1, 2, 7]"),
+                            e.getMessage());
+                }
             }
         }
     }

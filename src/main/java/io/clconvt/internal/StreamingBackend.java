@@ -96,20 +96,26 @@ public interface StreamingBackend extends Backend {
         if (head == null) {
             return;
         }
-        int[] first = head.shape();
-        int[] second = tail.shape();
+        requireSameButLength(head, tail, layout, "join");
+        int length = head.shape()[lengthAxis(head.shape().length, layout)];
+        if (from < 0 || from > length) {
+            throw new IllegalArgumentException("from (" + from + ") is outside the head's length " + length);
+        }
+    }
+
+    /** Refuses to {@code what} two tensors that differ in dtype, rank or any dimension but the length. */
+    private static void requireSameButLength(DeviceTensor a, DeviceTensor b, Layout layout, String what) {
+        int[] first = a.shape();
+        int[] second = b.shape();
         int axis = lengthAxis(second.length, layout);
-        boolean same = first.length == second.length && head.dtype() == tail.dtype();
+        boolean same = first.length == second.length && a.dtype() == b.dtype();
         for (int i = 0; same && i < first.length; i++) {
             same = i == axis || first[i] == second[i];
         }
         if (!same) {
-            throw new IllegalArgumentException("cannot join " + head.dtype() + " " + Arrays.toString(first) + " with "
-                    + tail.dtype() + " " + Arrays.toString(second) + " along the length axis: dtypes, ranks and other"
-                    + " dimensions must match");
-        }
-        if (from < 0 || from > first[axis]) {
-            throw new IllegalArgumentException("from (" + from + ") is outside the head's length " + first[axis]);
+            throw new IllegalArgumentException("cannot " + what + " " + a.dtype() + " " + Arrays.toString(first)
+                    + " with " + b.dtype() + " " + Arrays.toString(second) + " along the length axis: dtypes, ranks"
+                    + " and other dimensions must match");
         }
     }
 
@@ -153,11 +159,11 @@ public interface StreamingBackend extends Backend {
         }
         DeviceTensor shape = parts.get(0).first();
         for (QueuedPositions part : parts) {
-            requireJoinable(shape, 0, part.first(), layout);
+            requireSameButLength(shape, part.first(), layout, "average");
             requireSlice(part.first().shape(), part.from(), 0, layout);
             int queued = part.inFirst(layout);
             if (part.then() != null) {
-                requireJoinable(shape, 0, part.then(), layout);
+                requireSameButLength(shape, part.then(), layout, "average");
                 queued += part.then().shape()[lengthAxis(part.then().shape().length, layout)];
             }
             if (queued < length) {

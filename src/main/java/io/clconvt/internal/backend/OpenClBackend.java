@@ -303,13 +303,17 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
         Validation.requireNonNull("activation", activation);
         StreamingBackend.requireMean(parts, length, layout);
         requireOpen();
+        List<ResidentTensor[]> tensors = new ArrayList<>(); // each part's first tensor and the one after it (or null)
         for (QueuedPositions part : parts) {
-            owned(part.first()).requireOpen();
-            if (part.then() != null) {
-                owned(part.then()).requireOpen();
+            ResidentTensor first = owned(part.first());
+            ResidentTensor then = part.then() == null ? null : owned(part.then());
+            first.requireOpen();
+            if (then != null) {
+                then.requireOpen();
             }
+            tensors.add(new ResidentTensor[] {first, then});
         }
-        ResidentTensor shaped = owned(parts.get(0).first());
+        ResidentTensor shaped = tensors.get(0)[0];
         int axis = StreamingBackend.lengthAxis(shaped.shape.length, layout);
         int rows = ResidentTensor.rows(shaped.shape, axis);
         int position = ResidentTensor.positionElements(shaped.shape, axis);
@@ -323,9 +327,9 @@ public final class OpenClBackend implements StreamingBackend, PlanRunner {
                 inputs.add(new ElementwiseKernel.RowsInput(partial, length * position, 0, length * position, null, 0));
             }
             while (inputs.size() < ElementwiseKernel.MEAN_INPUTS && next < parts.size()) {
-                QueuedPositions part = parts.get(next++);
-                ResidentTensor first = owned(part.first());
-                ResidentTensor then = part.then() == null ? null : owned(part.then());
+                QueuedPositions part = parts.get(next);
+                ResidentTensor first = tensors.get(next)[0];
+                ResidentTensor then = tensors.get(next++)[1];
                 inputs.add(new ElementwiseKernel.RowsInput(first.buffer, first.shape[axis] * position,
                         part.from() * position, part.inFirst(layout) * position, then == null ? null : then.buffer,
                         then == null ? 0 : then.shape[axis] * position));
